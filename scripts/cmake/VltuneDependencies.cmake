@@ -1,0 +1,17 @@
+# Third-party packages of the engine, all from Debian bookworm (or a CUDA LibTorch 2.x on GPU boxes).
+# Found once at the top level so their imported targets are visible in every directory.
+
+find_package(Torch REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(yaml-cpp REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(SENTENCEPIECE REQUIRED IMPORTED_TARGET GLOBAL sentencepiece)
+if(VLTUNE_WITH_IMAGE_IO)
+  # Only these three: highgui drags Qt 5 into the process.
+  find_package(OpenCV REQUIRED COMPONENTS core imgproc imgcodecs)
+else()
+  find_package(OpenCV QUIET COMPONENTS core imgproc)
+endif()
+
+
+include(VltuneProtobufFirst)

@@ -1,0 +1,53 @@
+#pragma once
+// Helpers shared by the tests: where the test data and the Hugging Face fixtures are.
+
+#include <algorithm>
+#include <cstdlib>
+#include <stdexcept>
+#include <stdlib.h>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace vltune::test {
+
+// tests/data in the source tree.
+inline std::filesystem::path test_data_dir() { return VLTUNE_TEST_DATA_DIR; }
+
+// The reference fixtures: $VLTUNE_HF_FIXTURES, else ../shared/fixtures/hf beside the project.
+inline std::filesystem::path hf_fixtures_root() {
+  if (const char* env = std::getenv("VLTUNE_HF_FIXTURES"); env && *env) return env;
+  return VLTUNE_DEFAULT_HF_FIXTURES;
+}
+
+// Every family folder in the fixtures that holds a model/ (qwen2_vl, llava, ...), sorted.
+inline std::vector<std::string> hf_fixture_families() {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(hf_fixtures_root(), ec))
+    if (std::filesystem::is_directory(entry.path() / "model")) out.push_back(entry.path().filename());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// A fresh empty folder under the system temp dir, removed when the object dies.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "vltune-test-XXXXXX").string();
+    if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+    m_path = pattern;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(m_path, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return m_path; }
+
+ private:
+  std::filesystem::path m_path;
+};
+
+}  // namespace vltune::test
