@@ -1,15 +1,12 @@
 #include "core/io/json_file.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
 #include "core/error.h"
+#include "core/io/atomic_file.h"
 
 namespace vltune::io {
 
@@ -44,54 +41,9 @@ Json parse_json(std::string_view text, const std::string& label) {
 }
 
 void write_file_atomic(const fs::path& path, std::string_view bytes) {
-  const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
-  std::string pattern = (dir / ("." + path.filename().string() + ".tmp-XXXXXX")).string();
-  const int fd = ::mkstemp(pattern.data());
-  if (fd < 0)
-    throw FileError(path.string() + ": cannot create a temporary file in " + dir.string() + " (" +
-                    std::strerror(errno) + ")");
-  const fs::path tmp = pattern;
-  auto fail = [&](const char* what) {
-    const int err = errno;
-    ::close(fd);
-    std::error_code ignored;
-    fs::remove(tmp, ignored);
-    throw FileError(path.string() + ": " + what + " failed (" + std::strerror(err) + ")");
-  };
-  const char* data = bytes.data();
-  size_t left = bytes.size();
-  while (left > 0) {
-    const ssize_t n = ::write(fd, data, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      fail("write");
-    }
-    data += n;
-    left -= static_cast<size_t>(n);
-  }
-  // mkstemp creates 0600; a saved model should be readable like any file the user makes.
-  // (Reading the umask means changing it, which races with other threads: use the usual 0644.)
-  if (::fchmod(fd, 0644) != 0) fail("chmod");
-  if (::fsync(fd) != 0) fail("fsync");
-  if (::close(fd) != 0) {
-    const int err = errno;
-    std::error_code ignored;
-    fs::remove(tmp, ignored);
-    throw FileError(path.string() + ": close failed (" + std::strerror(err) + ")");
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    std::error_code ignored;
-    fs::remove(tmp, ignored);
-    throw FileError(path.string() + ": rename from temporary file failed (" + std::strerror(err) +
-                    ")");
-  }
-  // Make the rename itself durable.
-  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
-  if (dir_fd >= 0) {
-    ::fsync(dir_fd);
-    ::close(dir_fd);
-  }
+  AtomicFile file(path);
+  file.write(bytes);
+  file.commit();
 }
 
 void write_json_file_atomic(const fs::path& path, const Json& value) {

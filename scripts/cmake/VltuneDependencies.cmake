@@ -5,7 +5,8 @@ find_package(Torch REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(yaml-cpp REQUIRED)
 find_package(PkgConfig REQUIRED)
-pkg_check_modules(SENTENCEPIECE REQUIRED IMPORTED_TARGET GLOBAL sentencepiece)
+# sentencepiece is deliberately NOT found here: only core/text's isolated module may link it
+# (see core/CMakeLists.txt and core/text/sentencepiece_abi.h).
 if(VLTUNE_WITH_IMAGE_IO)
   # Only these three: highgui drags Qt 5 into the process.
   find_package(OpenCV REQUIRED COMPONENTS core imgproc imgcodecs)
@@ -13,5 +14,3 @@ else()
   find_package(OpenCV QUIET COMPONENTS core imgproc)
 endif()
 
-
-include(VltuneProtobufFirst)

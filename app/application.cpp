@@ -1,0 +1,62 @@
+#include "app/application.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QIcon>
+#include <QStringList>
+
+namespace vltune {
+
+namespace {
+
+// An explicit language choice that QLocale does not know ("--lang klingon") falls back to the
+// source language, English, with a warning rather than silently to the system locale.
+QLocale localeFromName(const QString &name, const char *origin)
+{
+    const QLocale locale(name);
+    if (locale.language() == QLocale::C && name != QLatin1String("C")) {
+        qWarning("vltune: unknown language '%s' (from %s); using English", qPrintable(name), origin);
+        return QLocale(QLocale::English, QLocale::UnitedStates);
+    }
+    return locale;
+}
+
+} // namespace
+
+void configureApplication(QApplication &app)
+{
+    QApplication::setOrganizationName(QStringLiteral("vltune"));
+    QApplication::setApplicationName(QStringLiteral("vltune"));
+    QApplication::setApplicationVersion(QStringLiteral(VLTUNE_VERSION));
+    // Matches packaging/vltune.desktop, so Wayland compositors find the icon and the name.
+    QGuiApplication::setDesktopFileName(QStringLiteral("vltune"));
+    app.setWindowIcon(QIcon(QStringLiteral(":/icons/vltune.svg")));
+}
+
+LaunchOptions parseCommandLine(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        QStringLiteral("Fine-tune vision-language models on your own machine."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption langOption(
+        QStringLiteral("lang"),
+        QStringLiteral("Language of the user interface, e.g. en or zh_CN "
+                       "(default: $VLTUNE_LANG, else the system language)."),
+        QStringLiteral("locale"));
+    parser.addOption(langOption);
+    parser.process(arguments);
+
+    LaunchOptions options;
+    if (parser.isSet(langOption)) {
+        options.uiLocale = localeFromName(parser.value(langOption), "--lang");
+    } else if (const QString env = qEnvironmentVariable("VLTUNE_LANG"); !env.isEmpty()) {
+        options.uiLocale = localeFromName(env, "VLTUNE_LANG");
+    } else {
+        options.uiLocale = QLocale::system();
+    }
+    return options;
+}
+
+} // namespace vltune
