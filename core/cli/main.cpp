@@ -1,16 +1,46 @@
-// vltune-cli: the headless front end. Subcommands are added as the engine grows.
+// vltune-cli: the headless front end over the engine. Each subcommand lives in its own file;
+// errors thrown by the engine are reported here, once, with the message that names the problem.
 #include <cstdio>
-#include <cstring>
 #include <exception>
 #include <string>
+#include <vector>
 
+#include "core/cli/inspect_command.h"
+#include "core/error.h"
 #include "core/runtime_info.h"
 
+namespace {
+
+constexpr const char* kUsage =
+    "usage: vltune-cli <command> [options]\n"
+    "commands:\n"
+    "  inspect <checkpoint>   summarise a Hugging Face checkpoint or PEFT adapter\n"
+    "  version                print the vltune and LibTorch versions and CUDA availability\n"
+    "run 'vltune-cli <command> --help' for a command's options\n";
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  if (argc >= 2 && (std::strcmp(argv[1], "--version") == 0 || std::strcmp(argv[1], "version") == 0)) {
-    std::printf("%s\n", vltune::describe(vltune::runtime_info()).c_str());
-    return 0;
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+    std::fputs(kUsage, args.empty() ? stderr : stdout);
+    return args.empty() ? 2 : 0;
   }
-  std::fprintf(stderr, "usage: vltune-cli --version\n");
+  const std::string& command = args[0];
+  const std::vector<std::string> rest(args.begin() + 1, args.end());
+  try {
+    if (command == "version" || command == "--version") {
+      std::printf("%s\n", vltune::describe(vltune::runtime_info()).c_str());
+      return 0;
+    }
+    if (command == "inspect") return vltune::cli::run_inspect(rest);
+  } catch (const vltune::Error& e) {
+    std::fprintf(stderr, "vltune-cli %s: %s\n", command.c_str(), e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "vltune-cli %s: internal error: %s\n", command.c_str(), e.what());
+    return 3;
+  }
+  std::fprintf(stderr, "vltune-cli: unknown command '%s'\n%s", command.c_str(), kUsage);
   return 2;
 }
