@@ -2,12 +2,18 @@
 // Helpers shared by the tests: where the test data and the Hugging Face fixtures are.
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
+#include <fstream>
 #include <stdexcept>
 #include <stdlib.h>
 #include <filesystem>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
 
 namespace vltune::test {
 
@@ -49,5 +55,35 @@ class TempDir {
  private:
   std::filesystem::path m_path;
 };
+
+// Runs `f`, which must throw vltune::FormatError; returns the message (or a marker if it did not).
+template <typename F>
+std::string format_error(F&& f) {
+  try {
+    f();
+  } catch (const vltune::FormatError& e) {
+    return e.what();
+  }
+  return "<no FormatError>";
+}
+
+inline bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// The JSON header of a safetensors file, read with nothing but nlohmann::json, so tests can check
+// the engine's reader against an independent one. *data_start: where the data section begins.
+inline nlohmann::json read_safetensors_header_json(const std::filesystem::path& path,
+                                                   uint64_t* data_start = nullptr) {
+  std::ifstream in(path, std::ios::binary);
+  unsigned char len[8] = {};
+  in.read(reinterpret_cast<char*>(len), 8);
+  uint64_t n = 0;
+  for (int i = 7; i >= 0; --i) n = (n << 8) | len[i];
+  std::string text(n, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(n));
+  if (data_start) *data_start = 8 + n;
+  return nlohmann::json::parse(text);
+}
 
 }  // namespace vltune::test

@@ -13,6 +13,9 @@
 
 using vltune::io::Json;
 
+using vltune::test::contains;
+using vltune::test::format_error;
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -55,19 +58,6 @@ std::optional<std::string> raw_token(const Json& raw, const char* key) {
   return v.is_object() ? v.at("content").get<std::string>() : v.get<std::string>();
 }
 
-template <typename F>
-std::string format_error(F&& f) {
-  try {
-    f();
-  } catch (const vltune::FormatError& e) {
-    return e.what();
-  }
-  return "<no FormatError>";
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 }  // namespace
 

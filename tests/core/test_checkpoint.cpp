@@ -19,19 +19,6 @@ using nlohmann::json;
 
 namespace {
 
-// The header of a safetensors file, read with nothing but nlohmann::json.
-json read_header_independently(const fs::path& path, uint64_t* data_start) {
-  std::ifstream in(path, std::ios::binary);
-  unsigned char len[8];
-  in.read(reinterpret_cast<char*>(len), 8);
-  uint64_t n = 0;
-  for (int i = 7; i >= 0; --i) n = (n << 8) | len[i];
-  std::string text(n, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(n));
-  *data_start = 8 + n;
-  return json::parse(text);
-}
-
 std::string read_span(const fs::path& path, uint64_t begin, uint64_t end) {
   std::ifstream in(path, std::ios::binary);
   in.seekg(static_cast<std::streamoff>(begin));
@@ -100,7 +87,7 @@ class TestCheckpoint : public QObject {
     QFETCH(QString, path);
     const fs::path file = path.toStdString();
     uint64_t data_start = 0;
-    const json header = read_header_independently(file, &data_start);
+    const json header = vltune::test::read_safetensors_header_json(file, &data_start);
     // Open through the folder, as users do.
     const Checkpoint ckpt = Checkpoint::open(file.parent_path());
     QCOMPARE(ckpt.source(), file);

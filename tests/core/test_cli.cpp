@@ -57,14 +57,8 @@ class TestCli : public QObject {
     QCOMPARE(out["model_type"].get<std::string>(), config["model_type"].get<std::string>());
 
     // Tensor count and parameter total against the file's own header.
-    std::ifstream in(folder.toStdString() + "/model.safetensors", std::ios::binary);
-    unsigned char len[8];
-    in.read(reinterpret_cast<char*>(len), 8);
-    uint64_t n = 0;
-    for (int i = 7; i >= 0; --i) n = (n << 8) | len[i];
-    std::string text(n, '\0');
-    in.read(text.data(), static_cast<std::streamsize>(n));
-    const auto header = nlohmann::json::parse(text);
+    const auto header =
+        vltune::test::read_safetensors_header_json(folder.toStdString() + "/model.safetensors");
     size_t tensors = 0;
     int64_t parameters = 0;
     for (const auto& [name, entry] : header.items()) {

@@ -14,6 +14,9 @@ using vltune::io::Json;
 using vltune::io::ModelConfig;
 using vltune::io::ModelFamily;
 
+using vltune::test::contains;
+using vltune::test::format_error;
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -101,20 +104,6 @@ ModelConfig parse(const std::string& text) {
 
 void write_json(const fs::path& path, const Json& value) { std::ofstream(path) << value.dump(2); }
 
-// Runs `f`, which must throw FormatError; returns the message.
-template <typename F>
-std::string format_error(F&& f) {
-  try {
-    f();
-  } catch (const vltune::FormatError& e) {
-    return e.what();
-  }
-  return "<no FormatError>";
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 }  // namespace
 
