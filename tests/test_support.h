@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <stdlib.h>
 #include <filesystem>
@@ -34,6 +35,12 @@ inline std::vector<std::string> hf_fixture_families() {
     if (std::filesystem::is_directory(entry.path() / "model")) out.push_back(entry.path().filename());
   std::sort(out.begin(), out.end());
   return out;
+}
+
+// How many entries a folder holds (to check that no temporary file was left behind).
+inline int entry_count(const std::filesystem::path& dir) {
+  return static_cast<int>(std::distance(std::filesystem::directory_iterator(dir),
+                                        std::filesystem::directory_iterator()));
 }
 
 // A fresh empty folder under the system temp dir, removed when the object dies.

@@ -9,44 +9,8 @@ namespace vltune::io {
 
 namespace {
 
-template <typename T>
-void read_into(T& field, const Json& object, std::string_view key, const std::string& where) {
-  if (auto value = get_optional<T>(object, key, where)) field = std::move(*value);
-}
-
-[[noreturn]] void throw_bad_value(std::string_view key, const std::string& where,
-                                  const std::string& what) {
-  throw FormatError(where + ": key \"" + std::string(key) + "\" " + what);
-}
-
 void require_object(const Json& config, const std::string& label) {
   if (!config.is_object()) throw FormatError(label + ": expected a JSON object");
-}
-
-// Absent keeps `field`, null clears it.
-void read_nullable_id(std::optional<int64_t>& field, const Json& object, std::string_view key,
-                      const std::string& where) {
-  auto it = object.find(key);
-  if (it == object.end()) return;
-  if (it->is_null())
-    field.reset();
-  else
-    field = detail::JsonReader<int64_t>::read(*it, key, where);
-}
-
-// One id or a list of ids; null clears.
-void read_token_ids(std::vector<int64_t>& field, const Json& object, std::string_view key,
-                    const std::string& where) {
-  auto it = object.find(key);
-  if (it == object.end()) return;
-  if (it->is_null())
-    field.clear();
-  else if (it->is_array())
-    field = detail::JsonReader<std::vector<int64_t>>::read(*it, key, where);
-  else if (it->is_number())
-    field = {detail::JsonReader<int64_t>::read(*it, key, where)};
-  else
-    throw_wrong_type(key, where, "an integer or a list of integers", *it);
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -23,42 +23,6 @@ namespace {
 // ------------------------------------------------------------------------------------------------
 // Small readers on top of json_file.h's getters.
 
-// Overwrites `field` when `key` is present and not null.
-template <typename T>
-void read_into(T& field, const Json& object, std::string_view key, const std::string& where) {
-  if (auto value = get_optional<T>(object, key, where)) field = std::move(*value);
-}
-
-// For ids that may be null on purpose: absent keeps `field`, null clears it.
-void read_nullable_id(std::optional<int64_t>& field, const Json& object, std::string_view key,
-                      const std::string& where) {
-  if (!object.is_object()) return;
-  auto it = object.find(key);
-  if (it == object.end()) return;
-  if (it->is_null()) {
-    field.reset();
-    return;
-  }
-  field = detail::JsonReader<int64_t>::read(*it, key, where);
-}
-
-// An id or a list of ids (eos_token_id): absent keeps `field`, null clears it.
-void read_token_ids(std::vector<int64_t>& field, const Json& object, std::string_view key,
-                    const std::string& where) {
-  if (!object.is_object()) return;
-  auto it = object.find(key);
-  if (it == object.end()) return;
-  if (it->is_null()) {
-    field.clear();
-  } else if (it->is_array()) {
-    field = detail::JsonReader<std::vector<int64_t>>::read(*it, key, where);
-  } else if (it->is_number()) {
-    field = {detail::JsonReader<int64_t>::read(*it, key, where)};
-  } else {
-    throw_wrong_type(key, where, "an integer or a list of integers", *it);
-  }
-}
-
 // A nested object (text_config, rope_scaling, ...): nullptr when absent or null.
 const Json* sub_object(const Json& object, std::string_view key, const std::string& where) {
   if (!object.is_object()) return nullptr;
@@ -72,11 +36,6 @@ bool has_key(const Json& object, std::string_view key) {
   if (!object.is_object()) return false;
   auto it = object.find(key);
   return it != object.end() && !it->is_null();
-}
-
-[[noreturn]] void throw_bad_value(std::string_view key, const std::string& where,
-                                  const std::string& what) {
-  throw FormatError(where + ": key \"" + std::string(key) + "\" " + what);
 }
 
 void require_positive(int64_t value, std::string_view key, const std::string& where) {
@@ -378,32 +337,32 @@ Json clip_sub_config(const Json& top, const std::string& name, const std::string
 // ------------------------------------------------------------------------------------------------
 // Families.
 
-Qwen2VLConfig parse_qwen2_vl(const Json& top, const std::string& label) {
-  Qwen2VLConfig c;
+// Qwen2-VL and Qwen2.5-VL share everything but the defaults and the vision tower.
+template <typename QwenConfig>
+void parse_qwen_text_and_ids(QwenConfig& c, const Json& top, const std::string& label,
+                             const TextDecoderConfig& text_defaults) {
   // v5 (and late v4) nest the text model in text_config; early v4 configs are flat.
   const Json* text = sub_object(top, "text_config", label);
   c.text = parse_text_decoder(text ? *text : top, text ? label + ": text_config" : label,
-                              qwen2_vl_text_defaults(), DecoderKind::qwen2);
+                              text_defaults, DecoderKind::qwen2);
   resolve_tie(c.text, top, label);
-  c.vision = parse_qwen2_vl_vision(top, label);
   read_into(c.image_token_id, top, "image_token_id", label);
   read_into(c.video_token_id, top, "video_token_id", label);
   read_into(c.vision_start_token_id, top, "vision_start_token_id", label);
   read_into(c.vision_end_token_id, top, "vision_end_token_id", label);
+}
+
+Qwen2VLConfig parse_qwen2_vl(const Json& top, const std::string& label) {
+  Qwen2VLConfig c;
+  parse_qwen_text_and_ids(c, top, label, qwen2_vl_text_defaults());
+  c.vision = parse_qwen2_vl_vision(top, label);
   return c;
 }
 
 Qwen2_5_VLConfig parse_qwen2_5_vl(const Json& top, const std::string& label) {
   Qwen2_5_VLConfig c;
-  const Json* text = sub_object(top, "text_config", label);
-  c.text = parse_text_decoder(text ? *text : top, text ? label + ": text_config" : label,
-                              qwen2_5_vl_text_defaults(), DecoderKind::qwen2);
-  resolve_tie(c.text, top, label);
+  parse_qwen_text_and_ids(c, top, label, qwen2_5_vl_text_defaults());
   c.vision = parse_qwen2_5_vl_vision(top, label);
-  read_into(c.image_token_id, top, "image_token_id", label);
-  read_into(c.video_token_id, top, "video_token_id", label);
-  read_into(c.vision_start_token_id, top, "vision_start_token_id", label);
-  read_into(c.vision_end_token_id, top, "vision_end_token_id", label);
   return c;
 }
 

@@ -54,6 +54,38 @@ void throw_missing_key(std::string_view key, const std::string& where) {
   throw FormatError(where + ": required key \"" + std::string(key) + "\" is missing");
 }
 
+void throw_bad_value(std::string_view key, const std::string& where, const std::string& what) {
+  throw FormatError(where + ": key \"" + std::string(key) + "\" " + what);
+}
+
+void read_nullable_id(std::optional<int64_t>& field, const Json& object, std::string_view key,
+                      const std::string& where) {
+  if (!object.is_object()) return;
+  auto it = object.find(key);
+  if (it == object.end()) return;
+  if (it->is_null()) {
+    field.reset();
+    return;
+  }
+  field = detail::JsonReader<int64_t>::read(*it, key, where);
+}
+
+void read_token_ids(std::vector<int64_t>& field, const Json& object, std::string_view key,
+                    const std::string& where) {
+  if (!object.is_object()) return;
+  auto it = object.find(key);
+  if (it == object.end()) return;
+  if (it->is_null()) {
+    field.clear();
+  } else if (it->is_array()) {
+    field = detail::JsonReader<std::vector<int64_t>>::read(*it, key, where);
+  } else if (it->is_number()) {
+    field = {detail::JsonReader<int64_t>::read(*it, key, where)};
+  } else {
+    throw_wrong_type(key, where, "an integer or a list of integers", *it);
+  }
+}
+
 void throw_wrong_type(std::string_view key, const std::string& where, const char* expected,
                       const Json& got) {
   std::string shown = got.dump();

@@ -32,6 +32,9 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view bytes
 [[noreturn]] void throw_missing_key(std::string_view key, const std::string& where);
 [[noreturn]] void throw_wrong_type(std::string_view key, const std::string& where,
                                    const char* expected, const Json& got);
+// A present key of the right type whose value is unacceptable: "<where>: key "<key>" <what>".
+[[noreturn]] void throw_bad_value(std::string_view key, const std::string& where,
+                                  const std::string& what);
 
 namespace detail {
 template <typename T>
@@ -63,6 +66,22 @@ T get_or(const Json& object, std::string_view key, T fallback, const std::string
   auto value = get_optional<T>(object, key, where);
   return value ? std::move(*value) : std::move(fallback);
 }
+
+// Config readers fill structs that already hold the defaults; these overwrite only what is given.
+
+// Overwrites `field` when `key` is present and not null.
+template <typename T>
+void read_into(T& field, const Json& object, std::string_view key, const std::string& where) {
+  if (auto value = get_optional<T>(object, key, where)) field = std::move(*value);
+}
+
+// For ids that may be null on purpose: absent keeps `field`, null clears it.
+void read_nullable_id(std::optional<int64_t>& field, const Json& object, std::string_view key,
+                      const std::string& where);
+
+// An id or a list of ids (eos_token_id): absent keeps `field`, null clears it.
+void read_token_ids(std::vector<int64_t>& field, const Json& object, std::string_view key,
+                    const std::string& where);
 
 namespace detail {
 

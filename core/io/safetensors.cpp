@@ -28,20 +28,19 @@ SafetensorsFile SafetensorsFile::open(const std::filesystem::path& path) {
 
 const std::filesystem::path& SafetensorsFile::path() const { return m_file->path(); }
 
-bool SafetensorsFile::contains(std::string_view name) const {
-  const auto& ts = m_header.tensors;
+const TensorInfo* SafetensorsFile::find(std::string_view name) const {
+  const auto& ts = m_header.tensors;  // sorted by name
   auto it = std::lower_bound(ts.begin(), ts.end(), name,
                              [](const TensorInfo& t, std::string_view n) { return t.name < n; });
-  return it != ts.end() && it->name == name;
+  return it != ts.end() && it->name == name ? &*it : nullptr;
 }
 
+bool SafetensorsFile::contains(std::string_view name) const { return find(name) != nullptr; }
+
 const TensorInfo& SafetensorsFile::info(std::string_view name) const {
-  const auto& ts = m_header.tensors;
-  auto it = std::lower_bound(ts.begin(), ts.end(), name,
-                             [](const TensorInfo& t, std::string_view n) { return t.name < n; });
-  if (it == ts.end() || it->name != name)
-    fail_tensor(path().string(), std::string(name), "not in this file");
-  return *it;
+  const TensorInfo* t = find(name);
+  if (!t) fail_tensor(path().string(), std::string(name), "not in this file");
+  return *t;
 }
 
 std::string_view SafetensorsFile::tensor_bytes(std::string_view name) const {

@@ -37,6 +37,9 @@ class SafetensorsFile {
   std::string_view tensor_bytes(std::string_view name) const;
 
  private:
+  // The header entry for `name`, or nullptr.
+  const TensorInfo* find(std::string_view name) const;
+
   std::shared_ptr<MappedFile> m_file;
   uint64_t m_data_offset = 0;  // 8 + header length
   SafetensorsHeader m_header;

@@ -60,12 +60,7 @@ class TestJsonFile : public QObject {
     vltune::io::write_json_file_atomic(path, Json{{"a", 1}});
     vltune::io::write_json_file_atomic(path, Json{{"a", 2}});
     QCOMPARE(vltune::io::read_json_file(path)["a"].get<int>(), 2);
-    int files = 0;
-    for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
-      Q_UNUSED(e);
-      ++files;
-    }
-    QCOMPARE(files, 1);
+    QCOMPARE(vltune::test::entry_count(dir.path()), 1);
   }
 
   void atomicWriteIntoMissingFolderFailsCleanly() {
