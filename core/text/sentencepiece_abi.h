@@ -15,7 +15,7 @@
 extern "C" {
 #endif
 
-#define VLTUNE_SPM_ABI_VERSION 1
+#define VLTUNE_SPM_ABI_VERSION 2
 
 typedef struct vltune_spm vltune_spm;
 
@@ -25,6 +25,8 @@ const char* vltune_spm_last_error(void);
 
 // Loads a tokenizer.model file; NULL on failure (see vltune_spm_last_error).
 vltune_spm* vltune_spm_load(const char* path);
+// Loads a model from the bytes of a tokenizer.model file (a serialized ModelProto); NULL on failure.
+vltune_spm* vltune_spm_load_bytes(const char* data, size_t len);
 void vltune_spm_free(vltune_spm* model);
 
 // Encodes UTF-8 `text` into ids. Returns the count and a malloc'd array in *ids (free it with

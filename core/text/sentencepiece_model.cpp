@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <mutex>
 
 #include "core/error.h"
@@ -34,6 +36,7 @@ class SentencePieceModule {
   fs::path path;
   decltype(&vltune_spm_last_error) last_error = nullptr;
   decltype(&vltune_spm_load) load = nullptr;
+  decltype(&vltune_spm_load_bytes) load_bytes = nullptr;
   decltype(&vltune_spm_free) free = nullptr;
   decltype(&vltune_spm_encode) encode = nullptr;
   decltype(&vltune_spm_decode) decode = nullptr;
@@ -99,6 +102,7 @@ class SentencePieceModule {
                   std::to_string(VLTUNE_SPM_ABI_VERSION));
     resolve(handle, last_error, "vltune_spm_last_error");
     resolve(handle, load, "vltune_spm_load");
+    resolve(handle, load_bytes, "vltune_spm_load_bytes");
     resolve(handle, free, "vltune_spm_free");
     resolve(handle, encode, "vltune_spm_encode");
     resolve(handle, decode, "vltune_spm_decode");
@@ -124,13 +128,26 @@ struct SentencePieceModel::Handle {
   }
 };
 
-SentencePieceModel SentencePieceModel::load(const fs::path& path) {
+SentencePieceModel SentencePieceModel::load(const fs::path& path, const SentencePieceLoadOptions& options) {
   if (!fs::is_regular_file(path)) throw FileError(path.string() + ": no such file");
   const auto& module = SentencePieceModule::get();
   auto handle = std::make_shared<Handle>();
   handle->module = &module;
   handle->path = path;
-  handle->model = module.load(path.c_str());
+  if (options.add_dummy_prefix && options.remove_extra_whitespaces) {
+    handle->model = module.load(path.c_str());
+  } else {
+    std::ifstream in(path, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!in.good() && !in.eof()) throw FileError(path.string() + ": cannot be read");
+    // Protobuf merges repeated occurrences of a message field, so appending
+    // normalizer_spec (field 3) { add_dummy_prefix (field 3), remove_extra_whitespaces (field 4) }
+    // overrides those settings, as transformers does by editing the proto.
+    const char spec[] = {'\x1a', '\x04', '\x18', static_cast<char>(options.add_dummy_prefix), '\x20',
+                         static_cast<char>(options.remove_extra_whitespaces)};
+    bytes.append(spec, sizeof spec);
+    handle->model = module.load_bytes(bytes.data(), bytes.size());
+  }
   if (!handle->model)
     throw FormatError(path.string() + ": not a SentencePiece model (" + module.last_error() + ")");
   SentencePieceModel out;

@@ -12,11 +12,16 @@ namespace vltune::text {
 
 class SentencePieceModule;
 
+struct SentencePieceLoadOptions {
+  bool add_dummy_prefix = true;          // false: never prepend "▁" (the caller handles prefixes itself)
+  bool remove_extra_whitespaces = true;  // false: keep leading/repeated spaces (and a leading "▁")
+};
+
 class SentencePieceModel {
  public:
   // Loads `path`. Throws FileError when it is missing, FormatError naming the file when
   // sentencepiece rejects it, Error when the module cannot be loaded.
-  static SentencePieceModel load(const std::filesystem::path& path);
+  static SentencePieceModel load(const std::filesystem::path& path, const SentencePieceLoadOptions& options = {});
 
   std::vector<int32_t> encode(std::string_view text) const;
   std::string decode(const std::vector<int32_t>& ids) const;

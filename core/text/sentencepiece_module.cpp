@@ -47,6 +47,21 @@ VLTUNE_SPM_EXPORT vltune_spm* vltune_spm_load(const char* path) {
   }
 }
 
+VLTUNE_SPM_EXPORT vltune_spm* vltune_spm_load_bytes(const char* data, size_t len) {
+  try {
+    auto model = std::make_unique<vltune_spm>();
+    const auto status = model->processor.LoadFromSerializedProto(std::string_view(data, len));
+    if (!status.ok()) {
+      t_last_error = status.ToString();
+      return nullptr;
+    }
+    return model.release();
+  } catch (const std::exception& e) {
+    t_last_error = e.what();
+    return nullptr;
+  }
+}
+
 VLTUNE_SPM_EXPORT void vltune_spm_free(vltune_spm* model) { delete model; }
 
 VLTUNE_SPM_EXPORT int64_t vltune_spm_encode(const vltune_spm* model, const char* text,

@@ -5,6 +5,9 @@ find_package(Torch REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(yaml-cpp REQUIRED)
 find_package(PkgConfig REQUIRED)
+# Tokenizers: PCRE2 (JIT, Unicode classes) for the split regexes, ICU for normalization and case.
+pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
+pkg_check_modules(ICU REQUIRED IMPORTED_TARGET icu-uc)
 # sentencepiece is deliberately NOT found here: only core/text's isolated module may link it
 # (see core/CMakeLists.txt and core/text/sentencepiece_abi.h).
 if(VLTUNE_WITH_IMAGE_IO)
