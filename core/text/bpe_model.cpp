@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <limits>
 #include <queue>
 
 #include "core/error.h"
@@ -45,6 +46,51 @@ struct PendingMerge {
   bool operator<(const PendingMerge& o) const { return rank != o.rank ? rank > o.rank : pos > o.pos; }
 };
 
+// Pending merges bucketed by rank, ranks visited lowest first through a small heap of ranks,
+// positions within a rank in ascending order: the same order as one (rank, position) heap, with
+// far fewer cache misses when a word has thousands of symbols (no pre-tokenizer: the whole text
+// is one word). `find(left, right)` looks a pair up; `apply(pos, new_id, push)` performs a merge
+// and pushes the pairs it creates.
+template <typename Find, typename Apply>
+void merge_with_buckets(const std::vector<Symbol>& symbols, Find&& find, Apply&& apply) {
+  struct Entry {
+    int32_t pos;
+    int32_t new_id;
+  };
+  std::unordered_map<uint32_t, std::vector<Entry>> buckets;
+  std::priority_queue<uint32_t, std::vector<uint32_t>, std::greater<>> ranks;
+  uint32_t current = std::numeric_limits<uint32_t>::max();
+  bool interrupted = false;
+  auto push = [&](uint32_t rank, int32_t pos, int32_t new_id) {
+    std::vector<Entry>& bucket = buckets[rank];
+    if (bucket.empty()) ranks.push(rank);
+    bucket.push_back({pos, new_id});
+    // A pair at or below the rank being processed must go first (only odd vocabularies make one).
+    if (rank <= current) interrupted = true;
+  };
+  for (int32_t i = 0; i + 1 < static_cast<int32_t>(symbols.size()); ++i)
+    if (const auto* m = find(symbols[i].id, symbols[i + 1].id)) push(m->rank, i, m->new_id);
+  std::vector<Entry> work;
+  while (!ranks.empty()) {
+    const uint32_t rank = ranks.top();
+    ranks.pop();
+    auto it = buckets.find(rank);
+    work.swap(it->second);
+    it->second.clear();
+    std::sort(work.begin(), work.end(), [](const Entry& a, const Entry& b) { return a.pos < b.pos; });
+    current = rank;
+    interrupted = false;
+    size_t i = 0;
+    while (i < work.size() && !interrupted) {
+      apply(work[i].pos, work[i].new_id, push);
+      ++i;
+    }
+    current = std::numeric_limits<uint32_t>::max();
+    for (; i < work.size(); ++i) push(rank, work[i].pos, work[i].new_id);
+    work.clear();
+  }
+}
+
 }  // namespace
 
 BpeModel::BpeModel(const Json& spec, const std::string& where) {
@@ -87,7 +133,8 @@ BpeModel::BpeModel(const Json& spec, const std::string& where) {
   }
 
   const Json& merges = spec["merges"];
-  m_merges.reserve(merges.size());
+  std::unordered_map<uint64_t, MergeResult> by_pair;
+  by_pair.reserve(merges.size());
   const size_t prefix_len = m_continuing_subword_prefix.size();
   for (size_t rank = 0; rank < merges.size(); ++rank) {
     const Json& m = merges[rank];
@@ -113,7 +160,28 @@ BpeModel::BpeModel(const Json& spec, const std::string& where) {
     auto n = m_vocab.find(merged);
     if (n == m_vocab.end())
       throw FormatError(label + ": merges[" + std::to_string(rank) + "] makes \"" + merged + "\", which is not in the vocabulary");
-    m_merges[pair_key(l->second, r->second)] = {static_cast<uint32_t>(rank), n->second};  // a later duplicate wins, as in tokenizers
+    by_pair[pair_key(l->second, r->second)] = {static_cast<uint32_t>(rank), n->second};  // a later duplicate wins, as in tokenizers
+  }
+  m_merges.build(std::vector<std::pair<uint64_t, MergeResult>>(by_pair.begin(), by_pair.end()));
+}
+
+void BpeModel::PairMap::build(const std::vector<std::pair<uint64_t, MergeResult>>& entries) {
+  size_t capacity = 16;
+  int bits = 4;
+  while (capacity < entries.size() * 2) {
+    capacity *= 2;
+    ++bits;
+  }
+  m_shift = 64 - bits;
+  m_keys.assign(capacity, kEmpty);
+  m_values.assign(capacity, MergeResult{0, 0});
+  m_mask = capacity - 1;
+  m_size = entries.size();
+  for (const auto& [key, value] : entries) {
+    size_t i = slot(key);
+    while (m_keys[i] != kEmpty) i = (i + 1) & m_mask;
+    m_keys[i] = key;
+    m_values[i] = value;
   }
 }
 
@@ -129,8 +197,11 @@ const std::string* BpeModel::id_to_token(int32_t id) const {
 }
 
 const BpeModel::MergeResult* BpeModel::find_merge(int32_t left, int32_t right) const {
-  auto it = m_merges.find(pair_key(left, right));
-  return it == m_merges.end() ? nullptr : &it->second;
+  return m_merges.find(pair_key(left, right));
+}
+
+void BpeModel::tokenize_uncached(std::string_view word, std::vector<int32_t>& out, MergeQueue queue) const {
+  if (!word.empty()) merge_word(word, out, queue);
 }
 
 void BpeModel::tokenize(std::string_view word, std::vector<int32_t>& out) const {
@@ -150,14 +221,14 @@ void BpeModel::tokenize(std::string_view word, std::vector<int32_t>& out) const 
     }
   }
   const size_t before = out.size();
-  merge_word(word, out);
+  merge_word(word, out, MergeQueue::automatic);
   if (cacheable) {
     std::lock_guard lock(m_cache_mutex);
     if (m_cache.size() < kCacheCapacity) m_cache.emplace(std::string(word), std::vector<int32_t>(out.begin() + before, out.end()));
   }
 }
 
-void BpeModel::merge_word(std::string_view word, std::vector<int32_t>& out) const {
+void BpeModel::merge_word(std::string_view word, std::vector<int32_t>& out, MergeQueue queue) const {
   // 1. One symbol per character (tokenizers' BPE::merge_word).
   std::vector<Symbol> symbols;
   symbols.reserve(word.size());
@@ -210,30 +281,40 @@ void BpeModel::merge_word(std::string_view word, std::vector<int32_t>& out) cons
   }
   if (unk) add(unk->first, unk->second);
 
-  // 2. Merge (tokenizers' Word::merge_all).
-  std::priority_queue<PendingMerge> queue;
-  for (int32_t i = 0; i + 1 < static_cast<int32_t>(symbols.size()); ++i)
-    if (const MergeResult* m = find_merge(symbols[i].id, symbols[i + 1].id)) queue.push({m->rank, i, m->new_id});
-  while (!queue.empty()) {
-    const PendingMerge top = queue.top();
-    queue.pop();
-    Symbol& current = symbols[top.pos];
-    if (current.len == 0 || current.next == -1) continue;
+  // 2. Merge (tokenizers' Word::merge_all): always the lowest (rank, position) pending pair.
+  // Applies the merge at `pos` if it is still current; calls `pending(rank, pos, new_id)` for the
+  // pairs it creates.
+  auto apply = [&](int32_t pos, int32_t new_id, auto&& pending) {
+    Symbol& current = symbols[pos];
+    if (current.len == 0 || current.next == -1) return;
     const int32_t next_pos = current.next;
     const Symbol right = symbols[next_pos];
     const MergeResult* m = find_merge(current.id, right.id);
-    if (!m || m->new_id != top.new_id) continue;  // stale entry
-    current.id = top.new_id;
+    if (!m || m->new_id != new_id) return;  // stale entry
+    current.id = new_id;
     current.len += right.len;
     current.next = right.next;
     symbols[next_pos].len = 0;
-    if (right.next >= 0) symbols[right.next].prev = top.pos;
+    if (right.next >= 0) symbols[right.next].prev = pos;
     if (current.prev >= 0)
-      if (const MergeResult* p = find_merge(symbols[current.prev].id, current.id))
-        queue.push({p->rank, current.prev, p->new_id});
+      if (const MergeResult* p = find_merge(symbols[current.prev].id, current.id)) pending(p->rank, current.prev, p->new_id);
     if (current.next >= 0)
-      if (const MergeResult* n = find_merge(current.id, symbols[current.next].id))
-        queue.push({n->rank, top.pos, n->new_id});
+      if (const MergeResult* n = find_merge(current.id, symbols[current.next].id)) pending(n->rank, pos, n->new_id);
+  };
+  auto find = [this](int32_t left, int32_t right) { return find_merge(left, right); };
+  if (queue == MergeQueue::automatic) queue = symbols.size() > kBucketQueueSymbols ? MergeQueue::buckets : MergeQueue::heap;
+  if (queue == MergeQueue::heap) {
+    std::priority_queue<PendingMerge> heap;
+    auto push = [&](uint32_t rank, int32_t pos, int32_t new_id) { heap.push({rank, pos, new_id}); };
+    for (int32_t i = 0; i + 1 < static_cast<int32_t>(symbols.size()); ++i)
+      if (const MergeResult* m = find_merge(symbols[i].id, symbols[i + 1].id)) push(m->rank, i, m->new_id);
+    while (!heap.empty()) {
+      const PendingMerge top = heap.top();
+      heap.pop();
+      apply(top.pos, top.new_id, push);
+    }
+  } else {
+    merge_with_buckets(symbols, find, apply);
   }
   for (const Symbol& s : symbols)
     if (s.len > 0) out.push_back(s.id);

@@ -11,6 +11,7 @@
 #include <QtTest/QtTest>
 
 #include "core/io/json_file.h"
+#include "core/text/bpe_model.h"
 #include "core/text/decode_stream.h"
 #include "core/text/tokenizer.h"
 #include "tests/test_support.h"
@@ -57,6 +58,7 @@ class TestTokenizerParity : public QObject {
   void referenceCases_data();
   void referenceCases();
   void vocabularyFilesArePresent();
+  void mergeQueuesAgreeOnLongWords();
 };
 
 void TestTokenizerParity::referenceCases_data() {
@@ -144,6 +146,38 @@ void TestTokenizerParity::vocabularyFilesArePresent() {
     for (auto it = ref.at("cases").begin(); it != ref.at("cases").end(); ++it)
       QVERIFY2(fs::exists(npm_vocabulary(it.key())), qPrintable(QString::fromStdString(npm_vocabulary(it.key()).string())));
   }
+}
+
+void TestTokenizerParity::mergeQueuesAgreeOnLongWords() {
+  // Words of thousands of symbols (no pre-tokenizer: the whole text is one word) go through the
+  // rank-bucket queue; it must merge in exactly the heap's order. The word: every reference text,
+  // spaces as "▁", repeated, on each real vocabulary.
+  const fs::path root = vltune::test::hf_fixtures_root();
+  int checked = 0;
+  for (const auto& entry : fs::directory_iterator(root)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("tokenizers_reference", 0) != 0) continue;
+    const Json ref = vltune::io::read_json_file(entry.path());
+    for (auto it = ref.at("cases").begin(); it != ref.at("cases").end(); ++it) {
+      const Json spec = vltune::io::read_json_file(npm_vocabulary(it.key()));
+      const vltune::text::BpeModel model(spec.at("model"), it.key());
+      std::string word;
+      for (int round = 0; round < 20; ++round)
+        for (const Json& c : it.value())
+          for (char ch : c.at("text").get<std::string>()) {
+            if (ch == ' ') word += "\xE2\x96\x81";
+            else word.push_back(ch);
+          }
+      QVERIFY(word.size() > 4 * vltune::text::BpeModel::kBucketQueueSymbols);
+      std::vector<TokenId> heap, buckets;
+      model.tokenize_uncached(word, heap, vltune::text::BpeModel::MergeQueue::heap);
+      model.tokenize_uncached(word, buckets, vltune::text::BpeModel::MergeQueue::buckets);
+      QVERIFY2(heap == buckets, it.key().c_str());
+      QVERIFY(!heap.empty());
+      ++checked;
+    }
+  }
+  QVERIFY(checked > 0);
 }
 
 QTEST_APPLESS_MAIN(TestTokenizerParity)
