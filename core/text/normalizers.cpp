@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/text/pipeline_spec.h"
 #include "core/text/text_pattern.h"
 #include "core/text/unicode.h"
 #include "core/text/utf8.h"
@@ -102,9 +103,7 @@ std::string string_field(const Json& spec, const char* key, const std::string& w
 
 std::unique_ptr<Normalizer> make_normalizer(const Json& spec, const std::string& where) {
   if (spec.is_null()) return nullptr;
-  if (!spec.is_object() || !spec.contains("type") || !spec["type"].is_string())
-    throw FormatError(where + ": normalizer must be an object with a \"type\"");
-  const std::string type = spec["type"].get<std::string>();
+  const std::string type = stage_type(spec, where, "normalizer");
   if (type == "NFC") return std::make_unique<UnicodeNormalizer>(unicode::NormalForm::nfc);
   if (type == "NFD") return std::make_unique<UnicodeNormalizer>(unicode::NormalForm::nfd);
   if (type == "NFKC") return std::make_unique<UnicodeNormalizer>(unicode::NormalForm::nfkc);
@@ -119,16 +118,8 @@ std::unique_ptr<Normalizer> make_normalizer(const Json& spec, const std::string&
   if (type == "Strip") {
     return std::make_unique<StripNormalizer>(spec.value("strip_left", true), spec.value("strip_right", true));
   }
-  if (type == "Sequence") {
-    if (!spec.contains("normalizers") || !spec["normalizers"].is_array())
-      throw FormatError(where + ": Sequence normalizer needs a \"normalizers\" array");
-    std::vector<std::unique_ptr<Normalizer>> parts;
-    for (size_t i = 0; i < spec["normalizers"].size(); ++i) {
-      auto part = make_normalizer(spec["normalizers"][i], where + ": normalizers[" + std::to_string(i) + "]");
-      if (part) parts.push_back(std::move(part));
-    }
-    return std::make_unique<SequenceNormalizer>(std::move(parts));
-  }
+  if (type == "Sequence")
+    return std::make_unique<SequenceNormalizer>(make_sequence<Normalizer>(spec, "normalizers", where, make_normalizer));
   throw FormatError(where + ": normalizer type \"" + type + "\" is not supported");
 }
 

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "core/error.h"
+#include "core/text/pipeline_spec.h"
 
 namespace vltune::text {
 
@@ -86,9 +87,7 @@ std::unique_ptr<PostProcessor> make_template(const Json& spec, const std::string
 
 std::unique_ptr<PostProcessor> make_post_processor(const Json& spec, const std::string& where) {
   if (spec.is_null()) return nullptr;
-  if (!spec.is_object() || !spec.contains("type") || !spec["type"].is_string())
-    throw FormatError(where + ": post_processor must be an object with a \"type\"");
-  const std::string type = spec["type"].get<std::string>();
+  const std::string type = stage_type(spec, where, "post_processor");
   const std::string label = where + ": " + type;
   if (type == "TemplateProcessing") return make_template(spec, label);
   if (type == "RobertaProcessing" || type == "BertProcessing") {
@@ -97,16 +96,9 @@ std::unique_ptr<PostProcessor> make_post_processor(const Json& spec, const std::
         std::vector<int32_t>{cls}, std::nullopt, std::vector<int32_t>{sep}});
   }
   if (type == "ByteLevel") return std::make_unique<IdentityPostProcessor>();
-  if (type == "Sequence") {
-    if (!spec.contains("processors") || !spec["processors"].is_array())
-      throw FormatError(label + ": needs a \"processors\" array");
-    std::vector<std::unique_ptr<PostProcessor>> parts;
-    for (size_t i = 0; i < spec["processors"].size(); ++i) {
-      auto part = make_post_processor(spec["processors"][i], where + ": processors[" + std::to_string(i) + "]");
-      if (part) parts.push_back(std::move(part));
-    }
-    return std::make_unique<SequencePostProcessor>(std::move(parts));
-  }
+  if (type == "Sequence")
+    return std::make_unique<SequencePostProcessor>(
+        make_sequence<PostProcessor>(spec, "processors", where, make_post_processor));
   throw FormatError(where + ": post_processor type \"" + type + "\" is not supported");
 }
 

@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "core/text/byte_level.h"
+#include "core/text/pipeline_spec.h"
 #include "core/text/text_pattern.h"
 #include "core/text/unicode.h"
 #include "core/text/utf8.h"
@@ -240,9 +241,7 @@ bool bool_field(const Json& spec, const char* key, bool fallback, const std::str
 
 std::unique_ptr<PreTokenizer> make_pre_tokenizer(const Json& spec, const std::string& where) {
   if (spec.is_null()) return nullptr;
-  if (!spec.is_object() || !spec.contains("type") || !spec["type"].is_string())
-    throw FormatError(where + ": pre_tokenizer must be an object with a \"type\"");
-  const std::string type = spec["type"].get<std::string>();
+  const std::string type = stage_type(spec, where, "pre_tokenizer");
   const std::string label = where + ": " + type;
   if (type == "Split") {
     if (!spec.contains("pattern")) throw FormatError(label + ": no \"pattern\"");
@@ -279,16 +278,9 @@ std::unique_ptr<PreTokenizer> make_pre_tokenizer(const Json& spec, const std::st
                                                SplitBehavior::removed, true);
   if (type == "WhitespaceSplit")
     return std::make_unique<CharSplitPreTokenizer>(unicode::is_whitespace, SplitBehavior::removed);
-  if (type == "Sequence") {
-    if (!spec.contains("pretokenizers") || !spec["pretokenizers"].is_array())
-      throw FormatError(label + ": needs a \"pretokenizers\" array");
-    std::vector<std::unique_ptr<PreTokenizer>> parts;
-    for (size_t i = 0; i < spec["pretokenizers"].size(); ++i) {
-      auto part = make_pre_tokenizer(spec["pretokenizers"][i], where + ": pretokenizers[" + std::to_string(i) + "]");
-      if (part) parts.push_back(std::move(part));
-    }
-    return std::make_unique<SequencePreTokenizer>(std::move(parts));
-  }
+  if (type == "Sequence")
+    return std::make_unique<SequencePreTokenizer>(
+        make_sequence<PreTokenizer>(spec, "pretokenizers", where, make_pre_tokenizer));
   throw FormatError(where + ": pre_tokenizer type \"" + type + "\" is not supported");
 }
 

@@ -32,10 +32,14 @@ T* copy_out(const T* data, size_t count) {
 VLTUNE_SPM_EXPORT int vltune_spm_abi_version(void) { return VLTUNE_SPM_ABI_VERSION; }
 VLTUNE_SPM_EXPORT const char* vltune_spm_last_error(void) { return t_last_error.c_str(); }
 
-VLTUNE_SPM_EXPORT vltune_spm* vltune_spm_load(const char* path) {
+namespace {
+
+// A new model filled by `load(processor)`, or NULL with the error recorded.
+template <typename Load>
+vltune_spm* load_model(Load&& load) {
   try {
     auto model = std::make_unique<vltune_spm>();
-    const auto status = model->processor.Load(path);
+    const auto status = load(model->processor);
     if (!status.ok()) {
       t_last_error = status.ToString();
       return nullptr;
@@ -47,19 +51,16 @@ VLTUNE_SPM_EXPORT vltune_spm* vltune_spm_load(const char* path) {
   }
 }
 
+}  // namespace
+
+VLTUNE_SPM_EXPORT vltune_spm* vltune_spm_load(const char* path) {
+  return load_model([&](sentencepiece::SentencePieceProcessor& p) { return p.Load(path); });
+}
+
 VLTUNE_SPM_EXPORT vltune_spm* vltune_spm_load_bytes(const char* data, size_t len) {
-  try {
-    auto model = std::make_unique<vltune_spm>();
-    const auto status = model->processor.LoadFromSerializedProto(std::string_view(data, len));
-    if (!status.ok()) {
-      t_last_error = status.ToString();
-      return nullptr;
-    }
-    return model.release();
-  } catch (const std::exception& e) {
-    t_last_error = e.what();
-    return nullptr;
-  }
+  return load_model([&](sentencepiece::SentencePieceProcessor& p) {
+    return p.LoadFromSerializedProto(std::string_view(data, len));
+  });
 }
 
 VLTUNE_SPM_EXPORT void vltune_spm_free(vltune_spm* model) { delete model; }
