@@ -1,0 +1,98 @@
+#include "core/models/qwen2_decoder.h"
+
+#include <cmath>
+
+#include "core/error.h"
+
+namespace vltune::models {
+
+MRopeImpl::MRopeImpl(int64_t head_dim, double theta, std::vector<int64_t> section) : m_section(std::move(section)) {
+  // inv_freq = 1 / theta^(2i / head_dim), computed in float32 as the reference does.
+  auto exponent = torch::arange(0, head_dim, 2, torch::kLong).to(torch::kFloat32) / static_cast<double>(head_dim);
+  m_inv_freq = register_buffer("inv_freq", 1.0 / torch::pow(theta, exponent));
+  int64_t sum = 0;
+  for (int64_t s : m_section) sum += s;
+  if (sum != head_dim / 2)
+    throw FormatError("mrope_section sums to " + std::to_string(sum) + ", head_dim / 2 is " + std::to_string(head_dim / 2));
+}
+
+std::pair<torch::Tensor, torch::Tensor> MRopeImpl::forward(const torch::Tensor& position_ids, torch::Dtype dtype) {
+  // freqs: [3, B, T, D/2] = position * inv_freq
+  auto freqs = position_ids.to(torch::kFloat32).unsqueeze(-1) * m_inv_freq.to(position_ids.device());
+  auto emb = torch::cat({freqs, freqs}, /*dim=*/-1);  // [3, B, T, D]
+  auto cos = emb.cos(), sin = emb.sin();
+  // Section i of the (doubled) frequency axis takes its values from position axis i % 3.
+  std::vector<torch::Tensor> cos_parts, sin_parts;
+  int64_t offset = 0;
+  for (int repeat = 0; repeat < 2; ++repeat) {
+    for (size_t i = 0; i < m_section.size(); ++i) {
+      cos_parts.push_back(cos[static_cast<int64_t>(i % 3)].narrow(-1, offset, m_section[i]));
+      sin_parts.push_back(sin[static_cast<int64_t>(i % 3)].narrow(-1, offset, m_section[i]));
+      offset += m_section[i];
+    }
+  }
+  // [B, T, D] -> [B, 1, T, D]
+  return {torch::cat(cos_parts, -1).unsqueeze(1).to(dtype), torch::cat(sin_parts, -1).unsqueeze(1).to(dtype)};
+}
+
+Qwen2AttentionImpl::Qwen2AttentionImpl(const io::TextDecoderConfig& c)
+    : m_heads(c.num_attention_heads), m_kv_heads(c.num_key_value_heads), m_head_dim(c.head_dim) {
+  using torch::nn::LinearOptions;
+  q_proj = register_module("q_proj", torch::nn::Linear(LinearOptions(c.hidden_size, m_heads * m_head_dim).bias(c.qkv_bias)));
+  k_proj = register_module("k_proj", torch::nn::Linear(LinearOptions(c.hidden_size, m_kv_heads * m_head_dim).bias(c.qkv_bias)));
+  v_proj = register_module("v_proj", torch::nn::Linear(LinearOptions(c.hidden_size, m_kv_heads * m_head_dim).bias(c.qkv_bias)));
+  o_proj = register_module("o_proj", torch::nn::Linear(LinearOptions(m_heads * m_head_dim, c.hidden_size).bias(c.o_proj_bias)));
+}
+
+torch::Tensor Qwen2AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
+                                          const torch::Tensor& mask, KvCache* cache, size_t layer) {
+  const auto b = x.size(0), t = x.size(1);
+  // [B, T, H * D] -> [B, H, T, D]
+  auto q = q_proj(x).view({b, t, m_heads, m_head_dim}).transpose(1, 2);
+  auto k = k_proj(x).view({b, t, m_kv_heads, m_head_dim}).transpose(1, 2);
+  auto v = v_proj(x).view({b, t, m_kv_heads, m_head_dim}).transpose(1, 2);
+  q = apply_rotary(q, cos, sin);
+  k = apply_rotary(k, cos, sin);
+  if (cache) std::tie(k, v) = cache->append(layer, k, v);
+  const int64_t groups = m_heads / m_kv_heads;
+  auto out = attention(q, repeat_kv(k, groups), repeat_kv(v, groups), mask, 1.0 / std::sqrt(static_cast<double>(m_head_dim)));
+  // [B, H, T, D] -> [B, T, H * D]
+  return o_proj(out.transpose(1, 2).reshape({b, t, m_heads * m_head_dim}));
+}
+
+Qwen2DecoderLayerImpl::Qwen2DecoderLayerImpl(const io::TextDecoderConfig& c) {
+  input_layernorm = register_module("input_layernorm", RMSNorm(RMSNormOptions(c.hidden_size).eps(c.rms_norm_eps)));
+  self_attn = register_module("self_attn", Qwen2Attention(c));
+  post_attention_layernorm =
+      register_module("post_attention_layernorm", RMSNorm(RMSNormOptions(c.hidden_size).eps(c.rms_norm_eps)));
+  mlp = register_module("mlp", GatedMlp(c.hidden_size, c.intermediate_size, c.hidden_act, c.mlp_bias));
+}
+
+torch::Tensor Qwen2DecoderLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
+                                             const torch::Tensor& mask, KvCache* cache, size_t layer) {
+  auto h = x + self_attn(input_layernorm(x), cos, sin, mask, cache, layer);
+  return h + mlp(post_attention_layernorm(h));
+}
+
+Qwen2ModelImpl::Qwen2ModelImpl(const io::TextDecoderConfig& c) {
+  if (c.use_sliding_window) throw FormatError("Qwen2 sliding-window attention is not supported");
+  embed_tokens = register_module("embed_tokens", torch::nn::Embedding(c.vocab_size, c.hidden_size));
+  layers = register_module("layers", torch::nn::ModuleList());
+  for (int64_t i = 0; i < c.num_hidden_layers; ++i) layers->push_back(Qwen2DecoderLayer(c));
+  norm = register_module("norm", RMSNorm(RMSNormOptions(c.hidden_size).eps(c.rms_norm_eps)));
+  // Not a checkpoint tensor: computed from the config (registered so .to(device) moves it).
+  rotary = register_module("rotary_emb", MRope(c.head_dim, c.rope_parameters.rope_theta, c.rope_parameters.mrope_section));
+}
+
+torch::Tensor Qwen2ModelImpl::forward(const torch::Tensor& inputs_embeds, const torch::Tensor& position_ids,
+                                      const torch::Tensor& attention_mask, KvCache* cache) {
+  const auto b = inputs_embeds.size(0), t = inputs_embeds.size(1);
+  const int64_t past = cache ? cache->length() : 0;
+  auto [cos, sin] = rotary(position_ids, inputs_embeds.scalar_type());
+  auto mask = causal_mask(attention_mask, b, t, past, inputs_embeds.scalar_type(), inputs_embeds.device());
+  auto h = inputs_embeds;
+  for (size_t i = 0; i < layers->size(); ++i) h = layers[i]->as<Qwen2DecoderLayerImpl>()->forward(h, cos, sin, mask, cache, i);
+  return norm(h);
+}
+
+}  // namespace vltune::models

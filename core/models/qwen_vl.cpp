@@ -1,0 +1,155 @@
+#include "core/models/qwen_vl.h"
+
+#include "core/error.h"
+#include "core/io/checkpoint.h"
+#include "core/models/weight_loader.h"
+
+namespace vltune::models {
+
+namespace {
+
+QwenVisionOptions vision_options(const io::ModelConfig& config) {
+  if (config.family() == io::ModelFamily::qwen2_vl) return qwen_vision_options(config.qwen2_vl().vision);
+  if (config.family() == io::ModelFamily::qwen2_5_vl) return qwen_vision_options(config.qwen2_5_vl().vision);
+  throw FormatError("model_type \"" + config.model_type + "\" is not Qwen2-VL or Qwen2.5-VL");
+}
+
+}  // namespace
+
+QwenVLImpl::QwenVLImpl(const io::ModelConfig& config) : m_family(config.family()) {
+  const io::TextDecoderConfig& text = *config.text_decoder();
+  const QwenVisionOptions vision = vision_options(config);
+  if (m_family == io::ModelFamily::qwen2_vl) {
+    m_image_token_id = config.qwen2_vl().image_token_id;
+    m_video_token_id = config.qwen2_vl().video_token_id;
+  } else {
+    m_image_token_id = config.qwen2_5_vl().image_token_id;
+    m_video_token_id = config.qwen2_5_vl().video_token_id;
+  }
+  m_merge_size = vision.merge_size;
+  m_tied = text.tie_word_embeddings;
+  model = register_module("model", Qwen2Model(text));
+  visual = register_module("visual", QwenVision(vision));
+  lm_head = register_module("lm_head", torch::nn::Linear(torch::nn::LinearOptions(text.hidden_size, text.vocab_size).bias(false)));
+  if (m_tied) lm_head->weight.set_data(model->embed_tokens->weight.data());
+}
+
+torch::Tensor QwenVLImpl::position_ids(const QwenVLInputs& inputs) const {
+  auto ids = inputs.input_ids.to(torch::kCPU).to(torch::kLong).contiguous();
+  const int64_t b = ids.size(0), t = ids.size(1);
+  auto mask = inputs.attention_mask.defined() ? inputs.attention_mask.to(torch::kCPU).to(torch::kLong).contiguous()
+                                              : torch::ones({b, t}, torch::kLong);
+  auto grid = inputs.image_grid_thw.defined() ? inputs.image_grid_thw.to(torch::kCPU).to(torch::kLong).contiguous()
+                                              : torch::zeros({0, 3}, torch::kLong);
+  auto out = torch::zeros({3, b, t}, torch::kLong);
+  auto o = out.accessor<int64_t, 3>();
+  auto id = ids.accessor<int64_t, 2>();
+  auto m = mask.accessor<int64_t, 2>();
+  auto g = grid.accessor<int64_t, 2>();
+  int64_t image = 0;
+  for (int64_t row = 0; row < b; ++row) {
+    std::vector<int64_t> columns;  // the attended positions, in order
+    for (int64_t j = 0; j < t; ++j)
+      if (m[row][j] == 1) columns.push_back(j);
+    int64_t next = 0;  // the position the next text token takes
+    for (size_t k = 0; k < columns.size();) {
+      const int64_t token = id[row][columns[k]];
+      if (token == m_video_token_id) throw FormatError("video inputs are not supported (video token in row " + std::to_string(row) + ")");
+      if (token != m_image_token_id) {
+        for (int a = 0; a < 3; ++a) o[a][row][columns[k]] = next;
+        ++next;
+        ++k;
+        continue;
+      }
+      if (image >= grid.size(0))
+        throw FormatError("input_ids row " + std::to_string(row) + " has more images than image_grid_thw (" +
+                          std::to_string(grid.size(0)) + ")");
+      const int64_t gt = g[image][0], gh = g[image][1] / m_merge_size, gw = g[image][2] / m_merge_size;
+      ++image;
+      const int64_t count = gt * gh * gw;
+      if (k + count > columns.size())
+        throw FormatError("input_ids row " + std::to_string(row) + " ends inside an image of " + std::to_string(count) + " tokens");
+      int64_t largest = next;
+      for (int64_t f = 0; f < gt; ++f)
+        for (int64_t y = 0; y < gh; ++y)
+          for (int64_t x = 0; x < gw; ++x, ++k) {
+            // Qwen2.5-VL scales time by seconds per frame; a still image has 0 (one frame anyway).
+            const int64_t time = m_family == io::ModelFamily::qwen2_vl ? f : 0;
+            const int64_t col = columns[k];
+            if (id[row][col] != m_image_token_id)
+              throw FormatError("input_ids row " + std::to_string(row) + ": image " + std::to_string(image - 1) +
+                                " has fewer image tokens than its grid's " + std::to_string(count));
+            o[0][row][col] = next + time;
+            o[1][row][col] = next + y;
+            o[2][row][col] = next + x;
+            largest = std::max({largest, next + time, next + y, next + x});
+          }
+      next = largest + 1;
+    }
+  }
+  if (image != grid.size(0))
+    throw FormatError("image_grid_thw lists " + std::to_string(grid.size(0)) + " images, input_ids hold " + std::to_string(image));
+  return out.to(inputs.input_ids.device());
+}
+
+torch::Tensor QwenVLImpl::embed(const QwenVLInputs& inputs) {
+  auto embeds = model->embed_tokens(inputs.input_ids);  // [B, T, hidden]
+  if (!inputs.pixel_values.defined() || inputs.pixel_values.numel() == 0) return embeds;
+  auto image_embeds = visual(inputs.pixel_values, inputs.image_grid_thw).to(embeds.scalar_type());  // [tokens, hidden]
+  auto is_image = (inputs.input_ids == m_image_token_id);  // [B, T]
+  const int64_t slots = is_image.sum().item<int64_t>();
+  if (slots != image_embeds.size(0))
+    throw FormatError("input_ids hold " + std::to_string(slots) + " image tokens but the images make " +
+                      std::to_string(image_embeds.size(0)));
+  return embeds.masked_scatter(is_image.unsqueeze(-1).expand_as(embeds), image_embeds);
+}
+
+torch::Tensor QwenVLImpl::forward(const QwenVLInputs& inputs) {
+  auto h = model(embed(inputs), position_ids(inputs), inputs.attention_mask);
+  return lm_head(h);
+}
+
+torch::Tensor QwenVLImpl::generate_greedy(const QwenVLInputs& prompt, int64_t max_new_tokens, const std::vector<int64_t>& eos_ids) {
+  torch::NoGradGuard no_grad;
+  if (prompt.input_ids.size(0) != 1) throw Error("generate_greedy takes one sequence");
+  KvCache cache;
+  auto positions = position_ids(prompt);
+  auto mask = prompt.attention_mask.defined() ? prompt.attention_mask : torch::ones_like(prompt.input_ids);
+  auto h = model(embed(prompt), positions, mask, &cache);
+  int64_t next_position = positions.max().item<int64_t>() + 1;
+  std::vector<torch::Tensor> pieces{prompt.input_ids};
+  for (int64_t step = 0; step < max_new_tokens; ++step) {
+    auto token = lm_head(h.narrow(1, h.size(1) - 1, 1)).argmax(-1);  // [1, 1]
+    pieces.push_back(token);
+    const int64_t id = token.item<int64_t>();
+    if (std::find(eos_ids.begin(), eos_ids.end(), id) != eos_ids.end() || step + 1 == max_new_tokens) break;
+    mask = torch::cat({mask, torch::ones({1, 1}, mask.options())}, 1);
+    auto pos = torch::full({3, 1, 1}, next_position++, positions.options());
+    h = model(model->embed_tokens(token), pos, mask, &cache);
+  }
+  return torch::cat(pieces, 1);
+}
+
+QwenVL load_qwen_vl(const std::filesystem::path& folder) {
+  const io::ModelConfig config = io::read_model_config(folder);
+  QwenVL model(config);
+  const io::Checkpoint checkpoint = io::Checkpoint::open(folder);
+  WeightLoadOptions options;
+  // transformers >= 4.52 saves the module path; older checkpoints the classic names used here.
+  options.renames = {{"model.language_model.", "model."}, {"model.visual.", "visual."}};
+  if (config.text_decoder()->tie_word_embeddings) options.may_be_absent = {"lm_head.weight"};
+  load_weights(*model, checkpoint, options);
+  if (config.text_decoder()->tie_word_embeddings) model->lm_head->weight.set_data(model->model->embed_tokens->weight.data());
+  model->eval();
+  return model;
+}
+
+torch::Tensor causal_lm_loss(const torch::Tensor& logits, const torch::Tensor& labels) {
+  const int64_t t = logits.size(1);
+  auto shifted_logits = logits.narrow(1, 0, t - 1).to(torch::kFloat32).reshape({-1, logits.size(-1)});
+  auto shifted_labels = labels.narrow(1, 1, t - 1).reshape({-1}).to(logits.device());
+  return torch::nn::functional::cross_entropy(
+      shifted_logits, shifted_labels, torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-100));
+}
+
+}  // namespace vltune::models

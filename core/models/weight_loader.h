@@ -1,0 +1,32 @@
+#pragma once
+// Fills a module's parameters from a checkpoint by name, with full accounting: every parameter
+// must be filled and every checkpoint tensor used, shapes must agree; otherwise a FormatError
+// names the tensors. Checkpoint names are first rewritten by prefix (one table per family: Hub
+// checkpoints of different transformers versions spell the same tensor differently).
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "core/io/checkpoint.h"
+
+namespace vltune::models {
+
+struct WeightLoadOptions {
+  std::vector<std::pair<std::string, std::string>> renames;  // checkpoint prefix -> module prefix, first match wins
+  std::vector<std::string> may_be_absent;                    // parameters the caller fills otherwise (tied lm_head)
+  std::vector<std::string> ignored_prefixes;                 // checkpoint tensors that are not the model's (after renames)
+};
+
+// What was loaded, for logs.
+struct WeightLoadReport {
+  size_t tensors = 0;                 // checkpoint tensors copied
+  std::vector<std::string> absent;    // `may_be_absent` parameters the checkpoint did not have
+};
+
+// Copies (converting dtype to each parameter's) under torch::NoGradGuard.
+WeightLoadReport load_weights(torch::nn::Module& module, const io::Checkpoint& checkpoint, const WeightLoadOptions& options);
+
+}  // namespace vltune::models

@@ -1,0 +1,176 @@
+// Qwen2-VL and Qwen2.5-VL against transformers (../shared/fixtures/hf/<family>/, every family
+// whose config is one of them): logits, M-RoPE position ids and loss of the main case and of the
+// batch case (two right-padded samples, two images in one; for Qwen2.5-VL a grid that needs
+// window padding), greedy generation, and the loader's accounting of tensors. Tolerances from the
+// fixtures README; every expected value read from the files.
+
+// LibTorch before Qt: Qt's `slots` macro would break torch's headers.
+#include "core/models/qwen_vl.h"
+
+#include <QtTest/QtTest>
+
+#include "core/error.h"
+#include "core/io/aux_configs.h"
+#include "core/io/hf_config.h"
+#include "core/io/json_file.h"
+#include "core/io/safetensors.h"
+#include "core/io/safetensors_writer.h"
+#include "core/models/qwen_vl.h"
+#include "tests/test_support.h"
+
+namespace fs = std::filesystem;
+using vltune::io::Json;
+using vltune::models::QwenVLInputs;
+
+namespace {
+
+std::vector<std::string> qwen_families() {
+  std::vector<std::string> out;
+  for (const auto& family : vltune::test::hf_fixture_families()) {
+    const auto config = vltune::io::read_model_config(vltune::test::hf_fixtures_root() / family / "model");
+    if (config.family() == vltune::io::ModelFamily::qwen2_vl || config.family() == vltune::io::ModelFamily::qwen2_5_vl)
+      out.push_back(family);
+  }
+  return out;
+}
+
+void add_family_rows() {
+  QTest::addColumn<QString>("family");
+  const auto families = qwen_families();
+  QVERIFY2(!families.empty(), "no Qwen2-VL / Qwen2.5-VL fixture families");
+  for (const auto& f : families) QTest::newRow(f.c_str()) << QString::fromStdString(f);
+}
+
+QwenVLInputs inputs_from(const vltune::io::SafetensorsFile& ref, const std::string& prefix) {
+  QwenVLInputs in;
+  in.input_ids = ref.tensor(prefix + "input_ids").clone();
+  in.attention_mask = ref.tensor(prefix + "attention_mask").clone();
+  in.pixel_values = ref.tensor(prefix + "pixel_values").clone();
+  in.image_grid_thw = ref.tensor(prefix + "image_grid_thw").clone();
+  return in;
+}
+
+// The fixtures README: max |diff| <= 1e-4 * max(1, max |ref|).
+void compare_logits(const torch::Tensor& got, const torch::Tensor& ref, const char* what) {
+  QCOMPARE(got.sizes().vec(), ref.sizes().vec());
+  const double scale = std::max(1.0, ref.abs().max().item<double>());
+  const double diff = (got - ref).abs().max().item<double>();
+  qInfo("%s: max |diff| %.3g (max |ref| %.3g)", what, diff, scale);
+  QVERIFY2(diff <= 1e-4 * scale, qPrintable(QString("%1: max |diff| %2, allowed %3").arg(what).arg(diff).arg(1e-4 * scale)));
+}
+
+struct Fixture {
+  fs::path dir;
+  Json reference;
+  vltune::io::SafetensorsFile tensors;
+};
+
+Fixture fixture(const QString& family) {
+  const fs::path dir = vltune::test::hf_fixtures_root() / family.toStdString();
+  return {dir, vltune::io::read_json_file(dir / "reference.json"), vltune::io::SafetensorsFile::open(dir / "reference.safetensors")};
+}
+
+vltune::models::QwenVL cached_model(const fs::path& dir) {
+  static std::map<fs::path, vltune::models::QwenVL> cache;
+  auto it = cache.find(dir);
+  if (it == cache.end()) it = cache.emplace(dir, vltune::models::load_qwen_vl(dir / "model")).first;
+  return it->second;
+}
+
+}  // namespace
+
+class TestQwenVLParity : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void mainCase_data() { add_family_rows(); }
+  void mainCase();
+  void batchCase_data() { add_family_rows(); }
+  void batchCase();
+  void greedyGeneration_data() { add_family_rows(); }
+  void greedyGeneration();
+  void loaderAccounting_data() { add_family_rows(); }
+  void loaderAccounting();
+};
+
+void TestQwenVLParity::mainCase() {
+  QFETCH(QString, family);
+  torch::NoGradGuard no_grad;
+  const Fixture f = fixture(family);
+  auto model = cached_model(f.dir);
+  const QwenVLInputs in = inputs_from(f.tensors, "input.");
+  QVERIFY(torch::equal(model->position_ids(in), f.tensors.tensor("base.position_ids")));
+  const auto logits = model->forward(in);
+  compare_logits(logits, f.tensors.tensor("base.logits"), "base.logits");
+  const double loss = vltune::models::causal_lm_loss(logits, f.tensors.tensor("input.labels")).item<double>();
+  const double expected = f.reference.at("base_loss").get<double>();
+  QVERIFY2(std::abs(loss - expected) <= 1e-5, qPrintable(QString("loss %1, reference %2").arg(loss, 0, 'g', 9).arg(expected, 0, 'g', 9)));
+}
+
+void TestQwenVLParity::batchCase() {
+  QFETCH(QString, family);
+  torch::NoGradGuard no_grad;
+  const Fixture f = fixture(family);
+  const auto cases = f.reference.value("cases", Json::array());
+  if (std::find(cases.begin(), cases.end(), "batch") == cases.end()) QSKIP("this fixture set has no batch case");
+  auto model = cached_model(f.dir);
+  const QwenVLInputs in = inputs_from(f.tensors, "batch.input.");
+  QVERIFY(torch::equal(model->position_ids(in), f.tensors.tensor("batch.position_ids")));
+  const auto logits = model->forward(in);
+  compare_logits(logits, f.tensors.tensor("batch.logits"), "batch.logits");
+  const double loss = vltune::models::causal_lm_loss(logits, f.tensors.tensor("batch.input.labels")).item<double>();
+  const double expected = f.reference.at("batch_loss").get<double>();
+  QVERIFY2(std::abs(loss - expected) <= 1e-5, qPrintable(QString("loss %1, reference %2").arg(loss, 0, 'g', 9).arg(expected, 0, 'g', 9)));
+}
+
+void TestQwenVLParity::greedyGeneration() {
+  QFETCH(QString, family);
+  const Fixture f = fixture(family);
+  auto model = cached_model(f.dir);
+  const QwenVLInputs in = inputs_from(f.tensors, "input.");
+  const auto expected = f.tensors.tensor("base.generate");
+  const auto generation = vltune::io::read_generation_config(f.dir / "model" / "generation_config.json");
+  // As many steps as the reference took (it records one margin per step).
+  const auto steps = static_cast<int64_t>(f.reference.at("base_generate_margins").size());
+  const auto got = model->generate_greedy(in, steps, generation.eos_token_ids);
+  QVERIFY2(torch::equal(got, expected), qPrintable(QString("generated %1 tokens, reference %2")
+                                                       .arg(got.size(1) - in.input_ids.size(1))
+                                                       .arg(expected.size(1) - in.input_ids.size(1))));
+}
+
+void TestQwenVLParity::loaderAccounting() {
+  QFETCH(QString, family);
+  const Fixture f = fixture(family);
+  // A copy of the checkpoint with one tensor left out, and one with an extra tensor: both are
+  // errors that name the tensor.
+  vltune::test::TempDir dir;
+  for (const char* name : {"config.json", "generation_config.json"})
+    if (fs::exists(f.dir / "model" / name)) fs::copy_file(f.dir / "model" / name, dir.path() / name);
+  const auto source = vltune::io::SafetensorsFile::open(f.dir / "model" / "model.safetensors");
+  std::vector<std::pair<std::string, torch::Tensor>> tensors;
+  for (const auto& info : source.tensors()) tensors.emplace_back(info.name, source.tensor(info.name));
+  const std::string dropped = tensors.back().first;
+  std::vector<std::pair<std::string, torch::Tensor>> fewer(tensors.begin(), tensors.end() - 1);
+  vltune::io::save_safetensors(dir.path() / "model.safetensors", fewer);
+  std::string error = vltune::test::format_error([&] { vltune::models::load_qwen_vl(dir.path()); });
+  QVERIFY2(vltune::test::contains(error, dropped), error.c_str());
+  auto more = tensors;
+  more.emplace_back("model.layers.0.self_attn.extra.weight", torch::zeros({2}));
+  vltune::io::save_safetensors(dir.path() / "model.safetensors", more);
+  error = vltune::test::format_error([&] { vltune::models::load_qwen_vl(dir.path()); });
+  QVERIFY2(vltune::test::contains(error, "model.layers.0.self_attn.extra.weight"), error.c_str());
+  // The module-path names of newer transformers load the same.
+  std::vector<std::pair<std::string, torch::Tensor>> renamed;
+  for (const auto& [name, t] : tensors) {
+    std::string n = name;
+    if (n.rfind("model.", 0) == 0) n = "model.language_model." + n.substr(6);
+    else if (n.rfind("visual.", 0) == 0) n = "model." + n;
+    renamed.emplace_back(n, t.to(torch::kBFloat16));  // and another dtype
+  }
+  vltune::io::save_safetensors(dir.path() / "model.safetensors", renamed);
+  auto model = vltune::models::load_qwen_vl(dir.path());
+  QCOMPARE(model->lm_head->weight.scalar_type(), torch::kFloat32);
+}
+
+QTEST_APPLESS_MAIN(TestQwenVLParity)
+#include "test_qwen_vl_parity.moc"
