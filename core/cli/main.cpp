@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/cli/inspect_command.h"
+#include "core/cli/parity_command.h"
 #include "core/cli/tokenize_command.h"
 #include "core/error.h"
 #include "core/runtime_info.h"
@@ -16,6 +17,8 @@ constexpr const char* kUsage =
     "usage: vltune-cli <command> [options]\n"
     "commands:\n"
     "  inspect <checkpoint>   summarise a Hugging Face checkpoint or PEFT adapter\n"
+    "  parity <fixture dir> [--device cuda] [--dtype bfloat16]\n"
+    "                         compare the engine with transformers' reference outputs\n"
     "  tokenize --tokenizer <file|folder> [--template NAME]\n"
     "                         token ids of stdin's text, or ids and labels of a conversation\n"
     "  version                print the vltune and LibTorch versions and CUDA availability\n"
@@ -37,6 +40,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (command == "inspect") return vltune::cli::run_inspect(rest);
+    if (command == "parity") return vltune::cli::run_parity(rest);
     if (command == "tokenize") return vltune::cli::run_tokenize(rest);
   } catch (const vltune::Error& e) {
     std::fprintf(stderr, "vltune-cli %s: %s\n", command.c_str(), e.what());

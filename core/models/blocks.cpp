@@ -45,11 +45,17 @@ torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const to
                                             /*dropout_p=*/0.0, /*is_causal=*/false, scale);
   }
 #endif
+  // Reduced precision computes in float32 here, as fused SDPA kernels accumulate: bf16 scores
+  // would be rounded to 3 significant digits before the softmax.
+  const auto dtype = q.scalar_type();
+  const bool upcast = dtype == torch::kBFloat16 || dtype == torch::kHalf;
+  const auto qf = upcast ? q.to(torch::kFloat32) : q, kf = upcast ? k.to(torch::kFloat32) : k,
+             vf = upcast ? v.to(torch::kFloat32) : v;
   // scores: [B, H, Tq, Tk]
-  auto scores = torch::matmul(q, k.transpose(-2, -1)) * scale;
-  if (mask.defined()) scores = scores + mask;
-  auto probs = torch::softmax(scores, /*dim=*/-1, torch::kFloat32).to(q.scalar_type());
-  return torch::matmul(probs, v);
+  auto scores = torch::matmul(qf, kf.transpose(-2, -1)) * scale;
+  if (mask.defined()) scores = scores + mask.to(scores.scalar_type());
+  auto probs = torch::softmax(scores, /*dim=*/-1, torch::kFloat32).to(qf.scalar_type());
+  return torch::matmul(probs, vf).to(dtype);
 }
 
 torch::Tensor causal_mask(const torch::Tensor& attention_mask, int64_t batch, int64_t query_len, int64_t past,

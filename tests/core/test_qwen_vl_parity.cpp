@@ -91,6 +91,8 @@ class TestQwenVLParity : public QObject {
   void greedyGeneration();
   void loaderAccounting_data() { add_family_rows(); }
   void loaderAccounting();
+  void parityCommand_data() { add_family_rows(); }
+  void parityCommand();
 };
 
 void TestQwenVLParity::mainCase() {
@@ -170,6 +172,31 @@ void TestQwenVLParity::loaderAccounting() {
   vltune::io::save_safetensors(dir.path() / "model.safetensors", renamed);
   auto model = vltune::models::load_qwen_vl(dir.path());
   QCOMPARE(model->lm_head->weight.scalar_type(), torch::kFloat32);
+}
+
+void TestQwenVLParity::parityCommand() {
+  // `vltune-cli parity` (the check to run on a GPU box) passes on the fixtures in float32 and
+  // fails, naming the check, when a reference value is off.
+  QFETCH(QString, family);
+  const fs::path dir = vltune::test::hf_fixtures_root() / family.toStdString();
+  QProcess ok;
+  ok.start(QStringLiteral(VLTUNE_CLI_PATH), {"parity", QString::fromStdString(dir.string())});
+  QVERIFY(ok.waitForFinished(120000));
+  const QString out = QString::fromUtf8(ok.readAllStandardOutput());
+  QVERIFY2(ok.exitCode() == 0, qPrintable(out + ok.readAllStandardError()));
+  QVERIFY(out.contains("ok   base.generate identical"));
+
+  vltune::test::TempDir copy;
+  for (const auto& entry : fs::directory_iterator(dir))
+    fs::copy(entry.path(), copy.path() / entry.path().filename(), fs::copy_options::recursive);
+  Json reference = vltune::io::read_json_file(dir / "reference.json");
+  reference["base_loss"] = reference.at("base_loss").get<double>() + 0.01;
+  vltune::io::write_json_file_atomic(copy.path() / "reference.json", reference);
+  QProcess bad;
+  bad.start(QStringLiteral(VLTUNE_CLI_PATH), {"parity", QString::fromStdString(copy.path().string())});
+  QVERIFY(bad.waitForFinished(120000));
+  QCOMPARE(bad.exitCode(), 1);
+  QVERIFY(QString::fromUtf8(bad.readAllStandardOutput()).contains("FAIL base_loss"));
 }
 
 QTEST_APPLESS_MAIN(TestQwenVLParity)
