@@ -3,8 +3,10 @@
 #include <charconv>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <iterator>
+#include <span>
 #include <optional>
 
 #include <nlohmann/json.hpp>
@@ -15,6 +17,7 @@
 #include "core/text/chat_prompt.h"
 #include "core/text/supervised_encoding.h"
 #include "core/text/tokenizer.h"
+#include "core/vision/image_io.h"
 
 namespace vltune::cli {
 
@@ -121,6 +124,12 @@ int run_tokenize(const std::vector<std::string>& args) {
   text::Conversation conv = text::parse_conversation_json(
       io::parse_json(input, "stdin"), "stdin", [](const std::string& path) {
         const io::ImageDimensions d = io::read_image_dimensions(path);
+        // EXIF orientations 5-8 turn the picture a quarter: the processor sees it transposed.
+        std::ifstream in(path, std::ios::binary);
+        const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        const int orientation = vision::read_exif_orientation(
+            std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+        if (orientation >= 5 && orientation <= 8) return text::ImageSize{d.height, d.width};
         return text::ImageSize{d.width, d.height};
       });
   if (!image_sizes.empty()) {

@@ -6,6 +6,7 @@
 
 // LibTorch before Qt: Qt's `slots` macro would break torch's headers.
 #include "core/models/qwen_vl.h"
+#include "core/vision/qwen2_vl_image_processor.h"
 
 #include <QtTest/QtTest>
 
@@ -91,6 +92,8 @@ class TestQwenVLParity : public QObject {
   void greedyGeneration();
   void loaderAccounting_data() { add_family_rows(); }
   void loaderAccounting();
+  void fromPngToLoss_data() { add_family_rows(); }
+  void fromPngToLoss();
   void parityCommand_data() { add_family_rows(); }
   void parityCommand();
 };
@@ -172,6 +175,27 @@ void TestQwenVLParity::loaderAccounting() {
   vltune::io::save_safetensors(dir.path() / "model.safetensors", renamed);
   auto model = vltune::models::load_qwen_vl(dir.path());
   QCOMPARE(model->lm_head->weight.scalar_type(), torch::kFloat32);
+}
+
+void TestQwenVLParity::fromPngToLoss() {
+  // The whole path: the PNG through our image processor into the model, with the reference's
+  // token ids and labels: the same loss as transformers.
+  QFETCH(QString, family);
+  torch::NoGradGuard no_grad;
+  const Fixture f = fixture(family);
+  auto model = cached_model(f.dir);
+  const vltune::vision::Qwen2VLImageProcessor processor(
+      vltune::io::read_preprocessor_config(f.dir / "model" / "preprocessor_config.json"));
+  const fs::path image = vltune::test::hf_fixtures_root() / "images" / f.reference.at("image").get<std::string>();
+  const auto pixels = processor.process_files(std::vector<fs::path>{image});
+  QwenVLInputs in = inputs_from(f.tensors, "input.");
+  QVERIFY(torch::equal(pixels.image_grid_thw, in.image_grid_thw));
+  in.pixel_values = pixels.pixel_values;
+  const auto logits = model->forward(in);
+  compare_logits(logits, f.tensors.tensor("base.logits"), "base.logits from the PNG");
+  const double loss = vltune::models::causal_lm_loss(logits, f.tensors.tensor("input.labels")).item<double>();
+  const double expected = f.reference.at("base_loss").get<double>();
+  QVERIFY2(std::abs(loss - expected) <= 1e-5, qPrintable(QString("loss %1, reference %2").arg(loss, 0, 'g', 9).arg(expected, 0, 'g', 9)));
 }
 
 void TestQwenVLParity::parityCommand() {
