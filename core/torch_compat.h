@@ -14,6 +14,8 @@
 #define VLTUNE_HAS_UINT_WIDE VLTUNE_TORCH_AT_LEAST(2, 3)
 // at::scaled_dot_product_attention arrived in 2.0.
 #define VLTUNE_HAS_SDPA VLTUNE_TORCH_AT_LEAST(2, 0)
+// Its `scale` argument arrived in 2.1 (2.0 always divides by sqrt(head_dim)).
+#define VLTUNE_HAS_SDPA_SCALE VLTUNE_TORCH_AT_LEAST(2, 1)
 
 namespace vltune::compat {
 

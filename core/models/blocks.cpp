@@ -1,5 +1,6 @@
 #include "core/models/blocks.h"
 
+#include <cmath>
 #include <limits>
 
 #include "core/error.h"
@@ -41,8 +42,14 @@ torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const to
                         const torch::Tensor& mask, double scale) {
 #if VLTUNE_HAS_SDPA
   if (q.is_cuda()) {
-    return at::scaled_dot_product_attention(q, k, v, mask.defined() ? c10::optional<at::Tensor>(mask) : c10::nullopt,
-                                            /*dropout_p=*/0.0, /*is_causal=*/false, scale);
+    const c10::optional<at::Tensor> sdpa_mask = mask.defined() ? c10::optional<at::Tensor>(mask.to(q.scalar_type())) : c10::nullopt;
+#if VLTUNE_HAS_SDPA_SCALE
+    return at::scaled_dot_product_attention(q, k, v, sdpa_mask, /*dropout_p=*/0.0, /*is_causal=*/false, scale);
+#else
+    // 2.0 scales by 1/sqrt(D) itself: pre-scale q so the product carries `scale`.
+    const double own = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
+    return at::scaled_dot_product_attention(q * (scale / own), k, v, sdpa_mask, /*dropout_p=*/0.0, /*is_causal=*/false);
+#endif
   }
 #endif
   // Reduced precision computes in float32 here, as fused SDPA kernels accumulate: bf16 scores

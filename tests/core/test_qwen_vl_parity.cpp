@@ -88,6 +88,8 @@ class TestQwenVLParity : public QObject {
   void mainCase();
   void batchCase_data() { add_family_rows(); }
   void batchCase();
+  void leftPaddedBatch_data() { add_family_rows(); }
+  void leftPaddedBatch();
   void greedyGeneration_data() { add_family_rows(); }
   void greedyGeneration();
   void loaderAccounting_data() { add_family_rows(); }
@@ -126,6 +128,35 @@ void TestQwenVLParity::batchCase() {
   const double loss = vltune::models::causal_lm_loss(logits, f.tensors.tensor("batch.input.labels")).item<double>();
   const double expected = f.reference.at("batch_loss").get<double>();
   QVERIFY2(std::abs(loss - expected) <= 1e-5, qPrintable(QString("loss %1, reference %2").arg(loss, 0, 'g', 9).arg(expected, 0, 'g', 9)));
+}
+
+void TestQwenVLParity::leftPaddedBatch() {
+  // Batched generation pads on the left: the batch case moved to left padding must give the
+  // reference's (right-padded) logits at every real token.
+  QFETCH(QString, family);
+  torch::NoGradGuard no_grad;
+  const Fixture f = fixture(family);
+  if (!f.tensors.contains("batch.input.input_ids")) QSKIP("this fixture set has no batch case");
+  auto model = cached_model(f.dir);
+  QwenVLInputs in = inputs_from(f.tensors, "batch.input.");
+  const auto reference = f.tensors.tensor("batch.logits");
+  const int64_t t = in.input_ids.size(1);
+  auto left_ids = torch::zeros_like(in.input_ids), left_mask = torch::zeros_like(in.attention_mask);
+  std::vector<int64_t> lengths;
+  for (int64_t row = 0; row < in.input_ids.size(0); ++row) {
+    const int64_t n = in.attention_mask[row].sum().item<int64_t>();  // right padded: the first n are real
+    lengths.push_back(n);
+    left_ids[row].narrow(0, t - n, n).copy_(in.input_ids[row].narrow(0, 0, n));
+    left_mask[row].narrow(0, t - n, n).fill_(1);
+  }
+  QVERIFY2(lengths.front() != lengths.back(), "the batch case has no padding to move");
+  in.input_ids = left_ids;
+  in.attention_mask = left_mask;
+  const auto logits = model->forward(in);
+  for (int64_t row = 0; row < logits.size(0); ++row) {
+    const int64_t n = lengths[static_cast<size_t>(row)];
+    compare_logits(logits[row].narrow(0, t - n, n), reference[row].narrow(0, 0, n), "left-padded batch.logits");
+  }
 }
 
 void TestQwenVLParity::greedyGeneration() {
