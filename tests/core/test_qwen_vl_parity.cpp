@@ -100,34 +100,37 @@ class TestQwenVLParity : public QObject {
   void parityCommand();
 };
 
+namespace {
+
+// One case of reference.safetensors: `inputs` (prefix of its tensors) through the model against
+// `positions` and `logits`, and the loss against reference.json's `loss_key`.
+void check_case(const Fixture& f, const std::string& inputs, const std::string& positions, const std::string& logits_key,
+                const std::string& loss_key) {
+  torch::NoGradGuard no_grad;
+  auto model = cached_model(f.dir);
+  const QwenVLInputs in = inputs_from(f.tensors, inputs);
+  QVERIFY(torch::equal(model->position_ids(in), f.tensors.tensor(positions)));
+  const auto logits = model->forward(in);
+  compare_logits(logits, f.tensors.tensor(logits_key), logits_key.c_str());
+  const double loss = vltune::models::causal_lm_loss(logits, f.tensors.tensor(inputs + "labels")).item<double>();
+  const double expected = f.reference.at(loss_key).get<double>();
+  QVERIFY2(std::abs(loss - expected) <= 1e-5,
+           qPrintable(QString("%1 %2, reference %3").arg(QString::fromStdString(loss_key)).arg(loss, 0, 'g', 9).arg(expected, 0, 'g', 9)));
+}
+
+}  // namespace
+
 void TestQwenVLParity::mainCase() {
   QFETCH(QString, family);
-  torch::NoGradGuard no_grad;
-  const Fixture f = fixture(family);
-  auto model = cached_model(f.dir);
-  const QwenVLInputs in = inputs_from(f.tensors, "input.");
-  QVERIFY(torch::equal(model->position_ids(in), f.tensors.tensor("base.position_ids")));
-  const auto logits = model->forward(in);
-  compare_logits(logits, f.tensors.tensor("base.logits"), "base.logits");
-  const double loss = vltune::models::causal_lm_loss(logits, f.tensors.tensor("input.labels")).item<double>();
-  const double expected = f.reference.at("base_loss").get<double>();
-  QVERIFY2(std::abs(loss - expected) <= 1e-5, qPrintable(QString("loss %1, reference %2").arg(loss, 0, 'g', 9).arg(expected, 0, 'g', 9)));
+  check_case(fixture(family), "input.", "base.position_ids", "base.logits", "base_loss");
 }
 
 void TestQwenVLParity::batchCase() {
   QFETCH(QString, family);
-  torch::NoGradGuard no_grad;
   const Fixture f = fixture(family);
   const auto cases = f.reference.value("cases", Json::array());
   if (std::find(cases.begin(), cases.end(), "batch") == cases.end()) QSKIP("this fixture set has no batch case");
-  auto model = cached_model(f.dir);
-  const QwenVLInputs in = inputs_from(f.tensors, "batch.input.");
-  QVERIFY(torch::equal(model->position_ids(in), f.tensors.tensor("batch.position_ids")));
-  const auto logits = model->forward(in);
-  compare_logits(logits, f.tensors.tensor("batch.logits"), "batch.logits");
-  const double loss = vltune::models::causal_lm_loss(logits, f.tensors.tensor("batch.input.labels")).item<double>();
-  const double expected = f.reference.at("batch_loss").get<double>();
-  QVERIFY2(std::abs(loss - expected) <= 1e-5, qPrintable(QString("loss %1, reference %2").arg(loss, 0, 'g', 9).arg(expected, 0, 'g', 9)));
+  check_case(f, "batch.input.", "batch.position_ids", "batch.logits", "batch_loss");
 }
 
 void TestQwenVLParity::leftPaddedBatch() {
