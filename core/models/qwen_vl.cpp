@@ -28,7 +28,7 @@ QwenVLImpl::QwenVLImpl(const io::ModelConfig& config) : m_family(config.family()
   }
   m_merge_size = vision.merge_size;
   m_tied = text.tie_word_embeddings;
-  model = register_module("model", Qwen2Model(text));
+  model = register_module("model", TextDecoder(text));
   visual = register_module("visual", QwenVision(vision));
   lm_head = register_module("lm_head", torch::nn::Linear(torch::nn::LinearOptions(text.hidden_size, text.vocab_size).bias(false)));
   if (m_tied) lm_head->weight.set_data(model->embed_tokens->weight.data());

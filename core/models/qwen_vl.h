@@ -11,7 +11,7 @@
 
 #include "core/io/hf_config.h"
 #include "core/models/kv_cache.h"
-#include "core/models/qwen2_decoder.h"
+#include "core/models/text_decoder.h"
 #include "core/models/qwen_vision.h"
 
 namespace vltune::models {
@@ -43,7 +43,7 @@ class QwenVLImpl : public torch::nn::Module {
   // after any of `eos_ids`. -> [1, T + new]
   torch::Tensor generate_greedy(const QwenVLInputs& prompt, int64_t max_new_tokens, const std::vector<int64_t>& eos_ids);
 
-  Qwen2Model model{nullptr};
+  TextDecoder model{nullptr};
   QwenVision visual{nullptr};
   torch::nn::Linear lm_head{nullptr};
 

@@ -1,4 +1,4 @@
-#include "core/models/qwen2_decoder.h"
+#include "core/models/text_decoder.h"
 
 #include <cmath>
 
@@ -6,18 +6,25 @@
 
 namespace vltune::models {
 
-MRopeImpl::MRopeImpl(int64_t head_dim, double theta, std::vector<int64_t> section) : m_section(std::move(section)) {
+RotaryEmbeddingImpl::RotaryEmbeddingImpl(int64_t head_dim, double theta, std::vector<int64_t> section) : m_section(std::move(section)) {
   // inv_freq = 1 / theta^(2i / head_dim), computed in float32 as the reference does.
   auto exponent = torch::arange(0, head_dim, 2, torch::kLong).to(torch::kFloat32) / static_cast<double>(head_dim);
   m_inv_freq = register_buffer("inv_freq", 1.0 / torch::pow(theta, exponent));
   int64_t sum = 0;
   for (int64_t s : m_section) sum += s;
-  if (sum != head_dim / 2)
+  if (!m_section.empty() && sum != head_dim / 2)
     throw FormatError("mrope_section sums to " + std::to_string(sum) + ", head_dim / 2 is " + std::to_string(head_dim / 2));
 }
 
-std::pair<torch::Tensor, torch::Tensor> MRopeImpl::forward(const torch::Tensor& position_ids, torch::Dtype dtype) {
+std::pair<torch::Tensor, torch::Tensor> RotaryEmbeddingImpl::forward(const torch::Tensor& position_ids, torch::Dtype dtype) {
   // freqs: [3, B, T, D/2] = position * inv_freq
+  if (m_section.empty()) {
+    // Plain RoPE: [B, T] -> [B, T, D/2]
+    const auto positions = position_ids.dim() == 3 ? position_ids[0] : position_ids;
+    auto freqs = positions.to(torch::kFloat32).unsqueeze(-1) * m_inv_freq.to(position_ids.device());
+    auto emb = torch::cat({freqs, freqs}, /*dim=*/-1);  // [B, T, D]
+    return {emb.cos().unsqueeze(1).to(dtype), emb.sin().unsqueeze(1).to(dtype)};
+  }
   auto freqs = position_ids.to(torch::kFloat32).unsqueeze(-1) * m_inv_freq.to(position_ids.device());
   auto emb = torch::cat({freqs, freqs}, /*dim=*/-1);  // [3, B, T, D]
   auto cos = emb.cos(), sin = emb.sin();
@@ -35,7 +42,7 @@ std::pair<torch::Tensor, torch::Tensor> MRopeImpl::forward(const torch::Tensor& 
   return {torch::cat(cos_parts, -1).unsqueeze(1).to(dtype), torch::cat(sin_parts, -1).unsqueeze(1).to(dtype)};
 }
 
-Qwen2AttentionImpl::Qwen2AttentionImpl(const io::TextDecoderConfig& c)
+DecoderAttentionImpl::DecoderAttentionImpl(const io::TextDecoderConfig& c)
     : m_heads(c.num_attention_heads), m_kv_heads(c.num_key_value_heads), m_head_dim(c.head_dim) {
   using torch::nn::LinearOptions;
   q_proj = register_module("q_proj", torch::nn::Linear(LinearOptions(c.hidden_size, m_heads * m_head_dim).bias(c.qkv_bias)));
@@ -44,7 +51,7 @@ Qwen2AttentionImpl::Qwen2AttentionImpl(const io::TextDecoderConfig& c)
   o_proj = register_module("o_proj", torch::nn::Linear(LinearOptions(m_heads * m_head_dim, c.hidden_size).bias(c.o_proj_bias)));
 }
 
-torch::Tensor Qwen2AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
+torch::Tensor DecoderAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
                                           const torch::Tensor& mask, KvCache* cache, size_t layer) {
   const auto b = x.size(0), t = x.size(1);
   // [B, T, H * D] -> [B, H, T, D]
@@ -60,38 +67,40 @@ torch::Tensor Qwen2AttentionImpl::forward(const torch::Tensor& x, const torch::T
   return o_proj(out.transpose(1, 2).reshape({b, t, m_heads * m_head_dim}));
 }
 
-Qwen2DecoderLayerImpl::Qwen2DecoderLayerImpl(const io::TextDecoderConfig& c) {
+DecoderLayerImpl::DecoderLayerImpl(const io::TextDecoderConfig& c) {
   input_layernorm = register_module("input_layernorm", RMSNorm(RMSNormOptions(c.hidden_size).eps(c.rms_norm_eps)));
-  self_attn = register_module("self_attn", Qwen2Attention(c));
+  self_attn = register_module("self_attn", DecoderAttention(c));
   post_attention_layernorm =
       register_module("post_attention_layernorm", RMSNorm(RMSNormOptions(c.hidden_size).eps(c.rms_norm_eps)));
   mlp = register_module("mlp", GatedMlp(c.hidden_size, c.intermediate_size, c.hidden_act, c.mlp_bias));
 }
 
-torch::Tensor Qwen2DecoderLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
+torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
                                              const torch::Tensor& mask, KvCache* cache, size_t layer) {
   auto h = x + self_attn(input_layernorm(x), cos, sin, mask, cache, layer);
   return h + mlp(post_attention_layernorm(h));
 }
 
-Qwen2ModelImpl::Qwen2ModelImpl(const io::TextDecoderConfig& c) {
-  if (c.use_sliding_window) throw FormatError("Qwen2 sliding-window attention is not supported");
+TextDecoderImpl::TextDecoderImpl(const io::TextDecoderConfig& c) {
+  if (c.use_sliding_window) throw FormatError("sliding-window attention is not supported");
+  if (c.rope_parameters.rope_type != "default")
+    throw FormatError("rope_type \"" + c.rope_parameters.rope_type + "\" is not supported (only the default rotary)");
   embed_tokens = register_module("embed_tokens", torch::nn::Embedding(c.vocab_size, c.hidden_size));
   layers = register_module("layers", torch::nn::ModuleList());
-  for (int64_t i = 0; i < c.num_hidden_layers; ++i) layers->push_back(Qwen2DecoderLayer(c));
+  for (int64_t i = 0; i < c.num_hidden_layers; ++i) layers->push_back(DecoderLayer(c));
   norm = register_module("norm", RMSNorm(RMSNormOptions(c.hidden_size).eps(c.rms_norm_eps)));
   // Not a checkpoint tensor: computed from the config (registered so .to(device) moves it).
-  rotary = register_module("rotary_emb", MRope(c.head_dim, c.rope_parameters.rope_theta, c.rope_parameters.mrope_section));
+  rotary = register_module("rotary_emb", RotaryEmbedding(c.head_dim, c.rope_parameters.rope_theta, c.rope_parameters.mrope_section));
 }
 
-torch::Tensor Qwen2ModelImpl::forward(const torch::Tensor& inputs_embeds, const torch::Tensor& position_ids,
+torch::Tensor TextDecoderImpl::forward(const torch::Tensor& inputs_embeds, const torch::Tensor& position_ids,
                                       const torch::Tensor& attention_mask, KvCache* cache) {
   const auto b = inputs_embeds.size(0), t = inputs_embeds.size(1);
   const int64_t past = cache ? cache->length() : 0;
   auto [cos, sin] = rotary(position_ids, inputs_embeds.scalar_type());
   auto mask = causal_mask(attention_mask, b, t, past, inputs_embeds.scalar_type(), inputs_embeds.device());
   auto h = inputs_embeds;
-  for (size_t i = 0; i < layers->size(); ++i) h = layers[i]->as<Qwen2DecoderLayerImpl>()->forward(h, cos, sin, mask, cache, i);
+  for (size_t i = 0; i < layers->size(); ++i) h = layers[i]->as<DecoderLayerImpl>()->forward(h, cos, sin, mask, cache, i);
   return norm(h);
 }
 
