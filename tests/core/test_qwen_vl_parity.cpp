@@ -6,6 +6,7 @@
 
 // LibTorch before Qt: Qt's `slots` macro would break torch's headers.
 #include "core/models/qwen_vl.h"
+#include "core/vision/image_io.h"
 #include "core/vision/qwen2_vl_image_processor.h"
 
 #include <QtTest/QtTest>
@@ -215,6 +216,7 @@ void TestQwenVLParity::fromPngToLoss() {
   // The whole path: the PNG through our image processor into the model, with the reference's
   // token ids and labels: the same loss as transformers.
   QFETCH(QString, family);
+  if (!vltune::vision::image_io_available()) QSKIP("built without image decoding (VLTUNE_WITH_IMAGE_IO=OFF)");
   torch::NoGradGuard no_grad;
   const Fixture f = fixture(family);
   auto model = cached_model(f.dir);
