@@ -11,6 +11,8 @@
 
 #include <QtTest/QtTest>
 
+#include "tests/model_parity_support.h"
+
 #include "core/error.h"
 #include "core/io/aux_configs.h"
 #include "core/io/hf_config.h"
@@ -26,22 +28,13 @@ using vltune::models::QwenVLInputs;
 
 namespace {
 
-std::vector<std::string> qwen_families() {
-  std::vector<std::string> out;
-  for (const auto& family : vltune::test::hf_fixture_families()) {
-    const auto config = vltune::io::read_model_config(vltune::test::hf_fixtures_root() / family / "model");
-    if (config.family() == vltune::io::ModelFamily::qwen2_vl || config.family() == vltune::io::ModelFamily::qwen2_5_vl)
-      out.push_back(family);
-  }
-  return out;
-}
+void add_family_rows() { vltune::test::add_family_rows(vltune::test::fixture_families_of({vltune::io::ModelFamily::qwen2_vl, vltune::io::ModelFamily::qwen2_5_vl}), "Qwen2-VL / Qwen2.5-VL"); }
 
-void add_family_rows() {
-  QTest::addColumn<QString>("family");
-  const auto families = qwen_families();
-  QVERIFY2(!families.empty(), "no Qwen2-VL / Qwen2.5-VL fixture families");
-  for (const auto& f : families) QTest::newRow(f.c_str()) << QString::fromStdString(f);
-}
+using Fixture = vltune::test::ParityFixture;
+Fixture fixture(const QString& family) { return vltune::test::parity_fixture(family); }
+using vltune::test::compare_logits;
+using vltune::test::compare_loss;
+using vltune::test::compare_pixels;
 
 QwenVLInputs inputs_from(const vltune::io::SafetensorsFile& ref, const std::string& prefix) {
   QwenVLInputs in;
@@ -50,26 +43,6 @@ QwenVLInputs inputs_from(const vltune::io::SafetensorsFile& ref, const std::stri
   in.pixel_values = ref.tensor(prefix + "pixel_values").clone();
   in.image_grid_thw = ref.tensor(prefix + "image_grid_thw").clone();
   return in;
-}
-
-// The fixtures README: max |diff| <= 1e-4 * max(1, max |ref|).
-void compare_logits(const torch::Tensor& got, const torch::Tensor& ref, const char* what) {
-  QCOMPARE(got.sizes().vec(), ref.sizes().vec());
-  const double scale = std::max(1.0, ref.abs().max().item<double>());
-  const double diff = (got - ref).abs().max().item<double>();
-  qInfo("%s: max |diff| %.3g (max |ref| %.3g)", what, diff, scale);
-  QVERIFY2(diff <= 1e-4 * scale, qPrintable(QString("%1: max |diff| %2, allowed %3").arg(what).arg(diff).arg(1e-4 * scale)));
-}
-
-struct Fixture {
-  fs::path dir;
-  Json reference;
-  vltune::io::SafetensorsFile tensors;
-};
-
-Fixture fixture(const QString& family) {
-  const fs::path dir = vltune::test::hf_fixtures_root() / family.toStdString();
-  return {dir, vltune::io::read_json_file(dir / "reference.json"), vltune::io::SafetensorsFile::open(dir / "reference.safetensors")};
 }
 
 vltune::models::QwenVL cached_model(const fs::path& dir) {

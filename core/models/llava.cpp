@@ -1,0 +1,140 @@
+#include "core/models/llava.h"
+
+#include <algorithm>
+
+#include "core/error.h"
+#include "core/io/checkpoint.h"
+#include "core/models/blocks.h"
+#include "core/models/weight_loader.h"
+
+namespace vltune::models {
+
+LlavaProjectorImpl::LlavaProjectorImpl(int64_t vision_width, int64_t text_hidden, std::string act, bool bias)
+    : m_act(std::move(act)) {
+  check_activation(m_act, "LLaVA projector");
+  using torch::nn::LinearOptions;
+  linear_1 = register_module("linear_1", torch::nn::Linear(LinearOptions(vision_width, text_hidden).bias(bias)));
+  linear_2 = register_module("linear_2", torch::nn::Linear(LinearOptions(text_hidden, text_hidden).bias(bias)));
+}
+
+torch::Tensor LlavaProjectorImpl::forward(const torch::Tensor& x) { return linear_2(activation(m_act, linear_1(x))); }
+
+LlavaImpl::LlavaImpl(const io::ModelConfig& config) {
+  const io::LlavaConfig& c = config.llava();
+  if (c.vision_feature_select_strategy != "default" && c.vision_feature_select_strategy != "full")
+    throw FormatError("vision_feature_select_strategy \"" + c.vision_feature_select_strategy +
+                      "\" is not supported (\"default\" or \"full\")");
+  if (c.vision_feature_layers.empty()) throw FormatError("vision_feature_layer is empty");
+  const int64_t depth = c.vision.num_hidden_layers;
+  for (int64_t layer : c.vision_feature_layers)
+    if (layer < -(depth + 1) || layer > depth)
+      throw FormatError("vision_feature_layer " + std::to_string(layer) + " is outside the vision tower's " +
+                        std::to_string(depth + 1) + " hidden states");
+  m_image_token_id = c.image_token_id;
+  m_feature_layers = c.vision_feature_layers;
+  m_keep_cls = c.vision_feature_select_strategy == "full";
+  const int64_t feature_width = c.vision.hidden_size * static_cast<int64_t>(c.vision_feature_layers.size());
+  vision_tower = register_module("vision_tower", ClipVisionTransformer(c.vision));
+  multi_modal_projector = register_module(
+      "multi_modal_projector",
+      LlavaProjector(feature_width, c.text.hidden_size, c.projector_hidden_act, c.multimodal_projector_bias));
+  language_model = register_module("language_model", TextDecoder(c.text));
+  lm_head = register_module("lm_head", torch::nn::Linear(torch::nn::LinearOptions(c.text.hidden_size, c.text.vocab_size).bias(false)));
+  if (c.text.tie_word_embeddings) lm_head->weight.set_data(language_model->embed_tokens->weight.data());
+}
+
+torch::Tensor LlavaImpl::image_features(const torch::Tensor& pixel_values) {
+  const ClipVisionOutput vision = vision_tower(pixel_values, /*all_hidden_states=*/true);
+  const auto states = static_cast<int64_t>(vision.hidden_states.size());
+  std::vector<torch::Tensor> picked;
+  for (int64_t layer : m_feature_layers) {
+    auto h = vision.hidden_states[static_cast<size_t>(layer < 0 ? states + layer : layer)];  // [N, 1 + patches, width]
+    picked.push_back(m_keep_cls ? h : h.narrow(/*dim=*/1, /*start=*/1, h.size(1) - 1));
+  }
+  auto features = picked.size() == 1 ? picked[0] : torch::cat(picked, /*dim=*/-1);  // [N, tokens, width * layers]
+  return multi_modal_projector(features);                                             // [N, tokens, hidden]
+}
+
+torch::Tensor LlavaImpl::embed(const LlavaInputs& inputs) {
+  auto is_image = inputs.input_ids == m_image_token_id;  // [B, T]
+  // The image token may lie past the embedding table (llava-hf: 32000 of 32064 rows does not, but
+  // others do): embed it as 0, it is replaced anyway.
+  auto ids = inputs.input_ids.masked_fill(is_image, 0);
+  auto embeds = language_model->embed_tokens(ids);  // [B, T, hidden]
+  const int64_t slots = is_image.sum().item<int64_t>();
+  if (!inputs.pixel_values.defined() || inputs.pixel_values.numel() == 0) {
+    if (slots != 0) throw FormatError("input_ids hold " + std::to_string(slots) + " image tokens but no images were given");
+    return embeds;
+  }
+  auto features = image_features(inputs.pixel_values).to(embeds.scalar_type());  // [N, tokens, hidden]
+  features = features.reshape({-1, features.size(-1)});                            // [N * tokens, hidden]
+  if (slots != features.size(0))
+    throw FormatError("input_ids hold " + std::to_string(slots) + " image tokens but the " +
+                      std::to_string(inputs.pixel_values.size(0)) + " image(s) make " + std::to_string(features.size(0)));
+  return embeds.masked_scatter(is_image.unsqueeze(-1).expand_as(embeds), features);
+}
+
+torch::Tensor LlavaImpl::position_ids(const LlavaInputs& inputs) const {
+  const auto b = inputs.input_ids.size(0), t = inputs.input_ids.size(1);
+  return torch::arange(t, inputs.input_ids.options().dtype(torch::kLong)).unsqueeze(0).expand({b, t});
+}
+
+torch::Tensor LlavaImpl::forward(const LlavaInputs& inputs) {
+  auto h = language_model(embed(inputs), position_ids(inputs), inputs.attention_mask);  // [B, T, hidden]
+  return lm_head(h);
+}
+
+torch::Tensor LlavaImpl::generate_greedy(const LlavaInputs& prompt, int64_t max_new_tokens, const std::vector<int64_t>& eos_ids) {
+  torch::NoGradGuard no_grad;
+  if (prompt.input_ids.size(0) != 1) throw Error("generate_greedy takes one sequence");
+  KvCache cache;
+  auto mask = prompt.attention_mask.defined() ? prompt.attention_mask : torch::ones_like(prompt.input_ids);
+  auto h = language_model(embed(prompt), position_ids(prompt), mask, &cache);
+  int64_t next_position = prompt.input_ids.size(1);
+  std::vector<torch::Tensor> pieces{prompt.input_ids};
+  for (int64_t step = 0; step < max_new_tokens; ++step) {
+    auto token = lm_head(h.narrow(1, h.size(1) - 1, 1)).argmax(-1);  // [1, 1]
+    pieces.push_back(token);
+    const int64_t id = token.item<int64_t>();
+    if (std::find(eos_ids.begin(), eos_ids.end(), id) != eos_ids.end() || step + 1 == max_new_tokens) break;
+    mask = torch::cat({mask, torch::ones({1, 1}, mask.options())}, 1);
+    auto pos = torch::full({1, 1}, next_position++, token.options());
+    h = language_model(language_model->embed_tokens(token), pos, mask, &cache);
+  }
+  return torch::cat(pieces, 1);
+}
+
+Llava load_llava(const std::filesystem::path& folder) {
+  const io::ModelConfig config = io::read_model_config(folder);
+  Llava model(config);
+  const io::Checkpoint checkpoint = io::Checkpoint::open(folder);
+  WeightLoadOptions options;
+  // Longest prefixes first (the first match wins):
+  //   llava-hf Hub (transformers < 4.52): language_model.model.*, language_model.lm_head.*,
+  //     vision_tower.vision_model.*, multi_modal_projector.*
+  //   transformers >= 4.52: model.language_model.*, model.vision_tower.vision_model.*,
+  //     model.multi_modal_projector.*, lm_head.*
+  //   these fixtures (transformers 5): language_model.model.*, vision_tower.* (no vision_model)
+  options.renames = {
+      {"model.vision_tower.vision_model.", "vision_tower."},
+      {"model.vision_tower.", "vision_tower."},
+      {"vision_tower.vision_model.", "vision_tower."},
+      {"model.multi_modal_projector.", "multi_modal_projector."},
+      {"model.language_model.", "language_model."},
+      {"language_model.model.", "language_model."},
+      {"language_model.lm_head.", "lm_head."},
+  };
+  // Old checkpoints carry the position_ids buffer of the CLIP embeddings.
+  options.ignored_prefixes = {"vision_tower.embeddings.position_ids"};
+  // The tower's post_layernorm is not used by LLaVA (it takes a hidden state before it); some
+  // checkpoints leave it out.
+  options.may_be_absent = {"vision_tower.post_layernorm.weight", "vision_tower.post_layernorm.bias"};
+  const bool tied = config.llava().text.tie_word_embeddings;
+  if (tied) options.may_be_absent.push_back("lm_head.weight");
+  load_weights(*model, checkpoint, options);
+  if (tied) model->lm_head->weight.set_data(model->language_model->embed_tokens->weight.data());
+  model->eval();
+  return model;
+}
+
+}  // namespace vltune::models
