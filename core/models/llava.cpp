@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "core/io/checkpoint.h"
 #include "core/models/blocks.h"
+#include "core/models/greedy.h"
 #include "core/models/weight_loader.h"
 
 namespace vltune::models {
@@ -90,18 +91,12 @@ torch::Tensor LlavaImpl::generate_greedy(const LlavaInputs& prompt, int64_t max_
   KvCache cache;
   auto mask = prompt.attention_mask.defined() ? prompt.attention_mask : torch::ones_like(prompt.input_ids);
   auto h = language_model(embed(prompt), position_ids(prompt), mask, &cache);
-  int64_t next_position = prompt.input_ids.size(1);
-  std::vector<torch::Tensor> pieces{prompt.input_ids};
-  for (int64_t step = 0; step < max_new_tokens; ++step) {
-    auto token = lm_head(h.narrow(1, h.size(1) - 1, 1)).argmax(-1);  // [1, 1]
-    pieces.push_back(token);
-    const int64_t id = token.item<int64_t>();
-    if (std::find(eos_ids.begin(), eos_ids.end(), id) != eos_ids.end() || step + 1 == max_new_tokens) break;
-    mask = torch::cat({mask, torch::ones({1, 1}, mask.options())}, 1);
-    auto pos = torch::full({1, 1}, next_position++, token.options());
-    h = language_model(language_model->embed_tokens(token), pos, mask, &cache);
-  }
-  return torch::cat(pieces, 1);
+  GreedyStep step;
+  step.step = [this](const torch::Tensor& token, int64_t position, const torch::Tensor& m, KvCache& c) {
+    return language_model(language_model->embed_tokens(token), torch::full({1, 1}, position, token.options()), m, &c);
+  };
+  step.head = [this](const torch::Tensor& hidden) { return lm_head(hidden); };
+  return greedy_decode(prompt.input_ids, mask, h, prompt.input_ids.size(1), cache, step, max_new_tokens, eos_ids);
 }
 
 Llava load_llava(const std::filesystem::path& folder) {

@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "core/io/checkpoint.h"
+#include "core/models/greedy.h"
 #include "core/models/weight_loader.h"
 
 namespace vltune::models {
@@ -116,18 +117,12 @@ torch::Tensor QwenVLImpl::generate_greedy(const QwenVLInputs& prompt, int64_t ma
   auto positions = position_ids(prompt);
   auto mask = prompt.attention_mask.defined() ? prompt.attention_mask : torch::ones_like(prompt.input_ids);
   auto h = model(embed(prompt), positions, mask, &cache);
-  int64_t next_position = positions.max().item<int64_t>() + 1;
-  std::vector<torch::Tensor> pieces{prompt.input_ids};
-  for (int64_t step = 0; step < max_new_tokens; ++step) {
-    auto token = lm_head(h.narrow(1, h.size(1) - 1, 1)).argmax(-1);  // [1, 1]
-    pieces.push_back(token);
-    const int64_t id = token.item<int64_t>();
-    if (std::find(eos_ids.begin(), eos_ids.end(), id) != eos_ids.end() || step + 1 == max_new_tokens) break;
-    mask = torch::cat({mask, torch::ones({1, 1}, mask.options())}, 1);
-    auto pos = torch::full({3, 1, 1}, next_position++, positions.options());
-    h = model(model->embed_tokens(token), pos, mask, &cache);
-  }
-  return torch::cat(pieces, 1);
+  GreedyStep step;
+  step.step = [this](const torch::Tensor& token, int64_t position, const torch::Tensor& m, KvCache& c) {
+    return model(model->embed_tokens(token), torch::full({3, 1, 1}, position, token.options()), m, &c);
+  };
+  step.head = [this](const torch::Tensor& hidden) { return lm_head(hidden); };
+  return greedy_decode(prompt.input_ids, mask, h, positions.max().item<int64_t>() + 1, cache, step, max_new_tokens, eos_ids);
 }
 
 QwenVL load_qwen_vl(const std::filesystem::path& folder) {

@@ -1,0 +1,172 @@
+#include "core/vision/idefics3_image_processor.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <torch/torch.h>
+
+#include "core/error.h"
+#include "core/vision/image_io.h"
+
+namespace vltune::vision {
+
+namespace {
+
+// PIL filters the processor may ask for: bicubic (3) and LANCZOS (1), which the reference's
+// torchvision backend does as bicubic.
+bool is_bicubic(int64_t resample) { return resample == 3 || resample == 1; }
+
+// _resize_output_size_rescale_to_max_len then _resize_output_size_scale_below_upper_bound
+// (idefics3/image_processing_idefics3.py), in Python's float arithmetic.
+text::ImageSize longest_edge_size(int64_t height, int64_t width, int64_t max_len) {
+  constexpr int64_t kMaxImageSize = 4096;
+  double aspect = static_cast<double>(width) / static_cast<double>(height);
+  if (width >= height) {
+    width = max_len;
+    height = static_cast<int64_t>(static_cast<double>(width) / aspect);
+    if (height % 2 != 0) ++height;
+  } else {
+    height = max_len;
+    width = static_cast<int64_t>(static_cast<double>(height) * aspect);
+    if (width % 2 != 0) ++width;
+  }
+  height = std::max<int64_t>(height, 1);
+  width = std::max<int64_t>(width, 1);
+  aspect = static_cast<double>(width) / static_cast<double>(height);
+  if (width >= height && width > kMaxImageSize) {
+    width = kMaxImageSize;
+    height = static_cast<int64_t>(static_cast<double>(width) / aspect);
+  } else if (height > width && height > kMaxImageSize) {
+    height = kMaxImageSize;
+    width = static_cast<int64_t>(static_cast<double>(height) * aspect);
+  }
+  return {std::max<int64_t>(width, 1), std::max<int64_t>(height, 1)};
+}
+
+int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
+
+}  // namespace
+
+Idefics3ImageParams idefics3_image_params(const io::PreprocessorConfig& config) {
+  const std::string label = "preprocessor_config.json";
+  if (config.kind != io::ImageProcessorKind::idefics3)
+    throw FormatError(label + ": image_processor_type \"" + config.image_processor_type +
+                      "\" is not an Idefics3 / SmolVLM image processor");
+  if (config.do_resize && !is_bicubic(config.resample))
+    throw FormatError(label + ": resample " + std::to_string(config.resample) +
+                      " is not supported (Idefics3 resizes LANCZOS, done as bicubic like the reference, or bicubic)");
+  Idefics3ImageParams p;
+  p.do_resize = config.do_resize;
+  if (auto s = config.size.find("longest_edge"); s != config.size.end())
+    p.longest_edge = s->second;
+  else if (config.do_resize)
+    throw FormatError(label + ": size needs longest_edge");
+  auto m = config.max_image_size.find("longest_edge");
+  if (m == config.max_image_size.end() || m->second <= 0) throw FormatError(label + ": max_image_size needs a positive longest_edge");
+  p.max_image_size = m->second;
+  p.do_image_splitting = config.do_image_splitting;
+  p.do_pad = config.do_pad;
+  p.normalize.do_rescale = config.do_rescale;
+  p.normalize.rescale_factor = config.rescale_factor;
+  p.normalize.do_normalize = config.do_normalize;
+  p.normalize.image_mean = config.image_mean;
+  p.normalize.image_std = config.image_std;
+  return p;
+}
+
+Idefics3ImageProcessor::Idefics3ImageProcessor(Idefics3ImageParams params) : m_params(std::move(params)) {
+  if (m_params.max_image_size <= 0) throw Error("Idefics3 image processor: max_image_size must be positive");
+  if (m_params.do_resize && m_params.longest_edge <= 0) throw Error("Idefics3 image processor: longest_edge must be positive");
+}
+
+Idefics3ImageProcessor::Idefics3ImageProcessor(const io::PreprocessorConfig& config)
+    : Idefics3ImageProcessor(idefics3_image_params(config)) {}
+
+text::ImageSize Idefics3ImageProcessor::resized_size(text::ImageSize image) const {
+  if (!m_params.do_resize) return image;
+  return longest_edge_size(image.height, image.width, m_params.longest_edge);
+}
+
+text::ImageSize Idefics3ImageProcessor::tiled_size(text::ImageSize image) const {
+  const int64_t m = m_params.max_image_size;
+  if (!m_params.do_image_splitting) return {m, m};
+  // resize_for_vision_encoder
+  int64_t width = image.width, height = image.height;
+  const double aspect = static_cast<double>(width) / static_cast<double>(height);
+  if (width >= height) {
+    width = round_up(width, m);
+    height = round_up(static_cast<int64_t>(static_cast<double>(width) / aspect), m);
+  } else {
+    height = round_up(height, m);
+    width = round_up(static_cast<int64_t>(static_cast<double>(height) * aspect), m);
+  }
+  return {width, height};
+}
+
+at::Tensor Idefics3ImageProcessor::process_one(const at::Tensor& image, int64_t& rows, int64_t& cols, const std::string& label) const {
+  if (image.dim() != 3 || image.scalar_type() != at::kByte)
+    throw Error(label + ": expected a [C, H, W] uint8 image, got " + c10::str(image.sizes()) + " " +
+                std::string(c10::toString(image.scalar_type())));
+  const int64_t m = m_params.max_image_size;
+  auto img = image;
+  const auto resized = resized_size({image.size(2), image.size(1)});
+  img = resize_bicubic_antialias(img, resized.height, resized.width);
+  const auto tiled = tiled_size(resized);
+  img = resize_bicubic_antialias(img, tiled.height, tiled.width);
+  at::Tensor tiles;
+  rows = cols = 0;
+  if (m_params.do_image_splitting && (tiled.height > m || tiled.width > m)) {
+    rows = (tiled.height + m - 1) / m;
+    cols = (tiled.width + m - 1) / m;
+    std::vector<at::Tensor> pieces;
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < cols; ++c) pieces.push_back(img.narrow(1, r * m, m).narrow(2, c * m, m));
+    pieces.push_back(resize_bicubic_antialias(img, m, m));  // the global image, from the tiled one
+    tiles = torch::stack(pieces, 0);
+  } else {
+    tiles = img.unsqueeze(0);
+  }
+  return rescale_and_normalize(tiles.contiguous(), m_params.normalize);
+}
+
+Idefics3ImageOutput Idefics3ImageProcessor::process(std::span<const at::Tensor> images) const {
+  Idefics3ImageOutput out;
+  std::vector<at::Tensor> lists;
+  int64_t max_n = 0, max_h = 0, max_w = 0, channels = 3;
+  for (size_t i = 0; i < images.size(); ++i) {
+    int64_t rows = 0, cols = 0;
+    lists.push_back(process_one(images[i], rows, cols, "image " + std::to_string(i)));
+    out.rows.push_back(rows);
+    out.cols.push_back(cols);
+    const auto& t = lists.back();
+    channels = t.size(1);
+    max_n = std::max(max_n, t.size(0));
+    max_h = std::max(max_h, t.size(2));
+    max_w = std::max(max_w, t.size(3));
+  }
+  const auto b = static_cast<int64_t>(lists.size());
+  if (!m_params.do_pad)
+    for (const auto& t : lists)
+      if (t.size(0) != max_n || t.size(2) != max_h || t.size(3) != max_w)
+        throw Error("Idefics3 image processor: without do_pad the images of one batch must give the same tiles");
+  out.pixel_values = torch::zeros({b, max_n, channels, max_h, max_w}, torch::kFloat);
+  out.pixel_attention_mask = torch::zeros({b, max_n, max_h, max_w}, torch::kLong);
+  for (int64_t i = 0; i < b; ++i) {
+    const auto& t = lists[static_cast<size_t>(i)];
+    out.pixel_values[i].narrow(0, 0, t.size(0)).narrow(2, 0, t.size(2)).narrow(3, 0, t.size(3)).copy_(t);
+    out.pixel_attention_mask[i].narrow(0, 0, t.size(0)).narrow(1, 0, t.size(2)).narrow(2, 0, t.size(3)).fill_(1);
+  }
+  return out;
+}
+
+Idefics3ImageOutput Idefics3ImageProcessor::process_files(std::span<const std::filesystem::path> files) const {
+  std::vector<at::Tensor> images;
+  for (const auto& file : files) images.push_back(read_image_rgb(file));
+  try {
+    return process(images);
+  } catch (const Error& e) {
+    throw Error(std::string(e.what()) + (files.size() == 1 ? " (" + files[0].string() + ")" : std::string()));
+  }
+}
+
+}  // namespace vltune::vision
