@@ -6,14 +6,12 @@
 #include <ATen/ATen.h>
 
 #include "core/error.h"
+#include "core/vision/processor_config.h"
 #include "core/vision/image_io.h"
 
 namespace vltune::vision {
 
 namespace {
-
-// PIL resample codes this torchvision backend runs as bicubic: 3 (BICUBIC), 1 (LANCZOS).
-bool is_bicubic(int64_t resample) { return resample == 3 || resample == 1; }
 
 // The background of expand2square: tuple(int(x * 255) for x in image_mean).
 std::vector<uint8_t> mean_colour(const NormalizeParams& p) {
@@ -56,13 +54,9 @@ at::Tensor pad_to_square(const at::Tensor& image, std::span<const uint8_t> fill)
 }
 
 ClipImageParams clip_image_params(const io::PreprocessorConfig& config) {
+  check_bicubic_processor(config, io::ImageProcessorKind::clip, "is not a CLIP image processor (CLIPImageProcessor)",
+                          "the CLIP processor resizes bicubic, resample 3");
   const std::string label = "preprocessor_config.json";
-  if (config.kind != io::ImageProcessorKind::clip)
-    throw FormatError(label + ": image_processor_type \"" + config.image_processor_type +
-                      "\" is not a CLIP image processor (CLIPImageProcessor)");
-  if (config.do_resize && !is_bicubic(config.resample))
-    throw FormatError(label + ": resample " + std::to_string(config.resample) +
-                      " is not supported (the CLIP processor resizes bicubic, resample 3)");
   ClipImageParams p;
   p.do_resize = config.do_resize;
   if (auto s = config.size.find("shortest_edge"); s != config.size.end()) {

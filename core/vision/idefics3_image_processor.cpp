@@ -6,15 +6,12 @@
 #include <torch/torch.h>
 
 #include "core/error.h"
+#include "core/vision/processor_config.h"
 #include "core/vision/image_io.h"
 
 namespace vltune::vision {
 
 namespace {
-
-// PIL filters the processor may ask for: bicubic (3) and LANCZOS (1), which the reference's
-// torchvision backend does as bicubic.
-bool is_bicubic(int64_t resample) { return resample == 3 || resample == 1; }
 
 // _resize_output_size_rescale_to_max_len then _resize_output_size_scale_below_upper_bound
 // (idefics3/image_processing_idefics3.py), in Python's float arithmetic.
@@ -48,13 +45,9 @@ int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 }  // namespace
 
 Idefics3ImageParams idefics3_image_params(const io::PreprocessorConfig& config) {
+  check_bicubic_processor(config, io::ImageProcessorKind::idefics3, "is not an Idefics3 / SmolVLM image processor",
+                          "Idefics3 resizes LANCZOS, done as bicubic like the reference, or bicubic");
   const std::string label = "preprocessor_config.json";
-  if (config.kind != io::ImageProcessorKind::idefics3)
-    throw FormatError(label + ": image_processor_type \"" + config.image_processor_type +
-                      "\" is not an Idefics3 / SmolVLM image processor");
-  if (config.do_resize && !is_bicubic(config.resample))
-    throw FormatError(label + ": resample " + std::to_string(config.resample) +
-                      " is not supported (Idefics3 resizes LANCZOS, done as bicubic like the reference, or bicubic)");
   Idefics3ImageParams p;
   p.do_resize = config.do_resize;
   if (auto s = config.size.find("longest_edge"); s != config.size.end())

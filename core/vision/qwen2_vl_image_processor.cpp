@@ -6,15 +6,12 @@
 #include <ATen/ATen.h>
 
 #include "core/error.h"
+#include "core/vision/processor_config.h"
 #include "core/vision/image_io.h"
 
 namespace vltune::vision {
 
 namespace {
-
-// PIL resample codes the reference maps to torchvision's bicubic: 3 (BICUBIC) and 1 (LANCZOS,
-// which this torchvision backend runs as bicubic too; see the fixtures README).
-bool is_bicubic(int64_t resample) { return resample == 3 || resample == 1; }
 
 // frames: [F, C, H, W] float32 (H, W multiples of patch * merge) -> rows [t*h*w, C*T*P*P].
 at::Tensor flatten_patches(at::Tensor frames, const Qwen2VLImageParams& p) {
@@ -33,13 +30,8 @@ at::Tensor flatten_patches(at::Tensor frames, const Qwen2VLImageParams& p) {
 }  // namespace
 
 Qwen2VLImageParams qwen2_vl_image_params(const io::PreprocessorConfig& config) {
-  const std::string label = "preprocessor_config.json";
-  if (config.kind != io::ImageProcessorKind::qwen2_vl)
-    throw FormatError(label + ": image_processor_type \"" + config.image_processor_type +
-                      "\" is not a Qwen2-VL image processor (Qwen2VLImageProcessor)");
-  if (config.do_resize && !is_bicubic(config.resample))
-    throw FormatError(label + ": resample " + std::to_string(config.resample) +
-                      " is not supported (the Qwen2-VL processor resizes bicubic, resample 3)");
+  check_bicubic_processor(config, io::ImageProcessorKind::qwen2_vl, "is not a Qwen2-VL image processor (Qwen2VLImageProcessor)",
+                          "the Qwen2-VL processor resizes bicubic, resample 3");
   Qwen2VLImageParams p;
   p.do_resize = config.do_resize;
   p.min_pixels = config.min_pixels;
