@@ -18,15 +18,6 @@
 
 namespace vltune::test {
 
-// The fixture families whose config.json is one of `families`, sorted.
-inline std::vector<std::string> fixture_families_of(std::initializer_list<io::ModelFamily> families) {
-  std::vector<std::string> out;
-  for (const auto& family : hf_fixture_families()) {
-    const auto config = io::read_model_config(hf_fixtures_root() / family / "model");
-    if (std::find(families.begin(), families.end(), config.family()) != families.end()) out.push_back(family);
-  }
-  return out;
-}
 
 // A "family" column with one row per fixture family; fails when there is none.
 inline void add_family_rows(const std::vector<std::string>& families, const char* what) {

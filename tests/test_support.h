@@ -9,12 +9,14 @@
 #include <stdexcept>
 #include <stdlib.h>
 #include <filesystem>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/io/hf_config.h"
 
 namespace vltune::test {
 
@@ -34,6 +36,16 @@ inline std::vector<std::string> hf_fixture_families() {
   for (const auto& entry : std::filesystem::directory_iterator(hf_fixtures_root(), ec))
     if (std::filesystem::is_directory(entry.path() / "model")) out.push_back(entry.path().filename());
   std::sort(out.begin(), out.end());
+  return out;
+}
+
+// The fixture families whose config.json is one of `families`, sorted.
+inline std::vector<std::string> fixture_families_of(std::initializer_list<io::ModelFamily> families) {
+  std::vector<std::string> out;
+  for (const auto& family : hf_fixture_families()) {
+    const auto config = io::read_model_config(hf_fixtures_root() / family / "model");
+    if (std::find(families.begin(), families.end(), config.family()) != families.end()) out.push_back(family);
+  }
   return out;
 }
 

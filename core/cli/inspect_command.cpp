@@ -1,7 +1,10 @@
 #include "core/cli/inspect_command.h"
 
+#include "core/cli/inspect_dataset.h"
+
 #include <cstdio>
 #include <filesystem>
+#include <algorithm>
 #include <map>
 
 #include <nlohmann/json.hpp>
@@ -19,6 +22,7 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: vltune-cli inspect <checkpoint folder | .safetensors | .index.json> [--tensors] [--json]\n"
+    "       vltune-cli inspect <dataset folder or file> [--model DIR] [--template NAME] ... (--help there)\n"
     "  Summarises a Hugging Face checkpoint or PEFT adapter: model family and sizes (from\n"
     "  config.json when present), tensor count, parameters and bytes per dtype.\n"
     "  --tensors  also list every tensor (name, dtype, shape)\n"
@@ -33,6 +37,19 @@ std::string shape_text(const std::vector<int64_t>& shape) {
 }  // namespace
 
 int run_inspect(const std::vector<std::string>& args) {
+  // A dataset unless the path holds weights: datasets take options with values, so the path is
+  // the first argument that is neither an option nor an option's value.
+  static const std::vector<std::string> kDatasetValueOptions = {
+      "--model", "--template", "--cutoff-len", "--image-max-pixels", "--image-min-pixels",
+      "--format", "--dataset", "--caption-prompt", "--media-dir"};
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (std::find(kDatasetValueOptions.begin(), kDatasetValueOptions.end(), args[i]) != kDatasetValueOptions.end())
+      return run_inspect_dataset(args);
+    if (args[i].empty() || args[i][0] == '-') continue;
+    if (!looks_like_checkpoint(args[i])) return run_inspect_dataset(args);
+    break;
+  }
+
   fs::path target;
   bool list_tensors = false, as_json = false;
   for (const auto& a : args) {

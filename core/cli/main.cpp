@@ -17,6 +17,7 @@ constexpr const char* kUsage =
     "usage: vltune-cli <command> [options]\n"
     "commands:\n"
     "  inspect <checkpoint>   summarise a Hugging Face checkpoint or PEFT adapter\n"
+    "  inspect <dataset>      detect a dataset's format, check every row, print statistics (JSON)\n"
     "  parity <fixture dir> [--device cuda] [--dtype bfloat16]\n"
     "                         compare the engine with transformers' reference outputs\n"
     "  tokenize --tokenizer <file|folder> [--template NAME]\n"
