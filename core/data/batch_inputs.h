@@ -1,0 +1,23 @@
+#pragma once
+// A collated Batch as the models' forward() takes it, on a device. The trainer calls e.g.
+//   model->forward(qwen_inputs(batch, device)) and causal_lm_loss(logits, batch.labels.to(device)).
+
+#include <ATen/core/Tensor.h>
+#include <c10/core/Device.h>
+
+#include "core/data/collate.h"
+#include "core/models/clip.h"
+#include "core/models/idefics3.h"
+#include "core/models/llava.h"
+#include "core/models/qwen_vl.h"
+
+namespace vltune::data {
+
+// Each throws vltune::Error when the batch was collated for another family. Tensors are moved to
+// `device` (copies only when they are elsewhere); pixel_values keep float32 (the model casts).
+models::QwenVLInputs qwen_inputs(const Batch& batch, c10::Device device = c10::kCPU);
+models::LlavaInputs llava_inputs(const Batch& batch, c10::Device device = c10::kCPU);
+models::Idefics3Inputs idefics3_inputs(const Batch& batch, c10::Device device = c10::kCPU);
+models::ClipInputs clip_inputs(const Batch& batch, c10::Device device = c10::kCPU);
+
+}  // namespace vltune::data

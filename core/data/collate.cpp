@@ -1,0 +1,113 @@
+#include "core/data/collate.h"
+
+#include <algorithm>
+#include <string>
+
+#include <ATen/ATen.h>
+
+#include "core/error.h"
+#include "core/text/supervised_encoding.h"
+
+namespace vltune::data {
+
+namespace {
+
+std::string rows_text(std::span<const EncodedExample> examples) {
+  std::string out;
+  for (const auto& e : examples) out += (out.empty() ? "" : ", ") + e.where;
+  return out;
+}
+
+// [B, Nmax, C, H, W] and [B, Nmax, H, W] from each sample's [n, C, h, w] tiles and [n, h, w] mask.
+void pad_tiles(std::span<const EncodedExample> examples, Batch& batch) {
+  int64_t n = 0, c = 0, h = 0, w = 0;
+  for (const auto& e : examples)
+    if (e.pixel_values.defined()) {
+      n = std::max(n, e.pixel_values.size(0));
+      c = e.pixel_values.size(1);
+      h = std::max(h, e.pixel_values.size(2));
+      w = std::max(w, e.pixel_values.size(3));
+    }
+  if (n == 0) return;
+  const auto b = static_cast<int64_t>(examples.size());
+  batch.pixel_values = at::zeros({b, n, c, h, w}, at::kFloat);
+  batch.pixel_attention_mask = at::zeros({b, n, h, w}, at::kLong);
+  for (int64_t i = 0; i < b; ++i) {
+    const auto& e = examples[static_cast<size_t>(i)];
+    if (!e.pixel_values.defined()) continue;
+    const at::Tensor& t = e.pixel_values;  // [n_i, C, h_i, w_i]
+    batch.pixel_values[i].narrow(0, 0, t.size(0)).narrow(2, 0, t.size(2)).narrow(3, 0, t.size(3)).copy_(t);
+    batch.pixel_attention_mask[i]
+        .narrow(0, 0, t.size(0))
+        .narrow(1, 0, t.size(2))
+        .narrow(2, 0, t.size(3))
+        .copy_(e.pixel_attention_mask);
+  }
+}
+
+}  // namespace
+
+int64_t count_label_tokens(const at::Tensor& labels) {
+  if (!labels.defined() || labels.size(1) < 2) return 0;
+  return labels.narrow(1, 1, labels.size(1) - 1).ne(text::kIgnoreIndex).sum().item<int64_t>();
+}
+
+Batch collate(std::span<const EncodedExample> examples, io::ModelFamily family, text::TokenId pad_id) {
+  if (examples.empty()) throw Error("collate: a batch needs at least one example");
+  Batch batch;
+  batch.family = family;
+  const auto b = static_cast<int64_t>(examples.size());
+  size_t t = 0;
+  for (const auto& e : examples) t = std::max(t, e.input_ids.size());
+  const bool with_labels = family != io::ModelFamily::clip;
+  batch.input_ids = at::full({b, static_cast<int64_t>(t)}, static_cast<int64_t>(pad_id), at::kLong);
+  batch.attention_mask = at::zeros({b, static_cast<int64_t>(t)}, at::kLong);
+  if (with_labels) batch.labels = at::full({b, static_cast<int64_t>(t)}, int64_t{text::kIgnoreIndex}, at::kLong);
+  auto ids = batch.input_ids.accessor<int64_t, 2>();
+  auto mask = batch.attention_mask.accessor<int64_t, 2>();
+  for (int64_t i = 0; i < b; ++i) {
+    const auto& e = examples[static_cast<size_t>(i)];
+    batch.indices.push_back(e.index);
+    if (with_labels && e.labels.size() != e.input_ids.size())
+      throw Error(e.where + ": " + std::to_string(e.labels.size()) + " labels for " + std::to_string(e.input_ids.size()) + " ids");
+    for (size_t j = 0; j < e.input_ids.size(); ++j) {
+      ids[i][static_cast<int64_t>(j)] = e.input_ids[j];
+      mask[i][static_cast<int64_t>(j)] = 1;
+    }
+    if (with_labels) {
+      auto labels = batch.labels.accessor<int64_t, 2>();
+      for (size_t j = 0; j < e.labels.size(); ++j) labels[i][static_cast<int64_t>(j)] = e.labels[j];
+    }
+  }
+  batch.label_tokens = with_labels ? count_label_tokens(batch.labels) : 0;
+
+  std::vector<at::Tensor> pixels, grids;
+  for (const auto& e : examples) {
+    if (e.pixel_values.defined()) pixels.push_back(e.pixel_values);
+    if (e.image_grid_thw.defined()) grids.push_back(e.image_grid_thw);
+  }
+  if (pixels.empty()) return batch;
+  switch (family) {
+    case io::ModelFamily::qwen2_vl:
+    case io::ModelFamily::qwen2_5_vl:
+      batch.pixel_values = at::cat(pixels, 0);    // [rows, C*T*P*P]
+      batch.image_grid_thw = at::cat(grids, 0);   // [images, 3]
+      break;
+    case io::ModelFamily::llava:
+    case io::ModelFamily::clip:
+      for (const auto& p : pixels)
+        if (p.sizes().slice(1) != pixels.front().sizes().slice(1))
+          throw Error("rows " + rows_text(examples) + ": their images have different processed sizes and cannot "
+                      "share a batch");
+      if (family == io::ModelFamily::clip && static_cast<int64_t>(pixels.size()) != b)
+        throw Error("rows " + rows_text(examples) + ": CLIP needs one image per caption");
+      batch.pixel_values = at::cat(pixels, 0);    // [N, C, H, W]
+      break;
+    case io::ModelFamily::idefics3:
+      pad_tiles(examples, batch);
+      break;
+  }
+  return batch;
+}
+
+}  // namespace vltune::data

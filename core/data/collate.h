@@ -1,0 +1,48 @@
+#pragma once
+// Encoded examples -> one batch, right-padded, in the layout each family's model takes
+// (core/models/*Inputs; batch_inputs.h converts):
+//   every family   input_ids [B, T] int64 padded with the pad id, attention_mask [B, T] (0 on
+//                  padding); labels [B, T] with kIgnoreIndex on padding (not for CLIP)
+//   Qwen2(.5)-VL   pixel_values: every image's patch rows concatenated in sample order,
+//                  image_grid_thw [images, 3]
+//   LLaVA, CLIP    pixel_values [N, C, H, W], images in sample order (CLIP: N = B)
+//   Idefics3       pixel_values [B, Nmax, C, H, W]: per sample its tiles, the shorter lists padded
+//                  with all-zero images (and tiles padded bottom/right to the largest),
+//                  pixel_attention_mask [B, Nmax, H, W] 1 on real pixels (Idefics3ImageProcessor)
+// Samples without images get none (Idefics3: zero images with a zero mask); a batch without any
+// image leaves the pixel tensors undefined.
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include <ATen/core/Tensor.h>
+
+#include "core/data/sample_encoder.h"
+#include "core/io/hf_config.h"
+#include "core/text/tokenizer.h"
+
+namespace vltune::data {
+
+struct Batch {
+  io::ModelFamily family = io::ModelFamily::qwen2_vl;  // the model it is laid out for
+  std::vector<int64_t> indices;      // dataset record of each row, in row order
+  at::Tensor input_ids;              // [B, T] int64, right-padded with the pad id
+  at::Tensor attention_mask;         // [B, T] int64: 1 on tokens, 0 on padding
+  at::Tensor labels;                 // [B, T] int64: the id where learned, kIgnoreIndex elsewhere; undefined for CLIP
+  at::Tensor pixel_values;           // float32, per family as above; undefined: no image in the batch
+  at::Tensor image_grid_thw;         // Qwen: [images, 3] int64
+  at::Tensor pixel_attention_mask;   // Idefics3: [B, Nmax, H, W] int64
+  int64_t label_tokens = 0;          // tokens that carry loss: labels[:, 1:] != kIgnoreIndex (what the shifted loss averages over); 0 for CLIP
+  int64_t epoch = -1;                // set by BatchLoader: the epoch it belongs to
+  int64_t step = -1;                 // set by BatchLoader: its index within the epoch
+};
+
+// Collates `examples` (at least one) for a `family` model. Throws vltune::Error naming the rows
+// when their images cannot share a batch (LLaVA/CLIP images of different sizes).
+Batch collate(std::span<const EncodedExample> examples, io::ModelFamily family, text::TokenId pad_id);
+
+// labels[:, 1:] != kIgnoreIndex, counted. labels: [B, T] int64.
+int64_t count_label_tokens(const at::Tensor& labels);
+
+}  // namespace vltune::data

@@ -1,0 +1,164 @@
+#include "core/data/image_preprocessor.h"
+
+#include <sstream>
+#include <utility>
+
+#include <ATen/ATen.h>
+
+#include "core/error.h"
+#include "core/vision/image_ops.h"
+
+namespace vltune::data {
+
+namespace {
+
+std::string size_text(text::ImageSize s) { return std::to_string(s.width) + "x" + std::to_string(s.height); }
+
+std::string shape_text(at::IntArrayRef shape) {
+  std::string out = "[";
+  for (size_t i = 0; i < shape.size(); ++i) out += (i ? ", " : "") + std::to_string(shape[i]);
+  return out + "]";
+}
+
+void write_normalize(std::ostringstream& s, const vision::NormalizeParams& n) {
+  s << " rescale=" << n.do_rescale << ':' << n.rescale_factor << " normalize=" << n.do_normalize << " mean=";
+  for (double v : n.image_mean) s << v << ',';
+  s << " std=";
+  for (double v : n.image_std) s << v << ',';
+}
+
+}  // namespace
+
+ImagePreprocessor::ImagePreprocessor(io::ModelFamily family, text::ImageLayout layout,
+                                     const io::PreprocessorConfig& preprocessor, bool pre_resize,
+                                     text::LlamaFactoryImageParams resize_params)
+    : m_family(family), m_layout(std::move(layout)), m_pre_resize(pre_resize), m_resize(resize_params) {
+  std::ostringstream s;
+  s.precision(17);
+  // Bump the version whenever process() changes its arithmetic: old cache entries then miss.
+  s << "vltune-image-v1 family=" << io::model_family_name(family);
+  if (m_pre_resize) s << " pre_resize=" << m_resize.image_max_pixels << ':' << m_resize.image_min_pixels;
+  switch (family) {
+    case io::ModelFamily::qwen2_vl:
+    case io::ModelFamily::qwen2_5_vl: {
+      m_qwen.emplace(preprocessor);
+      const auto& p = m_qwen->params();
+      s << " qwen resize=" << p.do_resize << " pixels=" << p.min_pixels << ':' << p.max_pixels << " patch="
+        << p.patch_size << " temporal=" << p.temporal_patch_size << " merge=" << p.merge_size;
+      write_normalize(s, p.normalize);
+      break;
+    }
+    case io::ModelFamily::llava:
+    case io::ModelFamily::clip: {
+      m_clip.emplace(preprocessor);
+      const auto& p = m_clip->params();
+      s << " clip square=" << p.pad_to_square << " resize=" << p.do_resize << " shortest=" << p.shortest_edge
+        << " size=" << p.resize_width << 'x' << p.resize_height << " crop=" << p.do_center_crop << ':'
+        << p.crop_width << 'x' << p.crop_height;
+      write_normalize(s, p.normalize);
+      break;
+    }
+    case io::ModelFamily::idefics3: {
+      m_idefics3.emplace(preprocessor);
+      const auto& p = m_idefics3->params();
+      s << " idefics3 resize=" << p.do_resize << " longest=" << p.longest_edge << " split=" << p.do_image_splitting
+        << " tile=" << p.max_image_size;
+      write_normalize(s, p.normalize);
+      break;
+    }
+  }
+  m_fingerprint = s.str();
+}
+
+text::ImageSize ImagePreprocessor::target_size(text::ImageSize source) const {
+  return m_pre_resize ? text::llamafactory_image_size(source, m_resize, m_layout.plugin) : source;
+}
+
+ProcessedImage ImagePreprocessor::process(const at::Tensor& rgb, const std::string& label) const {
+  if (rgb.dim() != 3 || rgb.scalar_type() != at::kByte)
+    throw Error(label + ": expected a [3, H, W] uint8 image, got " + shape_text(rgb.sizes()));
+  ProcessedImage out;
+  out.source = {rgb.size(2), rgb.size(1)};
+  out.target = target_size(out.source);
+  // LLaMA-Factory's image.resize((w, h)): PIL's bicubic, antialiased when shrinking.
+  const at::Tensor image = out.target == out.source
+                               ? rgb
+                               : vision::resize_bicubic_antialias(rgb, out.target.height, out.target.width);
+  if (m_qwen) {
+    auto q = m_qwen->process(image, label);
+    out.pixel_values = std::move(q.pixel_values);
+    out.image_grid_thw = std::move(q.image_grid_thw);
+  } else if (m_clip) {
+    out.pixel_values = m_clip->process(image, label);
+  } else {
+    out.pixel_values = m_idefics3->process_one(image, out.rows, out.cols, label);
+  }
+  out.pixel_values = out.pixel_values.contiguous();
+  return out;
+}
+
+int64_t ImagePreprocessor::image_tokens(const ProcessedImage& image) const {
+  switch (m_family) {
+    case io::ModelFamily::qwen2_vl:
+    case io::ModelFamily::qwen2_5_vl: {
+      const int64_t merge = m_qwen->params().merge_size;
+      return image.pixel_values.size(0) / (merge * merge);  // one token per merge x merge patches
+    }
+    case io::ModelFamily::llava:
+      return text::llava_image_tokens({image.pixel_values.size(3), image.pixel_values.size(2)}, m_layout.patch_size,
+                                      m_layout.num_additional_image_tokens, m_layout.vision_feature_select_strategy);
+    case io::ModelFamily::idefics3:
+      return image.pixel_values.size(0) * m_layout.image_seq_len;  // every tile, the global view included
+    case io::ModelFamily::clip: return 0;
+  }
+  return 0;
+}
+
+std::vector<int64_t> ImagePreprocessor::expected_shape(text::ImageSize target, int64_t& rows, int64_t& cols) const {
+  const auto channels = static_cast<int64_t>(
+      (m_qwen ? m_qwen->params().normalize : m_clip ? m_clip->params().normalize : m_idefics3->params().normalize)
+          .image_mean.size());
+  rows = cols = 0;
+  if (m_qwen) {
+    const auto& p = m_qwen->params();
+    const text::QwenGrid g = m_qwen->grid(target);
+    return {g.t * g.h * g.w, channels * p.temporal_patch_size * p.patch_size * p.patch_size};
+  }
+  if (m_clip) {
+    const text::ImageSize s = m_clip->output_size(target);
+    return {1, channels, s.height, s.width};
+  }
+  const int64_t m = m_idefics3->params().max_image_size;
+  const text::ImageSize tiled = m_idefics3->tiled_size(m_idefics3->resized_size(target));
+  if (m_idefics3->params().do_image_splitting && (tiled.height > m || tiled.width > m)) {
+    rows = (tiled.height + m - 1) / m;
+    cols = (tiled.width + m - 1) / m;
+    return {rows * cols + 1, channels, m, m};
+  }
+  return {1, channels, tiled.height, tiled.width};
+}
+
+void ImagePreprocessor::check(const ProcessedImage& image, const std::string& label) const {
+  const text::ImageSize target = target_size(image.source);
+  if (image.target != target)
+    throw FormatError(label + ": target size " + size_text(image.target) + " where an image of " +
+                      size_text(image.source) + " gets " + size_text(target));
+  int64_t rows = 0, cols = 0;
+  const std::vector<int64_t> shape = expected_shape(target, rows, cols);
+  if (!image.pixel_values.defined() || image.pixel_values.scalar_type() != at::kFloat ||
+      image.pixel_values.sizes().vec() != shape)
+    throw FormatError(label + ": pixel_values should be float32 " + shape_text(shape) + ", got " +
+                      (image.pixel_values.defined() ? shape_text(image.pixel_values.sizes()) : std::string("none")));
+  if (image.rows != rows || image.cols != cols)
+    throw FormatError(label + ": " + std::to_string(image.rows) + "x" + std::to_string(image.cols) + " tiles, expected " +
+                      std::to_string(rows) + "x" + std::to_string(cols));
+  if (m_qwen) {
+    const text::QwenGrid g = m_qwen->grid(target);
+    const at::Tensor want = at::tensor(std::vector<int64_t>{g.t, g.h, g.w}, at::kLong).view({1, 3});
+    if (!image.image_grid_thw.defined() || image.image_grid_thw.scalar_type() != at::kLong ||
+        image.image_grid_thw.sizes() != want.sizes() || !at::equal(image.image_grid_thw, want))
+      throw FormatError(label + ": image_grid_thw differs from the processor's grid");
+  }
+}
+
+}  // namespace vltune::data

@@ -1,0 +1,74 @@
+#pragma once
+// One image as training feeds it to a model: decoded pixels -> LLaMA-Factory's pre-resize (the
+// templates that do it: shrink to image_max_pixels, enlarge to image_min_pixels, Qwen's clamps;
+// PIL's bicubic, which resize_bicubic_antialias reproduces) -> the family's image processor
+// (Qwen2VLImageProcessor; CLIPImageProcessor for LLaVA and CLIP; Idefics3ImageProcessor).
+// Stateless after construction: one object serves every worker thread.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <ATen/core/Tensor.h>
+
+#include "core/io/hf_config.h"
+#include "core/text/chat_template.h"
+#include "core/text/image_placeholders.h"
+#include "core/vision/clip_image_processor.h"
+#include "core/vision/idefics3_image_processor.h"
+#include "core/vision/qwen2_vl_image_processor.h"
+
+namespace vltune::data {
+
+// What the family's processor made of one image.
+struct ProcessedImage {
+  text::ImageSize source;      // size as decoded (upright)
+  text::ImageSize target;      // size given to the processor (after the pre-resize)
+  at::Tensor pixel_values;     // float32. Qwen: [t*h*w, C*T*P*P]; LLaVA, CLIP: [1, C, H, W]; Idefics3: [tiles, C, H, W] (global view last)
+  at::Tensor image_grid_thw;   // Qwen: [1, 3] int64; undefined for the others
+  int64_t rows = 0;            // Idefics3: tile rows (0: not split)
+  int64_t cols = 0;            // Idefics3: tile columns
+};
+
+class ImagePreprocessor {
+ public:
+  // `layout` is the model's (load_image_layout); `preprocessor` its preprocessor_config.json;
+  // `pre_resize`: whether the training template pre-resizes as LLaMA-Factory does, and how.
+  // Throws FormatError (naming preprocessor_config.json) when the family's processor refuses it.
+  ImagePreprocessor(io::ModelFamily family, text::ImageLayout layout, const io::PreprocessorConfig& preprocessor,
+                    bool pre_resize, text::LlamaFactoryImageParams resize_params);
+
+  io::ModelFamily family() const { return m_family; }
+  const text::ImageLayout& layout() const { return m_layout; }
+
+  // The size the processor gets for an image of `source` size.
+  text::ImageSize target_size(text::ImageSize source) const;
+
+  // rgb: [3, H, W] uint8 (read_image_rgb's) -> the processed image. `label` names it in errors.
+  ProcessedImage process(const at::Tensor& rgb, const std::string& label) const;
+
+  // Tokens of the image token the processed image stands for in input_ids (0 for CLIP).
+  int64_t image_tokens(const ProcessedImage& image) const;
+
+  // Throws FormatError naming `label` unless `image` has exactly the sizes, shapes and dtypes that
+  // process() gives for an image of its source size (how a cache entry is checked).
+  void check(const ProcessedImage& image, const std::string& label) const;
+
+  // Every setting that changes process()'s output, as text: part of the cache key.
+  const std::string& fingerprint() const { return m_fingerprint; }
+
+ private:
+  std::vector<int64_t> expected_shape(text::ImageSize target, int64_t& rows, int64_t& cols) const;
+
+  io::ModelFamily m_family;
+  text::ImageLayout m_layout;
+  bool m_pre_resize;
+  text::LlamaFactoryImageParams m_resize;
+  std::optional<vision::Qwen2VLImageProcessor> m_qwen;
+  std::optional<vision::ClipImageProcessor> m_clip;
+  std::optional<vision::Idefics3ImageProcessor> m_idefics3;
+  std::string m_fingerprint;
+};
+
+}  // namespace vltune::data
