@@ -84,9 +84,9 @@ torch::Tensor causal_mask(const torch::Tensor& attention_mask, int64_t batch, in
 GatedMlpImpl::GatedMlpImpl(int64_t hidden, int64_t intermediate, std::string act, bool bias) : m_act(std::move(act)) {
   using torch::nn::LinearOptions;
   check_activation(m_act, "MLP");
-  gate_proj = register_module("gate_proj", torch::nn::Linear(LinearOptions(hidden, intermediate).bias(bias)));
-  up_proj = register_module("up_proj", torch::nn::Linear(LinearOptions(hidden, intermediate).bias(bias)));
-  down_proj = register_module("down_proj", torch::nn::Linear(LinearOptions(intermediate, hidden).bias(bias)));
+  gate_proj = register_module("gate_proj", lora::LoraLinear(LinearOptions(hidden, intermediate).bias(bias)));
+  up_proj = register_module("up_proj", lora::LoraLinear(LinearOptions(hidden, intermediate).bias(bias)));
+  down_proj = register_module("down_proj", lora::LoraLinear(LinearOptions(intermediate, hidden).bias(bias)));
 }
 
 torch::Tensor GatedMlpImpl::forward(const torch::Tensor& x) {

@@ -6,6 +6,8 @@
 
 #include <torch/torch.h>
 
+#include "core/lora/lora_linear.h"
+
 namespace vltune::models {
 
 // Llama/Qwen RMSNorm: weight * x / sqrt(mean(x^2) + eps), the statistics in float32.
@@ -54,7 +56,7 @@ class GatedMlpImpl : public torch::nn::Module {
   // x: [..., hidden] -> [..., hidden]
   torch::Tensor forward(const torch::Tensor& x);
 
-  torch::nn::Linear gate_proj{nullptr}, up_proj{nullptr}, down_proj{nullptr};
+  lora::LoraLinear gate_proj{nullptr}, up_proj{nullptr}, down_proj{nullptr};
 
  private:
   std::string m_act;

@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "core/io/checkpoint.h"
 #include "core/models/blocks.h"
+#include "core/models/family_layout.h"
 #include "core/models/weight_loader.h"
 
 namespace vltune::models {
@@ -46,8 +47,8 @@ ClipModelImpl::ClipModelImpl(const io::ModelConfig& config) {
   text_model = register_module("text_model", ClipTextTransformer(c.text));
   vision_model = register_module("vision_model", ClipVisionTransformer(c.vision));
   using torch::nn::LinearOptions;
-  visual_projection = register_module("visual_projection", torch::nn::Linear(LinearOptions(c.vision.hidden_size, c.projection_dim).bias(false)));
-  text_projection = register_module("text_projection", torch::nn::Linear(LinearOptions(c.text.hidden_size, c.projection_dim).bias(false)));
+  visual_projection = register_module("visual_projection", lora::LoraLinear(LinearOptions(c.vision.hidden_size, c.projection_dim).bias(false)));
+  text_projection = register_module("text_projection", lora::LoraLinear(LinearOptions(c.text.hidden_size, c.projection_dim).bias(false)));
   logit_scale = register_parameter("logit_scale", torch::full({}, c.logit_scale_init_value));
 }
 
@@ -87,6 +88,7 @@ ClipModel load_clip(const std::filesystem::path& folder) {
   WeightLoadOptions options;
   // openai/clip-* checkpoints carry the embeddings' position_ids buffers.
   options.ignored_prefixes = {"text_model.embeddings.position_ids", "vision_model.embeddings.position_ids"};
+  options.renames = checkpoint_renames(family_layout(io::ModelFamily::clip));
   load_weights(*model, checkpoint, options);
   model->eval();
   return model;

@@ -67,7 +67,7 @@ class ClipModelImpl : public torch::nn::Module {
 
   ClipTextTransformer text_model{nullptr};
   ClipVisionTransformer vision_model{nullptr};
-  torch::nn::Linear visual_projection{nullptr}, text_projection{nullptr};
+  lora::LoraLinear visual_projection{nullptr}, text_projection{nullptr};
   torch::Tensor logit_scale;  // [] log of the temperature's inverse
 };
 TORCH_MODULE(ClipModel);

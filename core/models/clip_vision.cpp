@@ -29,10 +29,10 @@ ClipAttentionImpl::ClipAttentionImpl(const ClipEncoderOptions& o)
     throw FormatError("CLIP attention: hidden_size " + std::to_string(o.hidden_size) + " does not divide into " +
                       std::to_string(o.num_attention_heads) + " heads");
   using torch::nn::LinearOptions;
-  q_proj = register_module("q_proj", torch::nn::Linear(LinearOptions(o.hidden_size, o.hidden_size).bias(true)));
-  k_proj = register_module("k_proj", torch::nn::Linear(LinearOptions(o.hidden_size, o.hidden_size).bias(true)));
-  v_proj = register_module("v_proj", torch::nn::Linear(LinearOptions(o.hidden_size, o.hidden_size).bias(true)));
-  out_proj = register_module("out_proj", torch::nn::Linear(LinearOptions(o.hidden_size, o.hidden_size).bias(true)));
+  q_proj = register_module("q_proj", lora::LoraLinear(LinearOptions(o.hidden_size, o.hidden_size).bias(true)));
+  k_proj = register_module("k_proj", lora::LoraLinear(LinearOptions(o.hidden_size, o.hidden_size).bias(true)));
+  v_proj = register_module("v_proj", lora::LoraLinear(LinearOptions(o.hidden_size, o.hidden_size).bias(true)));
+  out_proj = register_module("out_proj", lora::LoraLinear(LinearOptions(o.hidden_size, o.hidden_size).bias(true)));
 }
 
 torch::Tensor ClipAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& mask) {
@@ -48,8 +48,8 @@ torch::Tensor ClipAttentionImpl::forward(const torch::Tensor& x, const torch::Te
 
 ClipMlpImpl::ClipMlpImpl(const ClipEncoderOptions& o) : m_act(o.hidden_act) {
   check_activation(m_act, "CLIP MLP");
-  fc1 = register_module("fc1", torch::nn::Linear(o.hidden_size, o.intermediate_size));
-  fc2 = register_module("fc2", torch::nn::Linear(o.intermediate_size, o.hidden_size));
+  fc1 = register_module("fc1", lora::LoraLinear(o.hidden_size, o.intermediate_size));
+  fc2 = register_module("fc2", lora::LoraLinear(o.intermediate_size, o.hidden_size));
 }
 
 torch::Tensor ClipMlpImpl::forward(const torch::Tensor& x) { return fc2(activation(m_act, fc1(x))); }

@@ -14,6 +14,7 @@
 #include <torch/torch.h>
 
 #include "core/io/hf_config.h"
+#include "core/lora/lora_linear.h"
 
 namespace vltune::models {
 
@@ -36,7 +37,7 @@ class ClipAttentionImpl : public torch::nn::Module {
   // x: [B, T, hidden], mask: additive [B, 1, T, T] or undefined -> [B, T, hidden]
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& mask);
 
-  torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, out_proj{nullptr};
+  lora::LoraLinear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, out_proj{nullptr};
 
  private:
   int64_t m_heads, m_head_dim;
@@ -49,7 +50,7 @@ class ClipMlpImpl : public torch::nn::Module {
   // x: [..., hidden] -> [..., hidden]
   torch::Tensor forward(const torch::Tensor& x);
 
-  torch::nn::Linear fc1{nullptr}, fc2{nullptr};
+  lora::LoraLinear fc1{nullptr}, fc2{nullptr};
 
  private:
   std::string m_act;

@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/io/checkpoint.h"
 #include "core/models/blocks.h"
+#include "core/models/family_layout.h"
 #include "core/models/greedy.h"
 #include "core/models/weight_loader.h"
 
@@ -96,7 +97,7 @@ torch::Tensor Idefics3VisionTransformerImpl::forward(const torch::Tensor& pixel_
 }
 
 Idefics3ProjectionImpl::Idefics3ProjectionImpl(int64_t in, int64_t out) {
-  proj = register_module("proj", torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(false)));
+  proj = register_module("proj", lora::LoraLinear(torch::nn::LinearOptions(in, out).bias(false)));
 }
 
 torch::Tensor idefics3_pixel_shuffle(const torch::Tensor& x, int64_t s) {
@@ -130,7 +131,7 @@ Idefics3Impl::Idefics3Impl(const io::ModelConfig& config) {
   vision_model = register_module("vision_model", Idefics3VisionTransformer(c.vision));
   connector = register_module("connector", Idefics3Connector(c.vision.hidden_size, c.text.hidden_size, c.scale_factor));
   text_model = register_module("text_model", TextDecoder(c.text));
-  lm_head = register_module("lm_head", torch::nn::Linear(torch::nn::LinearOptions(c.text.hidden_size, c.text.vocab_size).bias(false)));
+  lm_head = register_module("lm_head", lora::LoraLinear(torch::nn::LinearOptions(c.text.hidden_size, c.text.vocab_size).bias(false)));
   if (c.text.tie_word_embeddings) lm_head->weight.set_data(text_model->embed_tokens->weight.data());
 }
 
@@ -205,16 +206,8 @@ Idefics3 load_idefics3(const std::filesystem::path& folder) {
   Idefics3 model(config);
   const io::Checkpoint checkpoint = io::Checkpoint::open(folder);
   WeightLoadOptions options;
-  // Hub Idefics3 / SmolVLM and these fixtures (transformers 4.x and 5): model.vision_model.*,
-  // model.connector.*, model.text_model.*, lm_head.*; SmolVLM2 v4.5x-era exports may also use
-  // model.language_model.* for the decoder. Bare module names load as they are.
-  options.renames = {
-      {"model.vision_model.", "vision_model."},
-      {"model.connector.", "connector."},
-      {"model.text_model.", "text_model."},
-      {"model.language_model.", "text_model."},
-      {"model.lm_head.", "lm_head."},
-  };
+  // Hub Idefics3 / SmolVLM and these fixtures, and the bare module names: see family_layout.cpp.
+  options.renames = checkpoint_renames(family_layout(io::ModelFamily::idefics3));
   options.ignored_prefixes = {"vision_model.embeddings.position_ids"};
   const bool tied = config.idefics3().text.tie_word_embeddings;
   if (tied) options.may_be_absent.push_back("lm_head.weight");

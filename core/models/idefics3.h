@@ -74,7 +74,7 @@ class Idefics3ProjectionImpl : public torch::nn::Module {
  public:
   Idefics3ProjectionImpl(int64_t in, int64_t out);
   torch::Tensor forward(const torch::Tensor& x) { return proj(x); }
-  torch::nn::Linear proj{nullptr};
+  lora::LoraLinear proj{nullptr};
 };
 TORCH_MODULE(Idefics3Projection);
 
@@ -121,7 +121,7 @@ class Idefics3Impl : public torch::nn::Module {
   Idefics3VisionTransformer vision_model{nullptr};
   Idefics3Connector connector{nullptr};
   TextDecoder text_model{nullptr};
-  torch::nn::Linear lm_head{nullptr};
+  lora::LoraLinear lm_head{nullptr};
 
  private:
   int64_t m_image_token_id;

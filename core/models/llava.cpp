@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "core/io/checkpoint.h"
 #include "core/models/blocks.h"
+#include "core/models/family_layout.h"
 #include "core/models/greedy.h"
 #include "core/models/weight_loader.h"
 
@@ -14,8 +15,8 @@ LlavaProjectorImpl::LlavaProjectorImpl(int64_t vision_width, int64_t text_hidden
     : m_act(std::move(act)) {
   check_activation(m_act, "LLaVA projector");
   using torch::nn::LinearOptions;
-  linear_1 = register_module("linear_1", torch::nn::Linear(LinearOptions(vision_width, text_hidden).bias(bias)));
-  linear_2 = register_module("linear_2", torch::nn::Linear(LinearOptions(text_hidden, text_hidden).bias(bias)));
+  linear_1 = register_module("linear_1", lora::LoraLinear(LinearOptions(vision_width, text_hidden).bias(bias)));
+  linear_2 = register_module("linear_2", lora::LoraLinear(LinearOptions(text_hidden, text_hidden).bias(bias)));
 }
 
 torch::Tensor LlavaProjectorImpl::forward(const torch::Tensor& x) { return linear_2(activation(m_act, linear_1(x))); }
@@ -40,7 +41,7 @@ LlavaImpl::LlavaImpl(const io::ModelConfig& config) {
       "multi_modal_projector",
       LlavaProjector(feature_width, c.text.hidden_size, c.projector_hidden_act, c.multimodal_projector_bias));
   language_model = register_module("language_model", TextDecoder(c.text));
-  lm_head = register_module("lm_head", torch::nn::Linear(torch::nn::LinearOptions(c.text.hidden_size, c.text.vocab_size).bias(false)));
+  lm_head = register_module("lm_head", lora::LoraLinear(torch::nn::LinearOptions(c.text.hidden_size, c.text.vocab_size).bias(false)));
   if (c.text.tie_word_embeddings) lm_head->weight.set_data(language_model->embed_tokens->weight.data());
 }
 
@@ -104,21 +105,8 @@ Llava load_llava(const std::filesystem::path& folder) {
   Llava model(config);
   const io::Checkpoint checkpoint = io::Checkpoint::open(folder);
   WeightLoadOptions options;
-  // Longest prefixes first (the first match wins):
-  //   llava-hf Hub (transformers < 4.52): language_model.model.*, language_model.lm_head.*,
-  //     vision_tower.vision_model.*, multi_modal_projector.*
-  //   transformers >= 4.52: model.language_model.*, model.vision_tower.vision_model.*,
-  //     model.multi_modal_projector.*, lm_head.*
-  //   these fixtures (transformers 5): language_model.model.*, vision_tower.* (no vision_model)
-  options.renames = {
-      {"model.vision_tower.vision_model.", "vision_tower."},
-      {"model.vision_tower.", "vision_tower."},
-      {"vision_tower.vision_model.", "vision_tower."},
-      {"model.multi_modal_projector.", "multi_modal_projector."},
-      {"model.language_model.", "language_model."},
-      {"language_model.model.", "language_model."},
-      {"language_model.lm_head.", "lm_head."},
-  };
+  // Every Hub layout (llava-hf, transformers >= 4.52, these fixtures): see family_layout.cpp.
+  options.renames = checkpoint_renames(family_layout(io::ModelFamily::llava));
   // Old checkpoints carry the position_ids buffer of the CLIP embeddings.
   options.ignored_prefixes = {"vision_tower.embeddings.position_ids"};
   // The tower's post_layernorm is not used by LLaVA (it takes a hidden state before it); some

@@ -32,7 +32,7 @@ class LlavaProjectorImpl : public torch::nn::Module {
   // x: [..., vision_width] -> [..., text_hidden]
   torch::Tensor forward(const torch::Tensor& x);
 
-  torch::nn::Linear linear_1{nullptr}, linear_2{nullptr};
+  lora::LoraLinear linear_1{nullptr}, linear_2{nullptr};
 
  private:
   std::string m_act;
@@ -64,7 +64,7 @@ class LlavaImpl : public torch::nn::Module {
   ClipVisionTransformer vision_tower{nullptr};
   LlavaProjector multi_modal_projector{nullptr};
   TextDecoder language_model{nullptr};
-  torch::nn::Linear lm_head{nullptr};
+  lora::LoraLinear lm_head{nullptr};
 
  private:
   int64_t m_image_token_id;

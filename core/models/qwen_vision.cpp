@@ -49,13 +49,13 @@ class VisionMlpImpl : public torch::nn::Module {
  public:
   VisionMlpImpl(int64_t width, int64_t hidden, std::string act) : m_act(std::move(act)) {
     check_activation(m_act, "vision MLP");
-    fc1 = register_module("fc1", torch::nn::Linear(width, hidden));
-    fc2 = register_module("fc2", torch::nn::Linear(hidden, width));
+    fc1 = register_module("fc1", lora::LoraLinear(width, hidden));
+    fc2 = register_module("fc2", lora::LoraLinear(hidden, width));
   }
   // x: [N, width] -> [N, width]
   torch::Tensor forward(const torch::Tensor& x) { return fc2(activation(m_act, fc1(x))); }
 
-  torch::nn::Linear fc1{nullptr}, fc2{nullptr};
+  lora::LoraLinear fc1{nullptr}, fc2{nullptr};
 
  private:
   std::string m_act;
@@ -125,8 +125,8 @@ torch::Tensor QwenPatchEmbedImpl::forward(const torch::Tensor& x) {
 
 QwenVisionAttentionImpl::QwenVisionAttentionImpl(const QwenVisionOptions& o)
     : m_heads(o.heads), m_head_dim(o.width / o.heads) {
-  qkv = register_module("qkv", torch::nn::Linear(o.width, 3 * o.width));
-  proj = register_module("proj", torch::nn::Linear(o.width, o.width));
+  qkv = register_module("qkv", lora::LoraLinear(o.width, 3 * o.width));
+  proj = register_module("proj", lora::LoraLinear(o.width, o.width));
 }
 
 torch::Tensor QwenVisionAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
@@ -176,8 +176,8 @@ torch::Tensor QwenVisionBlockImpl::forward(const torch::Tensor& x, const torch::
 QwenPatchMergerImpl::QwenPatchMergerImpl(const QwenVisionOptions& o) : m_in(o.width * o.merge_size * o.merge_size) {
   m_ln_q = make_norm(o.gated_mlp, o.width);
   register_module("ln_q", m_ln_q.ptr());
-  mlp = register_module("mlp", torch::nn::Sequential(torch::nn::Linear(m_in, m_in), torch::nn::GELU(),
-                                                     torch::nn::Linear(m_in, o.out_width)));
+  mlp = register_module("mlp", torch::nn::Sequential(lora::LoraLinear(m_in, m_in), torch::nn::GELU(),
+                                                     lora::LoraLinear(m_in, o.out_width)));
 }
 
 torch::Tensor QwenPatchMergerImpl::forward(const torch::Tensor& x) {

@@ -50,7 +50,7 @@ class QwenVisionAttentionImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
                         const std::vector<int64_t>& cu_seqlens);
 
-  torch::nn::Linear qkv{nullptr}, proj{nullptr};
+  lora::LoraLinear qkv{nullptr}, proj{nullptr};
 
  private:
   int64_t m_heads, m_head_dim;

@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "core/io/checkpoint.h"
+#include "core/models/family_layout.h"
 #include "core/models/greedy.h"
 #include "core/models/weight_loader.h"
 
@@ -31,7 +32,7 @@ QwenVLImpl::QwenVLImpl(const io::ModelConfig& config) : m_family(config.family()
   m_tied = text.tie_word_embeddings;
   model = register_module("model", TextDecoder(text));
   visual = register_module("visual", QwenVision(vision));
-  lm_head = register_module("lm_head", torch::nn::Linear(torch::nn::LinearOptions(text.hidden_size, text.vocab_size).bias(false)));
+  lm_head = register_module("lm_head", lora::LoraLinear(torch::nn::LinearOptions(text.hidden_size, text.vocab_size).bias(false)));
   if (m_tied) lm_head->weight.set_data(model->embed_tokens->weight.data());
 }
 
@@ -131,7 +132,7 @@ QwenVL load_qwen_vl(const std::filesystem::path& folder) {
   const io::Checkpoint checkpoint = io::Checkpoint::open(folder);
   WeightLoadOptions options;
   // transformers >= 4.52 saves the module path; older checkpoints the classic names used here.
-  options.renames = {{"model.language_model.", "model."}, {"model.visual.", "visual."}};
+  options.renames = checkpoint_renames(family_layout(config.family()));
   if (config.text_decoder()->tie_word_embeddings) options.may_be_absent = {"lm_head.weight"};
   load_weights(*model, checkpoint, options);
   if (config.text_decoder()->tie_word_embeddings) model->lm_head->weight.set_data(model->model->embed_tokens->weight.data());

@@ -45,7 +45,7 @@ class QwenVLImpl : public torch::nn::Module {
 
   TextDecoder model{nullptr};
   QwenVision visual{nullptr};
-  torch::nn::Linear lm_head{nullptr};
+  lora::LoraLinear lm_head{nullptr};
 
  private:
   io::ModelFamily m_family;

@@ -45,10 +45,10 @@ std::pair<torch::Tensor, torch::Tensor> RotaryEmbeddingImpl::forward(const torch
 DecoderAttentionImpl::DecoderAttentionImpl(const io::TextDecoderConfig& c)
     : m_heads(c.num_attention_heads), m_kv_heads(c.num_key_value_heads), m_head_dim(c.head_dim) {
   using torch::nn::LinearOptions;
-  q_proj = register_module("q_proj", torch::nn::Linear(LinearOptions(c.hidden_size, m_heads * m_head_dim).bias(c.qkv_bias)));
-  k_proj = register_module("k_proj", torch::nn::Linear(LinearOptions(c.hidden_size, m_kv_heads * m_head_dim).bias(c.qkv_bias)));
-  v_proj = register_module("v_proj", torch::nn::Linear(LinearOptions(c.hidden_size, m_kv_heads * m_head_dim).bias(c.qkv_bias)));
-  o_proj = register_module("o_proj", torch::nn::Linear(LinearOptions(m_heads * m_head_dim, c.hidden_size).bias(c.o_proj_bias)));
+  q_proj = register_module("q_proj", lora::LoraLinear(LinearOptions(c.hidden_size, m_heads * m_head_dim).bias(c.qkv_bias)));
+  k_proj = register_module("k_proj", lora::LoraLinear(LinearOptions(c.hidden_size, m_kv_heads * m_head_dim).bias(c.qkv_bias)));
+  v_proj = register_module("v_proj", lora::LoraLinear(LinearOptions(c.hidden_size, m_kv_heads * m_head_dim).bias(c.qkv_bias)));
+  o_proj = register_module("o_proj", lora::LoraLinear(LinearOptions(m_heads * m_head_dim, c.hidden_size).bias(c.o_proj_bias)));
 }
 
 torch::Tensor DecoderAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,

@@ -1,0 +1,36 @@
+#pragma once
+// Opening a model folder as a LoraModel: the family from config.json, the weights loaded, and a
+// new LoRA adapter applied from a params struct (what LLaMA-Factory's lora_* and freeze_* keys
+// say), or none (to load an adapter, or to run the base model).
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "core/lora/lora_model.h"
+
+namespace vltune::lora {
+
+// A new LoRA adapter (LLaMA-Factory's finetuning arguments of the same names).
+struct LoraParams {
+  int64_t rank = 8;                      // lora_rank
+  double alpha = 16.0;                   // lora_alpha (LLaMA-Factory's default: rank * 2)
+  double dropout = 0.0;                  // lora_dropout, on the adapter's input while training
+  std::string target = "all";            // lora_target: "all", "q_proj,v_proj", or a PEFT regex
+  bool use_rslora = false;               // scaling alpha / sqrt(rank) instead of alpha / rank
+  bool use_dora = false;                 // DoRA: refused (not implemented exactly)
+  FreezeParams freeze;                   // freeze_vision_tower / freeze_multi_modal_projector / freeze_language_model
+  uint64_t seed = 42;                    // seeds torch's generator before the adapter's init (A kaiming-uniform, B zeros)
+  std::string adapter_name = "default";  // the adapter's name on the model (PEFT's "default")
+};
+
+// The model of `folder` (config.json + safetensors) in float32 on the CPU, without adapters.
+// Throws FileError / FormatError naming the folder, file and tensor.
+std::unique_ptr<LoraModel> open_model(const std::filesystem::path& folder);
+
+// open_model() plus a new adapter from `params`, trainable. Throws vltune::Error naming the
+// setting that is wrong (target matching nothing, use_dora, bad rank...).
+std::unique_ptr<LoraModel> open_lora_model(const std::filesystem::path& folder, const LoraParams& params);
+
+}  // namespace vltune::lora

@@ -1,0 +1,92 @@
+#pragma once
+// A linear layer that can carry LoRA adapters (PEFT's tuners/lora/layer.py Linear): the frozen
+// `weight` and `bias` registered exactly as torch::nn::Linear registers them (so checkpoint keys
+// do not change), plus any number of NAMED adapters, an active set and a scale. Several adapters
+// on one copy of the base weights make base-vs-adapted comparison and hot-swapping cheap.
+//
+// Each adapter `<name>` registers `lora_A.<name>.weight` [r, in] and `lora_B.<name>.weight`
+// [out, r] under this module (PEFT's parameter paths). forward() is PEFT's, in its order of
+// operations, so values and gradients agree with it:
+//   result = linear(x, W, b)
+//   for each active adapter: result = result + lora_B(lora_A(dropout(x))) * scaling * scale
+// with scaling = alpha / r (alpha / sqrt(r) with use_rslora).
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+namespace vltune::lora {
+
+// One adapter's hyper-parameters (PEFT LoraConfig's fields of the same names).
+struct LoraAdapterParams {
+  int64_t r = 8;            // rank: lora_A is [r, in], lora_B [out, r]
+  double alpha = 16.0;      // lora_alpha: scaling = alpha / r
+  double dropout = 0.0;     // lora_dropout: probability on the adapter's input while training
+  bool use_rslora = false;  // rank-stabilised scaling: alpha / sqrt(r)
+  bool use_dora = false;    // weight-decomposed LoRA: refused (not implemented exactly)
+};
+
+// alpha / r, or alpha / sqrt(r) with use_rslora.
+double lora_scaling(const LoraAdapterParams& params);
+
+class LoraLinearImpl : public torch::nn::Module {
+ public:
+  explicit LoraLinearImpl(const torch::nn::LinearOptions& options);
+  LoraLinearImpl(int64_t in_features, int64_t out_features) : LoraLinearImpl(torch::nn::LinearOptions(in_features, out_features)) {}
+
+  // x: [..., in] -> [..., out]
+  torch::Tensor forward(const torch::Tensor& x);
+
+  // Adds adapter `name` (letters, digits, '_' and '-'; not yet present), initialised as PEFT's
+  // default: lora_A kaiming-uniform(a = sqrt(5)), lora_B zeros (from torch's global generator:
+  // seed it for reproducible runs). The adapter is not made active. Float32, on weight's device.
+  // Throws vltune::Error naming the adapter for a bad name, a duplicate, r < 1 or use_dora.
+  void add_adapter(const std::string& name, const LoraAdapterParams& params);
+  void remove_adapter(const std::string& name);
+  bool has_adapter(const std::string& name) const { return m_adapters.count(name) != 0; }
+  // Every adapter's name, sorted.
+  std::vector<std::string> adapters() const;
+
+  // The adapters forward() adds (each must exist; absent ones are skipped silently by forward
+  // only if removed after this call). Empty: the base layer alone.
+  void set_active(const std::vector<std::string>& names);
+  const std::vector<std::string>& active() const { return m_active; }
+  // A multiplier on every active adapter's scaling (1: as trained; 0: the base layer).
+  void set_scale(double scale) { m_scale = scale; }
+  double scale() const { return m_scale; }
+
+  const LoraAdapterParams& adapter_params(const std::string& name) const;
+  double scaling(const std::string& name) const { return lora_scaling(adapter_params(name)); }
+  // [r, in] and [out, r] parameters of adapter `name`.
+  torch::Tensor& lora_A_weight(const std::string& name);
+  torch::Tensor& lora_B_weight(const std::string& name);
+
+  // scaling * B @ A, the adapter's change of `weight`: [out, in], in weight's dtype.
+  torch::Tensor delta_weight(const std::string& name) const;
+  // Folds the listed adapters into `weight` (W += scaling * B @ A, PEFT's merge) and removes
+  // them (merge_and_unload).
+  void merge_and_remove(const std::vector<std::string>& names);
+
+  torch::nn::LinearOptions options;
+  torch::Tensor weight;  // [out, in]
+  torch::Tensor bias;    // [out] or undefined
+
+ private:
+  struct Adapter {
+    LoraAdapterParams params;
+    torch::nn::Linear A{nullptr}, B{nullptr};
+  };
+  const Adapter& adapter(const std::string& name) const;
+
+  // Plain containers registered as "lora_A" / "lora_B" with the first adapter; each adapter's
+  // Linear is registered in them under its name (unregistered again on removal).
+  std::shared_ptr<torch::nn::Module> m_lora_A, m_lora_B;
+  std::map<std::string, Adapter> m_adapters;
+  std::vector<std::string> m_active;
+  double m_scale = 1.0;
+};
+TORCH_MODULE(LoraLinear);
+
+}  // namespace vltune::lora

@@ -1,0 +1,33 @@
+#include "core/train/batch_source.h"
+
+namespace vltune::train {
+
+LoaderBatchSource::LoaderBatchSource(const data::SampleEncoder& encoder, std::span<const data::Record> records,
+                                     std::vector<int64_t> samples, data::LoaderParams params, std::stop_token stop)
+    : m_encoder(encoder), m_records(records), m_samples(std::move(samples)), m_params(params), m_stop(std::move(stop)) {}
+
+int64_t LoaderBatchSource::batches_per_epoch() const {
+  // As BatchLoader counts them.
+  const auto n = static_cast<int64_t>(m_samples.size());
+  const int64_t bs = m_params.batch_size;
+  if (bs <= 0) return 0;
+  return m_params.drop_last ? n / bs : (n + bs - 1) / bs;
+}
+
+void LoaderBatchSource::restart(data::LoaderPosition from, int64_t epochs) {
+  m_loader.reset();  // stops and joins the old workers first
+  data::LoaderParams params = m_params;
+  params.epochs = epochs;
+  m_loader = std::make_unique<data::BatchLoader>(m_encoder, m_records, m_samples, params, from, m_stop);
+}
+
+std::optional<data::Batch> LoaderBatchSource::next() {
+  if (!m_loader) return std::nullopt;
+  return m_loader->next();
+}
+
+data::LoaderPosition LoaderBatchSource::position() const {
+  return m_loader ? m_loader->position() : data::LoaderPosition{};
+}
+
+}  // namespace vltune::train

@@ -1,0 +1,39 @@
+#pragma once
+// One optimizer step's worth of micro-batches (a window) through forward and backward, with the
+// loss normalised by the label tokens of the whole window (the 2024 gradient-accumulation fix in
+// transformers and Unsloth): each micro-batch backpropagates loss_sum / window_tokens, so the
+// gradients summed over the window are those of one batch holding all of it, whatever the
+// micro-batches' token counts. (Averaging per micro-batch, the old way, over-weights the tokens
+// of short micro-batches.)
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <stop_token>
+
+#include "core/data/collate.h"
+#include "core/train/trainable.h"
+
+namespace vltune::train {
+
+struct WindowResult {
+  double loss_sum = 0;       // summed loss over the window (float64 sum of each micro-batch's)
+  int64_t loss_tokens = 0;   // what it is summed over
+  int64_t samples = 0;       // rows of all micro-batches
+  int64_t input_tokens = 0;  // non-padding input tokens (attention_mask), what throughput counts
+
+  double loss() const { return loss_tokens > 0 ? loss_sum / static_cast<double>(loss_tokens) : 0.0; }
+};
+
+// Non-padding input tokens of a batch (its input_ids' size without a mask).
+int64_t input_tokens(const data::Batch& batch);
+
+// Forward and backward of every batch of `window`, gradients accumulating into the parameters'
+// .grad. `loss_scale` multiplies the backpropagated loss (fp16 loss scaling). A window without
+// label tokens backpropagates nothing. Checks `stop` before each micro-batch and returns nullopt
+// when it is requested (some gradients may then be accumulated: the caller drops them). Throws
+// vltune::Error when a batch's loss counts other tokens than model.loss_tokens() said.
+std::optional<WindowResult> accumulate_window(TrainableModel& model, std::span<const data::Batch> window,
+                                              double loss_scale = 1.0, std::stop_token stop = {});
+
+}  // namespace vltune::train

@@ -1,0 +1,120 @@
+#include "core/train/plot_canvas.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cmath>
+
+namespace vltune::train {
+
+namespace {
+
+struct Glyph {
+  char c;
+  std::array<uint8_t, 7> rows;  // top to bottom, bit 4 = leftmost column
+};
+
+// A classic 5x7 pixel font.
+constexpr Glyph kFont[] = {
+    {'0', {0x0E,0x11,0x13,0x15,0x19,0x11,0x0E}}, {'1', {0x04,0x0C,0x04,0x04,0x04,0x04,0x0E}}, {'2', {0x0E,0x11,0x01,0x02,0x04,0x08,0x1F}},
+    {'3', {0x1F,0x02,0x04,0x02,0x01,0x11,0x0E}}, {'4', {0x02,0x06,0x0A,0x12,0x1F,0x02,0x02}}, {'5', {0x1F,0x10,0x1E,0x01,0x01,0x11,0x0E}},
+    {'6', {0x06,0x08,0x10,0x1E,0x11,0x11,0x0E}}, {'7', {0x1F,0x01,0x02,0x04,0x08,0x08,0x08}}, {'8', {0x0E,0x11,0x11,0x0E,0x11,0x11,0x0E}},
+    {'9', {0x0E,0x11,0x11,0x0F,0x01,0x02,0x0C}}, {'.', {0x00,0x00,0x00,0x00,0x00,0x0C,0x0C}}, {'-', {0x00,0x00,0x00,0x1F,0x00,0x00,0x00}},
+    {'+', {0x00,0x04,0x04,0x1F,0x04,0x04,0x00}}, {':', {0x00,0x0C,0x0C,0x00,0x0C,0x0C,0x00}}, {'_', {0x00,0x00,0x00,0x00,0x00,0x00,0x1F}},
+    {'(', {0x02,0x04,0x08,0x08,0x08,0x04,0x02}}, {')', {0x08,0x04,0x02,0x02,0x02,0x04,0x08}}, {'/', {0x00,0x01,0x02,0x04,0x08,0x10,0x00}},
+    {'a', {0x00,0x00,0x0E,0x01,0x0F,0x11,0x0F}}, {'b', {0x10,0x10,0x16,0x19,0x11,0x11,0x1E}}, {'c', {0x00,0x00,0x0E,0x10,0x10,0x11,0x0E}},
+    {'d', {0x01,0x01,0x0D,0x13,0x11,0x11,0x0F}}, {'e', {0x00,0x00,0x0E,0x11,0x1F,0x10,0x0E}}, {'f', {0x06,0x09,0x08,0x1C,0x08,0x08,0x08}},
+    {'g', {0x00,0x0F,0x11,0x11,0x0F,0x01,0x0E}}, {'h', {0x10,0x10,0x16,0x19,0x11,0x11,0x11}}, {'i', {0x04,0x00,0x0C,0x04,0x04,0x04,0x0E}},
+    {'j', {0x02,0x00,0x06,0x02,0x02,0x12,0x0C}}, {'k', {0x10,0x10,0x12,0x14,0x18,0x14,0x12}}, {'l', {0x0C,0x04,0x04,0x04,0x04,0x04,0x0E}},
+    {'m', {0x00,0x00,0x1A,0x15,0x15,0x11,0x11}}, {'n', {0x00,0x00,0x16,0x19,0x11,0x11,0x11}}, {'o', {0x00,0x00,0x0E,0x11,0x11,0x11,0x0E}},
+    {'p', {0x00,0x00,0x1E,0x11,0x1E,0x10,0x10}}, {'q', {0x00,0x00,0x0D,0x13,0x0F,0x01,0x01}}, {'r', {0x00,0x00,0x16,0x19,0x10,0x10,0x10}},
+    {'s', {0x00,0x00,0x0E,0x10,0x0E,0x01,0x1E}}, {'t', {0x08,0x08,0x1C,0x08,0x08,0x09,0x06}}, {'u', {0x00,0x00,0x11,0x11,0x11,0x13,0x0D}},
+    {'v', {0x00,0x00,0x11,0x11,0x11,0x0A,0x04}}, {'w', {0x00,0x00,0x11,0x11,0x15,0x15,0x0A}}, {'x', {0x00,0x00,0x11,0x0A,0x04,0x0A,0x11}},
+    {'y', {0x00,0x00,0x11,0x11,0x0F,0x01,0x0E}}, {'z', {0x00,0x00,0x1F,0x02,0x04,0x08,0x1F}},};
+
+const Glyph* glyph_of(char c) {
+  c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const auto& g : kFont)
+    if (g.c == c) return &g;
+  return nullptr;
+}
+
+}  // namespace
+
+Canvas::Canvas(int width, int height, Rgb background)
+    : m_width(width), m_height(height), m_pixels(static_cast<size_t>(width) * static_cast<size_t>(height) * 3) {
+  for (size_t i = 0; i < m_pixels.size(); i += 3) {
+    m_pixels[i] = background.r;
+    m_pixels[i + 1] = background.g;
+    m_pixels[i + 2] = background.b;
+  }
+}
+
+Rgb Canvas::at(int x, int y) const {
+  const size_t i = (static_cast<size_t>(y) * static_cast<size_t>(m_width) + static_cast<size_t>(x)) * 3;
+  return {m_pixels[i], m_pixels[i + 1], m_pixels[i + 2]};
+}
+
+void Canvas::blend(int x, int y, Rgb c, double alpha) {
+  if (x < 0 || y < 0 || x >= m_width || y >= m_height) return;
+  const size_t i = (static_cast<size_t>(y) * static_cast<size_t>(m_width) + static_cast<size_t>(x)) * 3;
+  auto mix = [alpha](uint8_t under, uint8_t over) {
+    return static_cast<uint8_t>(std::lround(under * (1.0 - alpha) + over * alpha));
+  };
+  m_pixels[i] = mix(m_pixels[i], c.r);
+  m_pixels[i + 1] = mix(m_pixels[i + 1], c.g);
+  m_pixels[i + 2] = mix(m_pixels[i + 2], c.b);
+}
+
+void Canvas::fill_rect(int x0, int y0, int x1, int y1, Rgb color) {
+  for (int y = std::min(y0, y1); y <= std::max(y0, y1); ++y)
+    for (int x = std::min(x0, x1); x <= std::max(x0, x1); ++x) blend(x, y, color);
+}
+
+void Canvas::polyline(const std::vector<std::pair<double, double>>& points, Rgb color, double alpha, int thickness,
+                      int clip_x0, int clip_y0, int clip_x1, int clip_y1) {
+  std::vector<uint8_t> mask(static_cast<size_t>(m_width) * static_cast<size_t>(m_height), 0);
+  const int lo = -(thickness - 1) / 2, hi = thickness / 2;
+  auto stamp = [&](int x, int y) {
+    for (int dy = lo; dy <= hi; ++dy)
+      for (int dx = lo; dx <= hi; ++dx) {
+        const int px = x + dx, py = y + dy;
+        if (px < std::max(0, clip_x0) || py < std::max(0, clip_y0) || px > std::min(m_width - 1, clip_x1) ||
+            py > std::min(m_height - 1, clip_y1))
+          continue;
+        mask[static_cast<size_t>(py) * static_cast<size_t>(m_width) + static_cast<size_t>(px)] = 1;
+      }
+  };
+  for (size_t i = 0; i < points.size(); ++i) {
+    const auto [x0, y0] = points[i];
+    const auto [x1, y1] = i + 1 < points.size() ? points[i + 1] : points[i];
+    if (!std::isfinite(x0) || !std::isfinite(y0) || !std::isfinite(x1) || !std::isfinite(y1)) continue;
+    // Enough samples along the segment that consecutive ones touch.
+    const int n = std::max(1, static_cast<int>(std::ceil(std::max(std::abs(x1 - x0), std::abs(y1 - y0)))));
+    if (n > 100000) continue;  // a coordinate far off the canvas: skip
+    for (int k = 0; k <= n; ++k) {
+      const double t = static_cast<double>(k) / n;
+      stamp(static_cast<int>(std::lround(x0 + (x1 - x0) * t)), static_cast<int>(std::lround(y0 + (y1 - y0) * t)));
+    }
+  }
+  for (int y = 0; y < m_height; ++y)
+    for (int x = 0; x < m_width; ++x)
+      if (mask[static_cast<size_t>(y) * static_cast<size_t>(m_width) + static_cast<size_t>(x)]) blend(x, y, color, alpha);
+}
+
+void Canvas::text(int x, int y, std::string_view s, Rgb color, int scale) {
+  for (char c : s) {
+    if (const Glyph* g = glyph_of(c))
+      for (int row = 0; row < 7; ++row)
+        for (int col = 0; col < 5; ++col)
+          if (g->rows[static_cast<size_t>(row)] & (0x10 >> col))
+            fill_rect(x + col * scale, y + row * scale, x + (col + 1) * scale - 1, y + (row + 1) * scale - 1, color);
+    x += 6 * scale;
+  }
+}
+
+int Canvas::text_width(std::string_view s, int scale) {
+  return s.empty() ? 0 : static_cast<int>(s.size()) * 6 * scale - scale;
+}
+
+}  // namespace vltune::train
