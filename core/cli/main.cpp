@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/cli/inspect_command.h"
+#include "core/cli/train_command.h"
 #include "core/cli/parity_command.h"
 #include "core/cli/tokenize_command.h"
 #include "core/error.h"
@@ -22,6 +23,9 @@ constexpr const char* kUsage =
     "                         compare the engine with transformers' reference outputs\n"
     "  tokenize --tokenizer <file|folder> [--template NAME]\n"
     "                         token ids of stdin's text, or ids and labels of a conversation\n"
+    "  train <config.yaml>    LoRA fine-tuning from a LLaMA-Factory-style YAML, with a progress line\n"
+    "  export --model DIR --adapter DIR --out DIR\n"
+    "                         merge an adapter into its base model, as a Hugging Face checkpoint\n"
     "  version                print the vltune and LibTorch versions and CUDA availability\n"
     "run 'vltune-cli <command> --help' for a command's options\n";
 
@@ -43,6 +47,8 @@ int main(int argc, char** argv) {
     if (command == "inspect") return vltune::cli::run_inspect(rest);
     if (command == "parity") return vltune::cli::run_parity(rest);
     if (command == "tokenize") return vltune::cli::run_tokenize(rest);
+    if (command == "train") return vltune::cli::run_train(rest);
+    if (command == "export") return vltune::cli::run_export(rest);
   } catch (const vltune::Error& e) {
     std::fprintf(stderr, "vltune-cli %s: %s\n", command.c_str(), e.what());
     return 1;

@@ -1,0 +1,129 @@
+// `vltune-cli train config.yaml` end to end on a fixture model: a LLaMA-Factory folder and YAML
+// in, LLaMA-Factory's files out, the loss falling; bad rows stop the run unless skipped.
+
+#include <fstream>
+
+#include <QProcess>
+#include <QtTest/QtTest>
+#include <nlohmann/json.hpp>
+
+#include "core/io/hf_config.h"
+#include "tests/test_support.h"
+#include "tests/tiny_png.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using namespace vltune;
+
+namespace {
+
+struct Run {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+Run run_cli(const QStringList& args, const fs::path& cwd) {
+  QProcess process;
+  process.setWorkingDirectory(QString::fromStdString(cwd.string()));
+  process.start(QStringLiteral(VLTUNE_CLI_PATH), args);
+  Run r;
+  if (!process.waitForStarted(10000) || !process.waitForFinished(240000)) return r;
+  r.code = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -2;  // -2: crashed
+  r.out = process.readAllStandardOutput().toStdString();
+  r.err = process.readAllStandardError().toStdString();
+  return r;
+}
+
+// Images of two colours, each captioned with its colour, asked in four ways.
+void write_dataset(const fs::path& root, bool with_bad_row) {
+  json rows = json::array();
+  const char* questions[] = {"What colour is it?", "Name the colour.", "Which colour?", "The colour, please."};
+  for (int colour = 0; colour < 2; ++colour) {
+    test::write_png(root / "data/images" / (std::to_string(colour) + ".png"), 56, 56, colour * 120);
+    for (const char* q : questions)
+      rows.push_back({{"conversations",
+                       {{{"from", "human"}, {"value", std::string("<image>") + q}},
+                        {{"from", "gpt"}, {"value", colour ? "It is red." : "It is blue."}}}},
+                      {"images", {"images/" + std::to_string(colour) + ".png"}}});
+  }
+  if (with_bad_row)
+    rows.push_back({{"conversations", {{{"from", "human"}, {"value", "<image>Hm?"}}, {{"from", "gpt"}, {"value", "x"}}}},
+                    {"images", {"images/missing.png"}}});
+  test::write_text(root / "data/colours.json", rows.dump());
+  test::write_text(root / "data/dataset_info.json", json{{"colours", {{"file_name", "colours.json"}, {"formatting", "sharegpt"}}}}.dump());
+}
+
+void write_config(const fs::path& root, const fs::path& model) {
+  test::write_text(root / "train.yaml", "### model\nmodel_name_or_path: " + model.string() +
+                                            "\ntrust_remote_code: true\n"
+                                            "### method\nstage: sft\ndo_train: true\nfinetuning_type: lora\nlora_rank: 8\nlora_target: all\n"
+                                            "### dataset\ndataset: colours\ntemplate: qwen2_vl\ncutoff_len: 1024\ndataset_dir: data\n"
+                                            "### output\noutput_dir: saves/colours\nlogging_steps: 1\nsave_steps: 4\nplot_loss: true\n"
+                                            "overwrite_output_dir: true\nreport_to: none\n"
+                                            "### train\nper_device_train_batch_size: 2\ngradient_accumulation_steps: 2\n"
+                                            "learning_rate: 1.0e-3\nnum_train_epochs: 4.0\nlr_scheduler_type: cosine\nwarmup_ratio: 0.1\n");
+}
+
+}  // namespace
+
+class TestTrainCli : public QObject {
+  Q_OBJECT
+ private slots:
+  void trainsAndWritesLlamaFactoryFiles();
+  void badRowsStopUnlessSkipped();
+};
+
+void TestTrainCli::trainsAndWritesLlamaFactoryFiles() {
+  const auto families = test::fixture_families_of({io::ModelFamily::qwen2_vl});
+  if (families.empty()) QSKIP("no qwen2_vl family in this fixture set");
+  test::TempDir dir;
+  write_dataset(dir.path(), false);
+  write_config(dir.path(), test::hf_fixtures_root() / families.front() / "model");
+  const Run r = run_cli({"train", "train.yaml"}, dir.path());
+  QVERIFY2(r.code == 0, r.err.c_str());
+  QVERIFY2(test::contains(r.err, "ignored (no meaning here): trust_remote_code, do_train, report_to"), r.err.c_str());
+
+  const fs::path out = dir.path() / "saves/colours";
+  for (const char* f : {"adapter_config.json", "adapter_model.safetensors", "trainer_log.jsonl", "trainer_state.json",
+                        "all_results.json", "training_args.yaml", "training_loss.png", "checkpoint-4"})
+    QVERIFY2(fs::exists(out / f), f);
+  std::vector<double> losses;
+  std::ifstream log(out / "trainer_log.jsonl");
+  for (std::string line; std::getline(log, line);) {
+    const json j = json::parse(line);
+    for (const char* key : {"current_steps", "total_steps", "epoch", "percentage", "elapsed_time", "remaining_time"})
+      QVERIFY2(j.contains(key), key);
+    if (j.contains("loss")) losses.push_back(j["loss"].get<double>());
+  }
+  QVERIFY(losses.size() >= 4);
+  QVERIFY2(losses.back() < losses.front(), (std::to_string(losses.front()) + " -> " + std::to_string(losses.back())).c_str());
+  // The adapter is a PEFT adapter of the base model.
+  const json config = json::parse(std::ifstream(out / "adapter_config.json"));
+  QCOMPARE(config.at("peft_type").get<std::string>(), std::string("LORA"));
+  QCOMPARE(config.at("r").get<int>(), 8);
+}
+
+void TestTrainCli::badRowsStopUnlessSkipped() {
+  const auto families = test::fixture_families_of({io::ModelFamily::qwen2_vl});
+  if (families.empty()) QSKIP("no qwen2_vl family in this fixture set");
+  test::TempDir dir;
+  write_dataset(dir.path(), true);
+  write_config(dir.path(), test::hf_fixtures_root() / families.front() / "model");
+  Run r = run_cli({"train", "train.yaml"}, dir.path());
+  QCOMPARE(r.code, 1);
+  QVERIFY2(test::contains(r.err, "colours.json row 8: missing_image"), r.err.c_str());
+  QVERIFY(!fs::exists(dir.path() / "saves/colours/adapter_model.safetensors"));
+  r = run_cli({"train", "train.yaml", "--skip-bad-rows"}, dir.path());
+  QVERIFY2(r.code == 0, r.err.c_str());
+  QVERIFY2(test::contains(r.err, "1 skipped for problems"), r.err.c_str());
+
+  // A YAML typo is named with its line and the key meant.
+  test::write_text(dir.path() / "bad.yaml", "model_name_or_path: x\nlearning_rate: fast\n");
+  r = run_cli({"train", "bad.yaml"}, dir.path());
+  QCOMPARE(r.code, 2);
+  QVERIFY2(test::contains(r.err, "learning_rate"), r.err.c_str());
+}
+
+QTEST_GUILESS_MAIN(TestTrainCli)
+#include "test_train_cli.moc"
