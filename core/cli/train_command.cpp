@@ -207,6 +207,9 @@ int run_train(const std::vector<std::string>& args) {
   lp.freeze = {c.freeze_vision_tower, c.freeze_multi_modal_projector, c.freeze_language_model};
   lp.seed = static_cast<uint64_t>(c.seed);
   const std::unique_ptr<lora::LoraModel> model = lora::open_lora_model(c.model_name_or_path, lp);
+  if (c.bf16 || c.fp16 || c.pure_bf16)
+    std::fprintf(stderr, "vltune: %s asked for, but vltune-cli trains on the CPU in float32 so far (CUDA and half-precision base weights are not wired into the CLI yet)\n",
+                 c.fp16 ? "fp16" : "bf16");
 
   std::stop_source stop;
   data::LoaderParams lparams;
