@@ -877,7 +877,7 @@ void TestDatasetReaders::probeImageSizeFromHeaders() {
   // PNG with an eXIf chunk before the image data.
   std::vector<uint8_t> png = test::png_bytes(13, 7);
   std::vector<uint8_t> exif_chunk;
-  test::detail::put_chunk(exif_chunk, "eXIf", tiff);
+  test::put_png_chunk(exif_chunk, "eXIf", tiff);
   png.insert(png.begin() + 8 + 25, exif_chunk.begin(), exif_chunk.end());  // after the signature and IHDR
   write_bytes(root / "rotated.png", png);
   QCOMPARE(data::probe_image_size(root / "rotated.png"), (vltune::text::ImageSize{7, 13}));
