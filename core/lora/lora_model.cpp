@@ -5,6 +5,7 @@
 #include "core/data/batch_inputs.h"
 #include "core/error.h"
 #include "core/lora/adapter_config.h"
+#include "core/models/checkpointing.h"
 
 namespace vltune::lora {
 
@@ -125,6 +126,11 @@ void LoraModel::set_trainable_adapter(const std::string& name) {
   if (!name.empty()) record(name);
   m_trainable = name;
   apply_requires_grad();
+}
+
+void LoraModel::set_gradient_checkpointing(bool on) {
+  models::set_gradient_checkpointing(module(), on);
+  m_gradient_checkpointing = on;
 }
 
 void LoraModel::apply_requires_grad() {

@@ -70,6 +70,11 @@ class LoraModel final : public train::TrainableModel {
   // Which adapter trains (its parameters alone require grad); empty: none.
   void set_trainable_adapter(const std::string& name);
   const std::string& trainable_adapter() const { return m_trainable; }
+  // Gradient checkpointing of every decoder layer, encoder layer and vision block: while
+  // training, each block's activations are recomputed in backward instead of kept (LLaMA-Factory
+  // turns it on unless disable_gradient_checkpointing). Same gradients; off by default here.
+  void set_gradient_checkpointing(bool on);
+  bool gradient_checkpointing() const { return m_gradient_checkpointing; }
 
   // Folds the active adapters into the base weights (W += scaling * B @ A) and removes them.
   void merge_active_adapters();
@@ -97,6 +102,7 @@ class LoraModel final : public train::TrainableModel {
   std::vector<std::string> m_active;
   std::string m_trainable;
   double m_scale = 1.0;
+  bool m_gradient_checkpointing = false;
 };
 
 }  // namespace vltune::lora

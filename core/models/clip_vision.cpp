@@ -75,8 +75,14 @@ std::vector<torch::Tensor> ClipEncoderImpl::forward(const torch::Tensor& x, cons
   std::vector<torch::Tensor> states;
   if (all) states.push_back(x);
   auto h = x;
+  const bool checkpointed = checkpoint_blocks(is_training());
   for (size_t i = 0; i < layers->size(); ++i) {
-    h = layers[i]->as<ClipEncoderLayerImpl>()->forward(h, mask);
+    auto layer = layers->ptr<ClipEncoderLayerImpl>(i);
+    // The mask is captured, not an input: it may be undefined and needs no gradient.
+    if (checkpointed)
+      h = checkpoint([layer, mask](const torch::Tensor& in) { return layer->forward(in, mask); }, h, trainable_tensors(*layer));
+    else
+      h = layer->forward(h, mask);  // [B, T, hidden]
     if (all) states.push_back(h);
   }
   if (!all) states.push_back(h);

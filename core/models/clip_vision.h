@@ -15,6 +15,7 @@
 
 #include "core/io/hf_config.h"
 #include "core/lora/lora_linear.h"
+#include "core/models/checkpointing.h"
 
 namespace vltune::models {
 
@@ -69,7 +70,8 @@ class ClipEncoderLayerImpl : public torch::nn::Module {
 };
 TORCH_MODULE(ClipEncoderLayer);
 
-class ClipEncoderImpl : public torch::nn::Module {
+// With set_gradient_checkpointing(true), each layer is checkpointed while training.
+class ClipEncoderImpl : public torch::nn::Module, public CheckpointedStack {
  public:
   explicit ClipEncoderImpl(const ClipEncoderOptions& options);
   // x: [B, T, hidden], mask: additive [B, 1, T, T] or undefined. Returns the hidden states as

@@ -232,11 +232,19 @@ torch::Tensor QwenVisionImpl::forward(const torch::Tensor& pixel_values, const t
   }
   auto emb = torch::cat({rotary, rotary}, -1).to(h.device());
   auto cos = emb.cos().to(h.scalar_type()), sin = emb.sin().to(h.scalar_type());
+  const bool checkpointed = checkpoint_blocks(is_training());
   for (int64_t i = 0; i < m_options.depth; ++i) {
     const bool full = m_options.window_size <= 0 ||
                       std::find(m_options.fullatt_block_indexes.begin(), m_options.fullatt_block_indexes.end(), i) !=
                           m_options.fullatt_block_indexes.end();
-    h = blocks[i]->as<QwenVisionBlockImpl>()->forward(h, cos, sin, full ? cu_seqlens : windows.cu_seqlens);
+    auto block = blocks->ptr<QwenVisionBlockImpl>(static_cast<size_t>(i));
+    const std::vector<int64_t>& bounds = full ? cu_seqlens : windows.cu_seqlens;
+    // cos/sin and the boundaries are captured (copied: the recompute runs after this returns).
+    if (checkpointed)
+      h = checkpoint([block, cos, sin, bounds](const torch::Tensor& x) { return block->forward(x, cos, sin, bounds); }, h,
+                     trainable_tensors(*block));
+    else
+      h = block->forward(h, cos, sin, bounds);  // [N, width]
   }
   h = merger(h);  // [N / unit, out_width]
   if (window_order.defined()) h = h.index({torch::argsort(window_order).to(h.device())});

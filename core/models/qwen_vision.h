@@ -10,6 +10,7 @@
 
 #include "core/io/hf_config.h"
 #include "core/models/blocks.h"
+#include "core/models/checkpointing.h"
 
 namespace vltune::models {
 
@@ -85,7 +86,8 @@ class QwenPatchMergerImpl : public torch::nn::Module {
 };
 TORCH_MODULE(QwenPatchMerger);
 
-class QwenVisionImpl : public torch::nn::Module {
+// With set_gradient_checkpointing(true), each block is checkpointed while training.
+class QwenVisionImpl : public torch::nn::Module, public CheckpointedStack {
  public:
   explicit QwenVisionImpl(QwenVisionOptions o);
   // pixel_values: [N, C*T*P*P] (rows of every image, in order), grid_thw: [images, 3]

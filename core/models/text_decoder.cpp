@@ -100,7 +100,16 @@ torch::Tensor TextDecoderImpl::forward(const torch::Tensor& inputs_embeds, const
   auto [cos, sin] = rotary(position_ids, inputs_embeds.scalar_type());
   auto mask = causal_mask(attention_mask, b, t, past, inputs_embeds.scalar_type(), inputs_embeds.device());
   auto h = inputs_embeds;
-  for (size_t i = 0; i < layers->size(); ++i) h = layers[i]->as<DecoderLayerImpl>()->forward(h, cos, sin, mask, cache, i);
+  const bool checkpointed = !cache && checkpoint_blocks(is_training());
+  for (size_t i = 0; i < layers->size(); ++i) {
+    auto layer = layers->ptr<DecoderLayerImpl>(i);
+    // cos/sin/mask are captured, not inputs: computed from ids and masks, they need no gradient.
+    if (checkpointed)
+      h = checkpoint([layer, c = cos, s = sin, mask, i](const torch::Tensor& x) { return layer->forward(x, c, s, mask, nullptr, i); },
+                     h, trainable_tensors(*layer));
+    else
+      h = layer->forward(h, cos, sin, mask, cache, i);  // [B, T, hidden]
+  }
   return norm(h);
 }
 

@@ -11,6 +11,7 @@
 
 #include "core/io/hf_config.h"
 #include "core/models/blocks.h"
+#include "core/models/checkpointing.h"
 #include "core/models/kv_cache.h"
 
 namespace vltune::models {
@@ -56,7 +57,9 @@ class DecoderLayerImpl : public torch::nn::Module {
 };
 TORCH_MODULE(DecoderLayer);
 
-class TextDecoderImpl : public torch::nn::Module {
+// With set_gradient_checkpointing(true), each layer is checkpointed while training without a
+// KV cache (LLaMA-Factory's default: transformers' gradient_checkpointing_enable).
+class TextDecoderImpl : public torch::nn::Module, public CheckpointedStack {
  public:
   explicit TextDecoderImpl(const io::TextDecoderConfig& config);
   // inputs_embeds: [B, T, hidden], position_ids: [3, B, T] (M-RoPE) or [B, T], attention_mask: [B, T_past + T] of

@@ -21,7 +21,8 @@ std::string out_of_memory_message(const std::string& context, const std::excepti
   if (auto nl = what.find('\n'); nl != std::string::npos) what.resize(nl);
   return context + ": out of memory (" + what +
          "). Reduce per_device_train_batch_size (and raise gradient_accumulation_steps to keep the effective "
-         "batch), cutoff_len or image_max_pixels, or turn on gradient_checkpointing.";
+         "batch), cutoff_len or image_max_pixels, and leave gradient checkpointing on "
+         "(disable_gradient_checkpointing: false).";
 }
 
 }  // namespace vltune::train

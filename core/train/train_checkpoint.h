@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "core/io/json_file.h"
+#include "core/rng_state.h"
 #include "core/train/optimizer.h"
-#include "core/train/rng_state.h"
 #include "core/train/run_state.h"
 #include "core/train/trainable.h"
 

@@ -1,5 +1,6 @@
 #include "core/train/trainer.h"
 
+#include <c10/core/GradMode.h>
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -13,6 +14,7 @@
 #include "core/error.h"
 #include "core/io/json_file.h"
 #include "core/log.h"
+#include "core/rng_state.h"
 #include "core/train/grad_accumulation.h"
 #include "core/train/grad_clip.h"
 #include "core/train/grad_scaler.h"
@@ -22,7 +24,6 @@
 #include "core/train/optimizer.h"
 #include "core/train/out_of_memory.h"
 #include "core/train/param_groups.h"
-#include "core/train/rng_state.h"
 #include "core/train/run_state.h"
 #include "core/train/train_checkpoint.h"
 
@@ -397,7 +398,7 @@ class Session {
   void pinned_samples() {
     m_model.set_training(false);
     try {
-      at::NoGradGuard no_grad;
+      c10::NoGradGuard no_grad;
       m_cb.on_pinned_samples(m_state.global_step);
     } catch (...) {
       m_model.set_training(true);
@@ -515,7 +516,7 @@ std::optional<EvalResult> evaluate(TrainableModel& model, BatchSource& data, std
   double loss_sum = 0;
   model.set_training(false);
   try {
-    at::NoGradGuard no_grad;
+    c10::NoGradGuard no_grad;
     data.restart({}, 1);
     while (auto batch = data.next()) {
       if (stop.stop_requested()) break;

@@ -5,7 +5,6 @@
 //  - gradient accumulation: micro-batches of unequal label counts give the gradient of one batch
 //    holding them all (and the per-micro-batch mean does not);
 //  - clipping as clip_grad_norm_; the fp16 loss scaler's skip/backoff/growth;
-//  - gradient checkpointing: the same gradients, dropout included, also with frozen inputs;
 //  - runs: determinism; stop in the middle of a step + resume == straight (parameters bit for bit,
 //    logged losses equal), resume from a chosen checkpoint; extending a finished run (continued
 //    and re-warmed schedules); save_total_limit; early stopping; the pinned-samples hook; a
@@ -29,7 +28,6 @@
 #include "core/io/safetensors.h"
 #include "core/io/safetensors_writer.h"
 #include "core/train/batch_source.h"
-#include "core/train/checkpointing.h"
 #include "core/train/grad_accumulation.h"
 #include "core/train/grad_clip.h"
 #include "core/train/grad_scaler.h"
@@ -369,7 +367,6 @@ class TestTrainer : public QObject {
   void accumulationEqualsBigBatch();
   void clipping();
   void gradScaler();
-  void gradientCheckpointing();
   void determinism();
   void resumeBitForBit();
   void extendFinishedRun();
@@ -601,40 +598,6 @@ void TestTrainer::gradScaler() {
   scaler.update(false);  // the third good step in a row
   QCOMPARE(scaler.scale(), 65536.0);
   QCOMPARE(scaler.growth_tracker(), int64_t{0});
-}
-
-void TestTrainer::gradientCheckpointing() {
-  auto gen = at::make_generator<at::CPUGeneratorImpl>(3);
-  at::Tensor w1 = (at::randn({16, 8}, gen) * 0.3).requires_grad_(), b1 = at::zeros({16}).requires_grad_();
-  at::Tensor w2 = (at::randn({4, 16}, gen) * 0.3).requires_grad_();
-  // An MLP block with dropout: [N, 8] -> [N, 4].
-  auto block = [&](const at::Tensor& x) { return at::linear(at::dropout(at::gelu(at::linear(x, w1, b1)), 0.3, true), w2); };
-  const at::Tensor x0 = at::randn({5, 8}, gen);
-
-  auto run = [&](bool checkpointed, bool input_grad) {
-    for (auto* p : {&w1, &b1, &w2}) p->mutable_grad().reset();
-    at::manual_seed(123);
-    at::Tensor x = x0.clone().requires_grad_(input_grad);
-    at::Tensor y = checkpointed ? checkpoint(block, x, {w1, b1, w2}) : block(x);
-    (y * y).sum().backward();
-    const double next_random = at::rand({1}).item<double>();  // where the generator ended
-    return std::make_tuple(std::vector<at::Tensor>{w1.grad().clone(), b1.grad().clone(), w2.grad().clone()},
-                           input_grad ? x.grad().clone() : at::Tensor(), next_random);
-  };
-  for (bool input_grad : {true, false}) {
-    const auto [plain, plain_x, plain_next] = run(false, input_grad);
-    const auto [ckpt, ckpt_x, ckpt_next] = run(true, input_grad);
-    for (size_t i = 0; i < plain.size(); ++i)
-      QVERIFY2(at::equal(plain[i], ckpt[i]), qPrintable(QString("parameter %1 (input grad %2)").arg(i).arg(input_grad)));
-    if (input_grad) QVERIFY(at::equal(plain_x, ckpt_x));
-    QCOMPARE(plain_next, ckpt_next);
-  }
-  // Without grad mode it is just the block.
-  at::NoGradGuard no_grad;
-  at::manual_seed(9);
-  const at::Tensor a = block(x0);
-  at::manual_seed(9);
-  QVERIFY(at::equal(a, checkpoint(block, x0, {w1, b1, w2})));
 }
 
 // --- runs -------------------------------------------------------------------------------------------

@@ -1,4 +1,6 @@
-#include "core/train/checkpointing.h"
+#include "core/models/checkpointing.h"
+
+#include <unordered_set>
 
 #include <ATen/ATen.h>
 #include <ATen/core/ivalue.h>
@@ -6,9 +8,9 @@
 #include <torch/csrc/autograd/custom_function.h>
 
 #include "core/error.h"
-#include "core/train/rng_state.h"
+#include "core/rng_state.h"
 
-namespace vltune::train {
+namespace vltune::models {
 
 namespace {
 
@@ -113,4 +115,45 @@ at::Tensor checkpoint(const std::function<at::Tensor(const at::Tensor&)>& block,
   return outputs.at(0);
 }
 
-}  // namespace vltune::train
+std::vector<at::Tensor> trainable_tensors(const torch::nn::Module& block) {
+  std::vector<at::Tensor> out;
+  for (const auto& p : block.parameters())
+    if (p.requires_grad()) out.push_back(p);
+  return out;
+}
+
+size_t checkpointed_blocks(const at::Tensor& output) {
+  using CheckpointNode = torch::autograd::CppNode<CheckpointFunction>;
+  size_t count = 0;
+  std::unordered_set<const torch::autograd::Node*> seen;
+  std::vector<torch::autograd::Node*> todo;
+  if (output.defined() && output.grad_fn()) todo.push_back(output.grad_fn().get());
+  while (!todo.empty()) {
+    torch::autograd::Node* node = todo.back();
+    todo.pop_back();
+    if (!seen.insert(node).second) continue;
+    if (dynamic_cast<CheckpointNode*>(node)) ++count;
+    for (const auto& edge : node->next_edges())
+      if (edge.function) todo.push_back(edge.function.get());
+  }
+  return count;
+}
+
+bool CheckpointedStack::checkpoint_blocks(bool training) const {
+  return m_gradient_checkpointing && training && at::GradMode::is_enabled();
+}
+
+size_t set_gradient_checkpointing(torch::nn::Module& root, bool on) {
+  size_t count = 0;
+  auto visit = [&](torch::nn::Module& m) {
+    if (auto* stack = dynamic_cast<CheckpointedStack*>(&m)) {
+      stack->set_gradient_checkpointing(on);
+      ++count;
+    }
+  };
+  visit(root);
+  for (const auto& m : root.modules(/*include_self=*/false)) visit(*m);
+  return count;
+}
+
+}  // namespace vltune::models

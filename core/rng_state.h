@@ -7,7 +7,7 @@
 
 #include <ATen/core/Tensor.h>
 
-namespace vltune::train {
+namespace vltune {
 
 struct RngState {
   at::Tensor cpu;                // the CPU generator's state (uint8)
@@ -20,4 +20,4 @@ RngState capture_rng_state();
 // devices than are visible.
 void restore_rng_state(const RngState& state);
 
-}  // namespace vltune::train
+}  // namespace vltune

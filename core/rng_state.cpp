@@ -1,4 +1,4 @@
-#include "core/train/rng_state.h"
+#include "core/rng_state.h"
 
 #include <mutex>
 #include <string>
@@ -9,7 +9,7 @@
 
 #include "core/error.h"
 
-namespace vltune::train {
+namespace vltune {
 
 namespace {
 
@@ -47,4 +47,4 @@ void restore_rng_state(const RngState& state) {
                  state.cuda[i]);
 }
 
-}  // namespace vltune::train
+}  // namespace vltune

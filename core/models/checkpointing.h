@@ -11,13 +11,19 @@
 // `params`: their gradients flow through this node even when no input requires grad (LoRA on
 // frozen hidden states), which the reentrant version silently loses (transformers works around it
 // with enable_input_require_grads).
+//
+// The models switch it on per stack of blocks (decoder layers, encoder layers, vision blocks):
+// a CheckpointedStack runs each block through checkpoint() while training with grad enabled.
+// It lives with the models (not the trainer) because the blocks call it from their forward.
 
+#include <cstddef>
 #include <functional>
 #include <vector>
 
 #include <ATen/core/Tensor.h>
+#include <torch/nn/module.h>
 
-namespace vltune::train {
+namespace vltune::models {
 
 // The block: inputs -> outputs. Called twice (forward, then in backward), so it must be a pure
 // function of its inputs, the tensors it captures and the random generators.
@@ -33,4 +39,32 @@ std::vector<at::Tensor> checkpoint(const CheckpointBlock& block, const std::vect
 at::Tensor checkpoint(const std::function<at::Tensor(const at::Tensor&)>& block, const at::Tensor& input,
                       const std::vector<at::Tensor>& params);
 
-}  // namespace vltune::train
+// The module's parameters that require grad now (LoRA's lora_A / lora_B while an adapter trains):
+// a checkpointed block's `params`. Collected at each call, as the trainable adapter can change.
+std::vector<at::Tensor> trainable_tensors(const torch::nn::Module& block);
+
+// How many checkpointed blocks the autograd graph behind `output` holds (each runs again in
+// backward); 0 for a tensor without a graph.
+size_t checkpointed_blocks(const at::Tensor& output);
+
+// A module with a stack of blocks that can run each block under checkpoint(). Mixed into the
+// stacks' modules so that set_gradient_checkpointing(root, on) finds them under any model.
+class CheckpointedStack {
+ public:
+  virtual ~CheckpointedStack() = default;
+  void set_gradient_checkpointing(bool on) { m_gradient_checkpointing = on; }
+  bool gradient_checkpointing() const { return m_gradient_checkpointing; }
+
+ protected:
+  // Whether this forward checkpoints its blocks: switched on, the module training and grad mode
+  // on (evaluation and generation never pay for the recompute; callers with a KV cache skip it).
+  bool checkpoint_blocks(bool training) const;
+
+ private:
+  bool m_gradient_checkpointing = false;
+};
+
+// Switches every CheckpointedStack in `root`'s module tree (root included); returns how many.
+size_t set_gradient_checkpointing(torch::nn::Module& root, bool on);
+
+}  // namespace vltune::models
