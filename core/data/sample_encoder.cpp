@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "core/io/aux_configs.h"
+#include "core/text/chat_prompt.h"
 #include "core/vision/image_io.h"
 
 namespace vltune::data {
@@ -122,13 +123,13 @@ ProcessedImage SampleEncoder::load_image(const fs::path& path, const std::string
   return image;
 }
 
-EncodedExample SampleEncoder::encode(const Record& record, int64_t index) const {
-  const std::string where = record_label(record);
+namespace {
+
+// f(), its errors re-thrown with `where` in front (once), keeping their kind.
+template <typename F>
+EncodedExample labelled(const std::string& where, F&& f) {
   try {
-    EncodedExample ex = family() == io::ModelFamily::clip ? encode_clip(record, where) : encode_chat(record, where);
-    ex.index = index;
-    ex.where = where;
-    return ex;
+    return f();
   } catch (const FileError& e) {
     throw FileError(with_where(where, e.what()));
   } catch (const FormatError& e) {
@@ -138,19 +139,47 @@ EncodedExample SampleEncoder::encode(const Record& record, int64_t index) const 
   }
 }
 
-EncodedExample SampleEncoder::encode_chat(const Record& record, const std::string& where) const {
+}  // namespace
+
+EncodedExample SampleEncoder::encode(const Record& record, int64_t index) const {
+  const std::string where = record_label(record);
+  EncodedExample ex = labelled(where, [&] {
+    return family() == io::ModelFamily::clip ? encode_clip(record, where) : encode_chat(record, where);
+  });
+  ex.index = index;
+  ex.where = where;
+  return ex;
+}
+
+EncodedExample SampleEncoder::encode_prompt(const Record& record, int64_t index) const {
+  const std::string where = record_label(record);
+  if (family() == io::ModelFamily::clip) throw Error(where + ": CLIP has no generation prompt");
+  EncodedExample ex = labelled(where, [&] { return encode_chat_prompt(record, where); });
+  ex.index = index;
+  ex.where = where;
+  return ex;
+}
+
+text::Conversation SampleEncoder::chat_conversation(const Record& record, const std::string& where,
+                                                    std::vector<ProcessedImage>& processed) const {
   text::Conversation conv = to_conversation(record);
   conv.label = where;
   if (conv.images.size() != record.images.size())
     throw Error(where + ": " + std::to_string(conv.images.size()) + " image sizes for " +
                 std::to_string(record.images.size()) + " images");
-  std::vector<ProcessedImage> processed;
+  processed.clear();
   for (size_t i = 0; i < record.images.size(); ++i) {
     const fs::path& path = record.images[i].path;
     if (path.empty()) throw FileError(where + ": image \"" + record.images[i].written + "\" was not found");
     processed.push_back(load_image(path, "image " + std::to_string(i) + " (" + path.string() + ")"));
     conv.images[i] = processed.back().source;  // the decoded, upright size
   }
+  return conv;
+}
+
+EncodedExample SampleEncoder::encode_chat(const Record& record, const std::string& where) const {
+  std::vector<ProcessedImage> processed;
+  const text::Conversation conv = chat_conversation(record, where, processed);
   const text::EncodedSample enc = text::encode_supervised(*m_template, *m_tokenizer, m_layout, conv, m_params.supervised);
 
   EncodedExample ex;
@@ -158,22 +187,53 @@ EncodedExample SampleEncoder::encode_chat(const Record& record, const std::strin
   ex.labels = enc.labels;
   ex.notes = enc.notes;
   ex.image_sizes = enc.image_sizes;
-  int64_t expected_tokens = 0;
-  std::vector<at::Tensor> pixels, grids;
+  std::vector<const ProcessedImage*> kept;
   for (size_t k = 0; k < enc.images.size(); ++k) {
     const ProcessedImage& p = processed[enc.images[k]];
     if (enc.image_sizes[k] != p.target)
       throw Error(where + ": image " + std::to_string(enc.images[k]) + " was expanded for " +
                   size_text(enc.image_sizes[k]) + " but processed at " + size_text(p.target));
-    expected_tokens += m_images->image_tokens(p);
-    pixels.push_back(p.pixel_values);
-    if (p.image_grid_thw.defined()) grids.push_back(p.image_grid_thw);
+    kept.push_back(&p);
+  }
+  attach_images(ex, kept, where);
+  return ex;
+}
+
+EncodedExample SampleEncoder::encode_chat_prompt(const Record& record, const std::string& where) const {
+  std::vector<ProcessedImage> processed;
+  text::Conversation conv = chat_conversation(record, where, processed);
+  if (!conv.messages.empty() && conv.messages.back().role == text::Role::assistant) conv.messages.pop_back();
+  // No published format: the training template's prompt half (build_chat_prompt's LLaMA-Factory path).
+  text::ChatTemplateChoice choice;
+  choice.llamafactory_template = m_template->name;
+  const text::ChatPrompt prompt = text::build_chat_prompt(choice, *m_tokenizer, m_layout, conv, m_params.supervised.image);
+
+  EncodedExample ex;
+  ex.input_ids = prompt.input_ids;
+  ex.labels.assign(ex.input_ids.size(), text::kIgnoreIndex);
+  std::vector<const ProcessedImage*> kept;
+  for (const auto& p : processed) {
+    kept.push_back(&p);
+    ex.image_sizes.push_back(p.target);
+  }
+  attach_images(ex, kept, where);
+  return ex;
+}
+
+void SampleEncoder::attach_images(EncodedExample& ex, const std::vector<const ProcessedImage*>& kept,
+                                  const std::string& where) const {
+  int64_t expected_tokens = 0;
+  std::vector<at::Tensor> pixels, grids;
+  for (const ProcessedImage* p : kept) {
+    expected_tokens += m_images->image_tokens(*p);
+    pixels.push_back(p->pixel_values);
+    if (p->image_grid_thw.defined()) grids.push_back(p->image_grid_thw);
   }
   const auto in_ids = static_cast<int64_t>(std::count(ex.input_ids.begin(), ex.input_ids.end(), m_image_token_id));
   if (in_ids != expected_tokens)
     throw FormatError(where + ": the ids hold " + std::to_string(in_ids) + " image tokens (" + m_layout.image_token +
                       ") but the processed images stand for " + std::to_string(expected_tokens));
-  if (pixels.empty()) return ex;
+  if (pixels.empty()) return;
   switch (family()) {
     case io::ModelFamily::qwen2_vl:
     case io::ModelFamily::qwen2_5_vl:
@@ -195,7 +255,6 @@ EncodedExample SampleEncoder::encode_chat(const Record& record, const std::strin
     }
     case io::ModelFamily::clip: break;
   }
-  return ex;
 }
 
 EncodedExample SampleEncoder::encode_clip(const Record& record, const std::string& where) const {

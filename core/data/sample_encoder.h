@@ -72,12 +72,26 @@ class SampleEncoder {
   // FormatError / Error whose message starts with the record's "file row N".
   EncodedExample encode(const Record& record, int64_t index = -1) const;
 
+  // The generation prompt of `record` for a chat model trained by this encoder: its conversation
+  // up to the last user turn (a final assistant turn, the answer, is left out) through the same
+  // training template with an empty answer, so the ids are exactly those a trained answer follows
+  // (LLaMA-Factory's chat), with the same images. No cutoff_len cut. labels: all kIgnoreIndex
+  // (collate() takes it as is). Not for CLIP. Throws as encode() does.
+  EncodedExample encode_prompt(const Record& record, int64_t index = -1) const;
+
   // One image file through the preprocessing, via the cache when there is one. `label` names it.
   ProcessedImage load_image(const std::filesystem::path& path, const std::string& label) const;
 
  private:
   EncodedExample encode_chat(const Record& record, const std::string& where) const;
   EncodedExample encode_clip(const Record& record, const std::string& where) const;
+  EncodedExample encode_chat_prompt(const Record& record, const std::string& where) const;
+  // The record's conversation with each image's decoded (upright) size, and the images processed.
+  text::Conversation chat_conversation(const Record& record, const std::string& where,
+                                       std::vector<ProcessedImage>& processed) const;
+  // Sets ex's pixel tensors from `kept` (in the order their blocks stand in ex.input_ids) after
+  // checking that the ids hold as many image tokens as those images stand for.
+  void attach_images(EncodedExample& ex, const std::vector<const ProcessedImage*>& kept, const std::string& where) const;
 
   EncoderParams m_params;
   io::ModelConfig m_config;

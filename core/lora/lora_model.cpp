@@ -178,6 +178,35 @@ train::BatchLoss LoraModel::loss(const data::Batch& batch) {
   return out;
 }
 
+std::vector<int64_t> LoraModel::generate_greedy(const data::Batch& prompt, int64_t max_new_tokens,
+                                               const std::vector<int64_t>& eos_ids) {
+  if (!prompt.input_ids.defined() || prompt.input_ids.dim() != 2 || prompt.input_ids.size(0) != 1)
+    throw Error("generate_greedy takes a batch of one prompt");
+  if (max_new_tokens <= 0) return {};
+  const auto dev = device();
+  // Dropout off while generating; the caller's mode (training, between steps) comes back after.
+  struct ModeGuard {
+    torch::nn::Module& m;
+    bool was_training;
+    ~ModeGuard() { m.train(was_training); }
+  } guard{module(), module().is_training()};
+  module().eval();
+  torch::NoGradGuard no_grad;
+  torch::Tensor ids;  // [1, T + new]
+  std::visit(
+      [&](auto& m) {
+        using M = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<M, models::QwenVL>) ids = m->generate_greedy(data::qwen_inputs(prompt, dev), max_new_tokens, eos_ids);
+        else if constexpr (std::is_same_v<M, models::Llava>) ids = m->generate_greedy(data::llava_inputs(prompt, dev), max_new_tokens, eos_ids);
+        else if constexpr (std::is_same_v<M, models::Idefics3>) ids = m->generate_greedy(data::idefics3_inputs(prompt, dev), max_new_tokens, eos_ids);
+        else throw Error("CLIP has no text decoder to generate with");
+      },
+      m_model);
+  const int64_t t = prompt.input_ids.size(1);
+  const auto fresh = ids.narrow(1, t, ids.size(1) - t).reshape({-1}).to(torch::kCPU, torch::kLong).contiguous();
+  return {fresh.data_ptr<int64_t>(), fresh.data_ptr<int64_t>() + fresh.numel()};
+}
+
 std::vector<train::TrainableParam> LoraModel::trainable_parameters() {
   std::vector<train::TrainableParam> out;
   if (m_trainable.empty()) return out;

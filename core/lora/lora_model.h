@@ -79,6 +79,14 @@ class LoraModel final : public train::TrainableModel {
   // Folds the active adapters into the base weights (W += scaling * B @ A) and removes them.
   void merge_active_adapters();
 
+  // --- generation ---
+  // Greedy answer to one prompt: `prompt` is a batch of one row without padding (collate() of
+  // data::SampleEncoder::encode_prompt), input_ids [1, T]. Runs the active adapters in eval mode
+  // without autograd (the training mode is restored after) and stops after any of `eos_ids` or
+  // `max_new_tokens`. -> the new token ids only (the stopping EOS included when one came).
+  // Throws vltune::Error for CLIP (no decoder) or a batch of more than one row.
+  std::vector<int64_t> generate_greedy(const data::Batch& prompt, int64_t max_new_tokens, const std::vector<int64_t>& eos_ids);
+
   // --- TrainableModel ---
   // Causal LM families: summed token cross-entropy over label tokens, count = label tokens;
   // CLIP: the contrastive loss summed over pairs, count = pairs.
