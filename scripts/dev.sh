@@ -12,7 +12,7 @@ JOBS="${VLTUNE_JOBS:-$(nproc)}"
 # Every package the project needs, from Debian bookworm.
 PACKAGES=(
   cmake ninja-build g++ pkg-config ccache git
-  libtorch-dev libyaml-cpp-dev libsentencepiece-dev libopencv-dev nlohmann-json3-dev
+  libtorch-dev libyaml-cpp-dev libsentencepiece-dev libopencv-dev libstb-dev nlohmann-json3-dev
   libpcre2-dev libicu-dev
   libopenblas0-pthread
   qt6-base-dev qt6-tools-dev qt6-l10n-tools qt6-svg-dev qt6-qpa-plugins qt6-translations-l10n

@@ -19,6 +19,7 @@
 #include "core/lora/merge_export.h"
 #include "core/text/image_placeholders.h"
 #include "core/train/batch_source.h"
+#include "core/train/memory_usage.h"
 #include "core/train/train_config.h"
 #include "core/train/trainer.h"
 
@@ -29,12 +30,15 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kTrainUsage =
-    "usage: vltune-cli train <config.yaml> [--skip-bad-rows]\n"
+    "usage: vltune-cli train <config.yaml> [--skip-bad-rows] [--device auto|cpu|cuda|cuda:N]\n"
     "  Trains a LoRA adapter as LLaMA-Factory's `llamafactory-cli train` does with the same YAML\n"
     "  (stage sft, finetuning_type lora). Paths in the YAML are relative to the current folder.\n"
     "  Every dataset row is validated first; rows with problems stop the run and are listed,\n"
     "  unless --skip-bad-rows (then they are left out and counted).\n"
-    "  Ctrl-C stops after the current step and writes a checkpoint; run again to resume.\n";
+    "  Ctrl-C stops after the current step and writes a checkpoint; run again to resume.\n"
+    "  --device: where to train (auto: the first CUDA device when there is one, else the CPU).\n"
+    "  bf16 / fp16 in the YAML load the base weights in that dtype; LoRA weights and the optimizer\n"
+    "  stay float32. fp16 needs CUDA.\n";
 
 constexpr const char* kExportUsage =
     "usage: vltune-cli export --model DIR --adapter DIR --out DIR [--dtype float32|bfloat16|float16]\n"
@@ -117,8 +121,9 @@ void refuse_unsupported(const train::TrainConfig& c) {
   if (c.finetuning_type != train::FinetuningType::lora)
     throw Error("finetuning_type: only lora trains here so far (got " + std::string(train::to_string(c.finetuning_type)) + ")");
   if (c.quantization_bit) throw Error("quantization_bit: QLoRA is not supported yet; remove the key to train in full precision");
-  if (!c.adapter_name_or_path.empty())
-    throw Error("adapter_name_or_path: continuing another adapter is not supported yet; resume from a checkpoint instead");
+  if (c.adapter_name_or_path.size() > 1)
+    throw Error("adapter_name_or_path: one adapter to continue, not " + std::to_string(c.adapter_name_or_path.size()) +
+                " (merge the others into the base first: vltune-cli export)");
   if (c.model_name_or_path.empty()) throw Error("model_name_or_path: not set");
   if (c.output_dir.empty()) throw Error("output_dir: not set");
   if (c.dataset.empty()) throw Error("dataset: not set (names in dataset_dir/dataset_info.json)");
@@ -130,11 +135,14 @@ void refuse_unsupported(const train::TrainConfig& c) {
 int run_train(const std::vector<std::string>& args) {
   fs::path config_path;
   bool skip_bad_rows = false;
-  for (const auto& a : args) {
+  std::string device = "auto";
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
     if (a == "-h" || a == "--help") {
       std::fputs(kTrainUsage, stdout);
       return 0;
     } else if (a == "--skip-bad-rows") skip_bad_rows = true;
+    else if (a == "--device" && i + 1 < args.size()) device = args[++i];
     else if (!a.empty() && a[0] == '-') {
       std::fprintf(stderr, "vltune-cli train: unknown option %s\n%s", a.c_str(), kTrainUsage);
       return 2;
@@ -150,6 +158,7 @@ int run_train(const std::vector<std::string>& args) {
   }
 
   train::TrainConfig c;
+  lora::ModelPlacement placement;
   try {
     train::ConfigReport report;
     c = train::load_train_config(config_path, &report);
@@ -157,6 +166,7 @@ int run_train(const std::vector<std::string>& args) {
       std::fprintf(stderr, "vltune: ignored (no meaning here): %s\n", join(report.ignored, ", ").c_str());
     for (const auto& w : report.warnings) std::fprintf(stderr, "vltune: warning: %s\n", w.c_str());
     refuse_unsupported(c);
+    placement = lora::resolve_placement(device, c.fp16 ? "fp16" : (c.bf16 || c.pure_bf16) ? "bf16" : "fp32");
   } catch (const Error& e) {
     std::fprintf(stderr, "vltune-cli train: %s\n", e.what());
     return 2;
@@ -206,10 +216,21 @@ int run_train(const std::vector<std::string>& args) {
   lp.use_dora = c.use_dora;
   lp.freeze = {c.freeze_vision_tower, c.freeze_multi_modal_projector, c.freeze_language_model};
   lp.seed = static_cast<uint64_t>(c.seed);
-  const std::unique_ptr<lora::LoraModel> model = lora::open_lora_model(c.model_name_or_path, lp);
-  if (c.bf16 || c.fp16 || c.pure_bf16)
-    std::fprintf(stderr, "vltune: %s asked for, but vltune-cli trains on the CPU in float32 so far (CUDA and half-precision base weights are not wired into the CLI yet)\n",
-                 c.fp16 ? "fp16" : "bf16");
+  std::unique_ptr<lora::LoraModel> model;
+  if (c.adapter_name_or_path.empty()) {
+    model = lora::open_lora_model(c.model_name_or_path, lp, placement);
+  } else {
+    // LLaMA-Factory's adapter_name_or_path: go on training a saved PEFT adapter (its own rank,
+    // alpha and target modules; the lora_* keys do not apply).
+    model = lora::open_model(c.model_name_or_path, placement);
+    model->load_adapter(c.adapter_name_or_path.front(), lp.adapter_name);
+    model->set_trainable_adapter(lp.adapter_name);
+    std::fprintf(stderr, "vltune: training on from the adapter in %s (its rank, alpha and targets; lora_* keys ignored)\n",
+                 c.adapter_name_or_path.front().c_str());
+  }
+  // LLaMA-Factory checkpoints every layer unless told not to: the same gradients for less memory.
+  model->set_gradient_checkpointing(!c.disable_gradient_checkpointing);
+  std::fprintf(stderr, "vltune: base weights on %s, LoRA weights float32\n", lora::to_string(placement).c_str());
 
   std::stop_source stop;
   data::LoaderParams lparams;
@@ -255,12 +276,15 @@ int run_train(const std::vector<std::string>& args) {
     const double done = p.total_steps > 0 ? static_cast<double>(p.step) / static_cast<double>(p.total_steps) : 0;
     std::string bar(static_cast<size_t>(done * kWidth), '#');
     bar.resize(kWidth, '.');
-    std::fprintf(stderr, "\r[%s] %lld/%lld  loss %.4f  lr %.2e  %.0f tok/s  %s elapsed, ETA %s ", bar.c_str(),
+    const std::string memory =
+        p.memory_bytes >= 0 ? "  " + std::to_string(static_cast<double>(p.memory_bytes) / (1 << 30)).substr(0, 4) + " GiB" : "";
+    std::fprintf(stderr, "\r[%s] %lld/%lld  loss %.4f  lr %.2e  %.0f tok/s%s  %s elapsed, ETA %s ", bar.c_str(),
                  static_cast<long long>(p.step), static_cast<long long>(p.total_steps), p.loss, p.learning_rate,
-                 p.tokens_per_second, hms(p.elapsed_seconds).c_str(), hms(p.eta_seconds).c_str());
+                 p.tokens_per_second, memory.c_str(), hms(p.elapsed_seconds).c_str(), hms(p.eta_seconds).c_str());
     std::fflush(stderr);
   };
   callbacks.on_log = [](const train::LogRecord&) {};
+  callbacks.memory_probe = [device = placement.device] { return train::device_memory_bytes(device); };
   train::Trainer trainer(*model, train_source, eval_source.get(), params, callbacks);
   const train::TrainResult result = trainer.train(stop.get_token());
   watcher.request_stop();

@@ -1,10 +1,15 @@
 #include "core/lora/lora_factory.h"
 
+#include <torch/cuda.h>
+
 #include "core/error.h"
+#include "core/models/weight_loader.h"
 
 namespace vltune::lora {
 
-std::unique_ptr<LoraModel> open_model(const std::filesystem::path& folder) {
+namespace {
+
+std::unique_ptr<LoraModel> load_family(const std::filesystem::path& folder) {
   const io::ModelConfig config = io::read_model_config(folder);
   const io::ModelFamily family = config.family();
   switch (family) {
@@ -17,10 +22,62 @@ std::unique_ptr<LoraModel> open_model(const std::filesystem::path& folder) {
   throw FormatError(folder.string() + ": unsupported model family");
 }
 
-std::unique_ptr<LoraModel> open_lora_model(const std::filesystem::path& folder, const LoraParams& params) {
+}  // namespace
+
+ModelPlacement resolve_placement(const std::string& device, const std::string& precision) {
+  ModelPlacement out;
+  const bool cuda = torch::cuda::is_available();
+  if (device == "auto") {
+    out.device = cuda ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+  } else if (device == "cpu") {
+    out.device = torch::kCPU;
+  } else if (device.rfind("cuda", 0) == 0) {
+    try {
+      out.device = torch::Device(device);
+    } catch (const std::exception&) {
+      throw Error("device: \"" + device + "\" is not a device (cpu, cuda or cuda:N)");
+    }
+    if (!cuda)
+      throw Error("device: " + device + " asked for, but no CUDA device is visible" +
+                  (torch::cuda::device_count() == 0 ? std::string(" (this build or this machine has no CUDA)") : ""));
+    if (!out.device.has_index()) out.device.set_index(0);
+    if (out.device.index() >= static_cast<int64_t>(torch::cuda::device_count()))
+      throw Error("device: " + device + " asked for, but only " + std::to_string(torch::cuda::device_count()) +
+                  " CUDA device(s) are visible");
+  } else {
+    throw Error("device: \"" + device + "\" is not a device (auto, cpu, cuda or cuda:N)");
+  }
+  if (precision == "fp32") out.dtype = torch::kFloat32;
+  else if (precision == "bf16") out.dtype = torch::kBFloat16;
+  else if (precision == "fp16") {
+    // CPU half-precision matrix products are missing or very slow in LibTorch: refuse rather
+    // than crawl or fail mid-run.
+    if (out.device.is_cpu())
+      throw Error("fp16: half-precision training needs a CUDA device; on the CPU use bf16: true or float32");
+    out.dtype = torch::kFloat16;
+  } else {
+    throw Error("precision: \"" + precision + "\" is not fp32, bf16 or fp16");
+  }
+  return out;
+}
+
+std::string to_string(const ModelPlacement& placement) {
+  return placement.device.str() + " " + std::string(c10::toString(placement.dtype));
+}
+
+std::unique_ptr<LoraModel> open_model(const std::filesystem::path& folder, const ModelPlacement& placement) {
+  auto model = load_family(folder);
+  // Loaded as float32 on the CPU, then moved: a half-precision copy on the device is what stays.
+  if (placement.device != torch::Device(torch::kCPU) || placement.dtype != torch::kFloat32)
+    models::place_module(model->module(), placement.device, placement.dtype);
+  return model;
+}
+
+std::unique_ptr<LoraModel> open_lora_model(const std::filesystem::path& folder, const LoraParams& params,
+                                           const ModelPlacement& placement) {
   if (params.use_dora) throw Error("use_dora: DoRA is not supported; set use_dora: false");
   if (params.rank < 1) throw Error("lora_rank must be at least 1, got " + std::to_string(params.rank));
-  auto model = open_model(folder);
+  auto model = open_model(folder, placement);
   LoraAdapterParams adapter;
   adapter.r = params.rank;
   adapter.alpha = params.alpha;

@@ -8,9 +8,26 @@
 #include <memory>
 #include <string>
 
+#include <torch/torch.h>
+
 #include "core/lora/lora_model.h"
 
 namespace vltune::lora {
+
+// Where the base weights live and in which dtype. Adapters are always float32 on the same device
+// (PEFT's autocast_adapter_dtype), so half-precision base weights train float32 LoRA weights.
+struct ModelPlacement {
+  torch::Device device = torch::kCPU;     // cpu, or cuda[:N]
+  torch::Dtype dtype = torch::kFloat32;   // base weights: float32, bfloat16 or float16
+};
+
+// The placement a training run asks for: `device` is "auto" (CUDA when one is visible, else
+// the CPU), "cpu", "cuda" or "cuda:N"; `precision` "fp32", "bf16" or "fp16". Throws
+// vltune::Error naming the setting when the device is absent or the precision cannot run there
+// (fp16 matrix products need CUDA).
+ModelPlacement resolve_placement(const std::string& device, const std::string& precision);
+// "cuda:0 bfloat16"
+std::string to_string(const ModelPlacement& placement);
 
 // A new LoRA adapter (LLaMA-Factory's finetuning arguments of the same names).
 struct LoraParams {
@@ -25,12 +42,13 @@ struct LoraParams {
   std::string adapter_name = "default";  // the adapter's name on the model (PEFT's "default")
 };
 
-// The model of `folder` (config.json + safetensors) in float32 on the CPU, without adapters.
+// The model of `folder` (config.json + safetensors) without adapters, moved to `placement`.
 // Throws FileError / FormatError naming the folder, file and tensor.
-std::unique_ptr<LoraModel> open_model(const std::filesystem::path& folder);
+std::unique_ptr<LoraModel> open_model(const std::filesystem::path& folder, const ModelPlacement& placement = {});
 
 // open_model() plus a new adapter from `params`, trainable. Throws vltune::Error naming the
 // setting that is wrong (target matching nothing, use_dora, bad rank...).
-std::unique_ptr<LoraModel> open_lora_model(const std::filesystem::path& folder, const LoraParams& params);
+std::unique_ptr<LoraModel> open_lora_model(const std::filesystem::path& folder, const LoraParams& params,
+                                           const ModelPlacement& placement = {});
 
 }  // namespace vltune::lora

@@ -76,4 +76,11 @@ WeightLoadReport load_weights(torch::nn::Module& module, const io::Checkpoint& c
   return report;
 }
 
+void place_module(torch::nn::Module& module, torch::Device device, torch::Dtype dtype) {
+  torch::NoGradGuard no_grad;
+  module.to(device);
+  for (auto& p : module.parameters())
+    if (p.is_floating_point() && p.scalar_type() != dtype) p.set_data(p.to(dtype));
+}
+
 }  // namespace vltune::models

@@ -29,4 +29,9 @@ struct WeightLoadReport {
 // Copies (converting dtype to each parameter's) under torch::NoGradGuard.
 WeightLoadReport load_weights(torch::nn::Module& module, const io::Checkpoint& checkpoint, const WeightLoadOptions& options);
 
+// Moves `module` to `device` with its floating-point parameters in `dtype`. Buffers (the rotary
+// inv_freq) only change device: they stay float32, as transformers keeps them when it loads a
+// half-precision checkpoint, so rotary angles are not rounded to bfloat16.
+void place_module(torch::nn::Module& module, torch::Device device, torch::Dtype dtype);
+
 }  // namespace vltune::models

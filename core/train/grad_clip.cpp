@@ -1,5 +1,6 @@
 #include "core/train/grad_clip.h"
 
+#include <c10/core/GradMode.h>
 #include <ATen/ATen.h>
 
 namespace vltune::train {
@@ -18,13 +19,13 @@ at::Tensor norm_tensor(const std::vector<at::Tensor>& params) {
 }  // namespace
 
 double total_grad_norm(const std::vector<at::Tensor>& params) {
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   const at::Tensor total = norm_tensor(params);
   return total.defined() ? total.item<double>() : 0.0;
 }
 
 double clip_grad_norm(const std::vector<at::Tensor>& params, double max_norm) {
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   const at::Tensor total = norm_tensor(params);
   if (!total.defined()) return 0.0;
   const at::Tensor coef = at::clamp(max_norm / (total + 1e-6), c10::nullopt, 1.0);  // [] float32

@@ -1,5 +1,6 @@
 #include "core/train/grad_scaler.h"
 
+#include <c10/core/GradMode.h>
 #include <ATen/ATen.h>
 
 namespace vltune::train {
@@ -7,7 +8,7 @@ namespace vltune::train {
 GradScaler::GradScaler(GradScalerParams params) : m_params(params), m_scale(params.init_scale) {}
 
 bool GradScaler::unscale(const std::vector<at::Tensor>& params) const {
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   const auto inv_scale = static_cast<float>(1.0 / m_scale);
   bool found_inf = false;
   for (const auto& p : params) {

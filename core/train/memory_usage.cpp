@@ -6,6 +6,10 @@
 #include <unistd.h>
 #endif
 
+#if defined(VLTUNE_WITH_CUDA)
+#include <c10/cuda/CUDACachingAllocator.h>
+#endif
+
 namespace vltune::train {
 
 int64_t process_resident_bytes() {
@@ -17,6 +21,18 @@ int64_t process_resident_bytes() {
 #else
   return -1;
 #endif
+}
+
+int64_t device_memory_bytes(const c10::Device& device) {
+  if (device.is_cpu()) return process_resident_bytes();
+#if defined(VLTUNE_WITH_CUDA)
+  if (device.is_cuda()) {
+    // Index 0 of each statistic is the aggregate over pool kinds.
+    const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device.has_index() ? device.index() : 0);
+    return stats.allocated_bytes[0].current;
+  }
+#endif
+  return -1;
 }
 
 }  // namespace vltune::train

@@ -1,13 +1,20 @@
 #pragma once
 // Memory in use, for the progress report. LibTorch's CUDA allocator statistics need the CUDA
 // libraries at link time, which a CPU build lacks: a CUDA caller installs its own probe
-// (TrainerCallbacks::memory_probe); by default the process's resident memory is reported.
+// (TrainerCallbacks::memory_probe, e.g. device_memory_bytes); by default the process's resident
+// memory is reported.
 
 #include <cstdint>
+
+#include <c10/core/Device.h>
 
 namespace vltune::train {
 
 // Resident set size of this process in bytes; -1 where it cannot be read (not Linux).
 int64_t process_resident_bytes();
+
+// Memory a run on `device` holds: the process's resident memory for the CPU; for CUDA, the
+// bytes LibTorch's caching allocator has handed out on that device (-1 in a build without CUDA).
+int64_t device_memory_bytes(const c10::Device& device);
 
 }  // namespace vltune::train

@@ -1,5 +1,6 @@
 #include "core/train/optimizer.h"
 
+#include <c10/core/GradMode.h>
 #include <cmath>
 #include <map>
 #include <set>
@@ -29,7 +30,7 @@ AdamW::AdamW(std::vector<OptimizerGroup> groups, AdamWParams params) : m_groups(
 }
 
 void AdamW::step(double lr_factor) {
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   const double beta1 = m_params.beta1, beta2 = m_params.beta2;
   for (size_t gi = 0; gi < m_groups.size(); ++gi) {
     const auto& group = m_groups[gi];

@@ -11,6 +11,10 @@
 #include "core/error.h"
 #include "core/vision/image_ops.h"
 
+#if VLTUNE_WITH_STB_IMAGE
+#include "core/vision/stb_decoder.h"
+#endif
+
 #if VLTUNE_WITH_IMAGE_IO
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -110,9 +114,22 @@ int webp_orientation(std::span<const uint8_t> b) {
   return 1;
 }
 
-#if !VLTUNE_WITH_IMAGE_IO
-constexpr const char* kNoImageIo = "built without image decoding (VLTUNE_WITH_IMAGE_IO=OFF)";
+#if VLTUNE_WITH_IMAGE_IO
+constexpr bool kHasOpenCv = true;
 #else
+constexpr bool kHasOpenCv = false;
+#endif
+#if VLTUNE_WITH_STB_IMAGE
+constexpr bool kHasStb = true;
+#else
+constexpr bool kHasStb = false;
+#endif
+
+#if !VLTUNE_WITH_IMAGE_IO && !VLTUNE_WITH_STB_IMAGE
+constexpr const char* kNoImageIo = "built without image decoding (VLTUNE_WITH_IMAGE_IO=OFF and no stb_image.h)";
+#endif
+
+#if VLTUNE_WITH_IMAGE_IO
 
 // 16-bit samples to 8-bit: the high byte (PIL's "RGB;16B"-style unpacking, libpng's strip_16).
 cv::Mat high_byte(const cv::Mat& img) {
@@ -145,15 +162,30 @@ int read_exif_orientation(std::span<const uint8_t> bytes) {
   return 1;
 }
 
-bool image_io_available() {
-#if VLTUNE_WITH_IMAGE_IO
-  return true;
-#else
+bool image_io_available() { return has_image_decoder(ImageDecoder::opencv) || has_image_decoder(ImageDecoder::stb); }
+
+bool has_image_decoder(ImageDecoder decoder) {
+  switch (decoder) {
+    case ImageDecoder::opencv: return kHasOpenCv;
+    case ImageDecoder::stb: return kHasStb;
+  }
   return false;
-#endif
 }
 
 at::Tensor decode_image_rgb(std::span<const uint8_t> bytes, const std::string& label) {
+  return decode_image_rgb(bytes, label, has_image_decoder(ImageDecoder::opencv) ? ImageDecoder::opencv : ImageDecoder::stb);
+}
+
+at::Tensor decode_image_rgb(std::span<const uint8_t> bytes, const std::string& label, ImageDecoder decoder) {
+  if (!has_image_decoder(decoder))
+    throw Error(label + ": cannot decode the image: this build has no " +
+                (decoder == ImageDecoder::opencv ? "OpenCV imgcodecs (VLTUNE_WITH_IMAGE_IO=OFF)" : "stb_image (libstb-dev)") +
+                " decoder");
+  if (decoder == ImageDecoder::stb) {
+#if VLTUNE_WITH_STB_IMAGE
+    return apply_exif_orientation(to_rgb(stb_decode_hwc(bytes, label)), read_exif_orientation(bytes)).contiguous();
+#endif
+  }
 #if VLTUNE_WITH_IMAGE_IO
   if (bytes.empty()) throw FormatError(label + ": empty (0 bytes), not an image");
   const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<uint8_t*>(bytes.data()));
@@ -178,13 +210,12 @@ at::Tensor decode_image_rgb(std::span<const uint8_t> bytes, const std::string& l
   const at::Tensor rgb = to_rgb(hwc);  // a fresh tensor: no reference to img's buffer survives
   return apply_exif_orientation(rgb, read_exif_orientation(bytes)).contiguous();
 #else
-  (void)bytes;
-  throw Error(label + ": cannot decode the image: vltune was " + kNoImageIo);
+  throw Error(label + ": cannot decode the image: vltune was built without OpenCV imgcodecs");
 #endif
 }
 
 at::Tensor read_image_rgb(const std::filesystem::path& path) {
-#if !VLTUNE_WITH_IMAGE_IO
+#if !VLTUNE_WITH_IMAGE_IO && !VLTUNE_WITH_STB_IMAGE
   throw Error(path.string() + ": cannot decode the image: vltune was " + kNoImageIo);
 #else
   std::error_code ec;

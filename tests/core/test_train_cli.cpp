@@ -2,6 +2,7 @@
 // in, LLaMA-Factory's files out, the loss falling; bad rows stop the run unless skipped.
 
 #include <fstream>
+#include <iterator>
 
 #include <QProcess>
 #include <QtTest/QtTest>
@@ -102,6 +103,29 @@ void TestTrainCli::trainsAndWritesLlamaFactoryFiles() {
   const json config = json::parse(std::ifstream(out / "adapter_config.json"));
   QCOMPARE(config.at("peft_type").get<std::string>(), std::string("LORA"));
   QCOMPARE(config.at("r").get<int>(), 8);
+
+  // adapter_name_or_path: a second run goes on from the trained adapter (its rank, not lora_rank)
+  // and starts where the first ended, well below where the first started.
+  std::string yaml;
+  {
+    std::ifstream in(dir.path() / "train.yaml");
+    yaml.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  const auto replace = [&](const std::string& from, const std::string& to) { yaml.replace(yaml.find(from), from.size(), to); };
+  replace("output_dir: saves/colours", "output_dir: saves/more\nadapter_name_or_path: saves/colours");
+  replace("lora_rank: 8", "lora_rank: 4");
+  replace("num_train_epochs: 4.0", "max_steps: 2");
+  test::write_text(dir.path() / "more.yaml", yaml);
+  const Run more = run_cli({"train", "more.yaml"}, dir.path());
+  QVERIFY2(more.code == 0, more.err.c_str());
+  QVERIFY2(test::contains(more.err, "training on from the adapter in saves/colours"), more.err.c_str());
+  std::ifstream more_log(dir.path() / "saves/more/trainer_log.jsonl");
+  std::string first_line;
+  QVERIFY(std::getline(more_log, first_line));
+  const double continued = json::parse(first_line).at("loss").get<double>();
+  QVERIFY2(continued < losses.front() - 0.5 * (losses.front() - losses.back()),
+           (std::to_string(continued) + " against " + std::to_string(losses.front()) + " -> " + std::to_string(losses.back())).c_str());
+  QCOMPARE(json::parse(std::ifstream(dir.path() / "saves/more/adapter_config.json")).at("r").get<int>(), 8);
 }
 
 void TestTrainCli::badRowsStopUnlessSkipped() {

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# The device check: builds core/ and vltune-cli against the machine's CUDA LibTorch 2.x (the
+# torch of its python3), then checks the engine on the GPU:
+#   1. parity against transformers' fixtures on CUDA, float32 and bfloat16 (vltune-cli parity);
+#   2. LoRA training runs per family on CUDA in fp32 and bf16 (and fp16 for one), plus the same fp32
+#      run on this build's CPU, whose losses the CUDA run should reproduce;
+#   3. interoperability: each fp32 adapter loads in PEFT and its merged export (vltune-cli export)
+#      loads in transformers with the same logits (check_interop.py).
+# Run from the repository root on the GPU box, with .device/ carried:
+#   .device/deps.tar.xz  Debian bookworm's yaml-cpp, nlohmann-json, sentencepiece (+ protobuf-lite),
+#                        PCRE2, ICU, stb and pkgconf, unpacked from their .debs (dpkg -x)
+#   .device/fixtures/    <family>/model (+ reference.json/.safetensors for parity)
+# Everything it reports goes to $OUT (default /tmp/vltune-gpu-check).
+set -uo pipefail
+OUT="${OUT:-/tmp/vltune-gpu-check}"
+mkdir -p "$OUT"
+ROOT="$(pwd)"
+DEPS=/tmp/vltune-deps
+FIX="${FIX:-$ROOT/.device/fixtures}"
+DEPS_TAR="${DEPS_TAR:-$ROOT/.device/deps.tar.xz}"
+JOBS="${JOBS:-$(nproc)}"
+log() { echo "== $*" | tee -a "$OUT/summary.txt"; }
+
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee -a "$OUT/summary.txt"
+mkdir -p "$DEPS" && tar xJf "$DEPS_TAR" -C "$DEPS"
+sed -i "s|^prefix *= *.*|prefix=$DEPS/usr|" "$DEPS"/usr/lib/x86_64-linux-gnu/pkgconfig/*.pc
+export PKG_CONFIG_PATH="$DEPS/usr/lib/x86_64-linux-gnu/pkgconfig"
+export LD_LIBRARY_PATH="$DEPS/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+PKGCONF="$(command -v pkg-config || echo "$DEPS/usr/bin/pkgconf")"
+TORCH_PREFIX="$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')"
+log "torch $(python3 -c 'import torch; print(torch.__version__, torch.version.cuda)'), gcc $(gcc -dumpfullversion), $(cmake --version | head -1)"
+
+# --- build ---------------------------------------------------------------------------------------
+start=$(date +%s)
+CUDA_ARGS=()
+[ -d /usr/local/cuda ] && CUDA_ARGS+=(-DCUDAToolkit_ROOT=/usr/local/cuda)
+cmake -S . -B build-cuda -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DVLTUNE_CORE_ONLY=ON -DVLTUNE_WITH_IMAGE_IO=OFF -DVLTUNE_BUILD_TESTS=OFF -DVLTUNE_BUILD_BENCHMARKS=OFF \
+  -DCMAKE_PREFIX_PATH="$TORCH_PREFIX;$DEPS/usr" -DPKG_CONFIG_EXECUTABLE="$PKGCONF" \
+  -DVLTUNE_STB_INCLUDE_DIR="$DEPS/usr/include/stb" -DCMAKE_POLICY_VERSION_MINIMUM=3.5 \
+  "${CUDA_ARGS[@]}" >"$OUT/configure.log" 2>&1 || { log "configure FAILED"; tail -40 "$OUT/configure.log"; exit 1; }
+timeout "${BUILD_TIMEOUT:-420}" cmake --build build-cuda --target vltune-cli -j"$JOBS" -- -k 0 >"$OUT/build.log" 2>&1
+rc=$?
+log "build rc=$rc in $(( $(date +%s) - start )) s"
+if [ $rc -ne 0 ]; then
+  grep -E "error|FAILED|undefined reference" "$OUT/build.log" | head -60
+  exit 1
+fi
+BIN="$ROOT/build-cuda/bin/vltune-cli"
+
+# --- parity on CUDA ------------------------------------------------------------------------------
+for fam in qwen2_vl qwen2_5_vl; do
+  [ -f "$FIX/$fam/reference.json" ] || continue
+  for dt in float32 bfloat16; do
+    "$BIN" parity "$FIX/$fam" --device cuda --dtype "$dt" >"$OUT/parity_${fam}_${dt}.txt" 2>&1
+    log "parity $fam cuda $dt: rc=$? $(tail -1 "$OUT/parity_${fam}_${dt}.txt")"
+  done
+done
+
+# --- training ------------------------------------------------------------------------------------
+WORK=/tmp/vltune-train
+mkdir -p "$WORK"
+python3 scripts/device/make_colour_dataset.py "$WORK/data" --size 56 --repeats 8
+template_of() { case "$1" in qwen2_vl|qwen2_5_vl) echo qwen2_vl;; idefics3) echo smolvlm;; llava) echo llava;; esac; }
+train() {  # family precision device
+  local fam=$1 prec=$2 dev=$3 name="$1-$2-$3" extra=""
+  [ "$prec" = bf16 ] && extra="bf16: true"
+  [ "$prec" = fp16 ] && extra="fp16: true"
+  cat >"$WORK/$name.yaml" <<YAML
+model_name_or_path: $FIX/$fam/model
+stage: sft
+finetuning_type: lora
+lora_rank: 8
+lora_target: all
+dataset: colours
+dataset_dir: data
+template: $(template_of "$fam")
+cutoff_len: 1024
+output_dir: saves/$name
+overwrite_output_dir: true
+logging_steps: 1
+save_strategy: "no"
+per_device_train_batch_size: 4
+gradient_accumulation_steps: 1
+learning_rate: 1.0e-3
+max_steps: 12
+lr_scheduler_type: cosine
+warmup_ratio: 0.1
+val_size: 0.125
+eval_strategy: steps
+eval_steps: 6
+seed: 42
+$extra
+YAML
+  (cd "$WORK" && timeout 120 "$BIN" train "$name.yaml" --device "$dev") >"$OUT/train_$name.log" 2>&1
+  local rc=$?
+  local losses
+  losses=$(python3 - "$WORK/saves/$name/trainer_log.jsonl" <<'PY'
+import json, sys
+try:
+    rows = [json.loads(l) for l in open(sys.argv[1])]
+except OSError:
+    print("no trainer_log.jsonl"); sys.exit()
+print(" ".join("%.5f" % r["loss"] for r in rows if "loss" in r), "| eval", " ".join("%.4f" % r["eval_loss"] for r in rows if "eval_loss" in r))
+PY
+)
+  log "train $name: rc=$rc losses $losses"
+  tail -c 400 "$OUT/train_$name.log" | tr '\r' '\n' | tail -2 >>"$OUT/summary.txt"
+}
+for fam in qwen2_vl idefics3 llava qwen2_5_vl; do
+  [ -d "$FIX/$fam/model" ] || continue
+  train "$fam" fp32 cuda
+  train "$fam" bf16 cuda
+done
+train qwen2_vl fp32 cpu
+train qwen2_vl fp16 cuda
+
+# --- interoperability ----------------------------------------------------------------------------
+TRIPLES=()
+for fam in qwen2_vl idefics3 llava qwen2_5_vl; do
+  a="$WORK/saves/$fam-fp32-cuda"
+  [ -f "$a/adapter_model.safetensors" ] || continue
+  "$BIN" export --model "$FIX/$fam/model" --adapter "$a" --out "$WORK/merged-$fam" >>"$OUT/export.log" 2>&1 || log "export $fam FAILED"
+  TRIPLES+=("$FIX/$fam/model:$a:$WORK/merged-$fam")
+done
+timeout 240 python3 scripts/device/check_interop.py "${TRIPLES[@]}" 2>"$OUT/interop_stderr.log" | tee -a "$OUT/summary.txt"
+log "done in $(( $(date +%s) - start )) s"

@@ -1,0 +1,141 @@
+// Where a model trains and in which dtype: resolve_placement's choices and refusals, and
+// half-precision base weights under float32 LoRA weights (PEFT's autocast_adapter_dtype). With
+// every fixture adapter loaded on bfloat16 base weights, on the CPU: the base parameters are
+// bfloat16, the rotary frequencies and the LoRA weights stay float32, the loss stays within the
+// fixtures README's bf16 tolerance of transformers' float32 lora_loss, and the LoRA gradients
+// arrive in float32 pointing where the reference's do.
+
+// LibTorch and the engine before Qt: Qt's `slots` macro would break torch's headers.
+#include "core/data/batch_inputs.h"
+#include "core/lora/lora_factory.h"
+
+#include <QtTest/QtTest>
+
+#include "core/error.h"
+#include "core/io/safetensors.h"
+#include "tests/model_parity_support.h"
+#include "tests/test_support.h"
+
+namespace fs = std::filesystem;
+using vltune::lora::LoraModel;
+using vltune::lora::ModelPlacement;
+
+namespace {
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const vltune::Error& e) {
+    return e.what();
+  }
+  return "<no error>";
+}
+
+// The fixture's main case (input.*) as a collated batch.
+vltune::data::Batch main_batch(const LoraModel& model, const vltune::test::ParityFixture& f) {
+  vltune::data::Batch b;
+  b.family = model.family();
+  auto get = [&](const std::string& key) { return f.tensors.contains(key) ? f.tensors.tensor(key).clone() : at::Tensor(); };
+  b.input_ids = get("input.input_ids");
+  b.attention_mask = get("input.attention_mask");
+  b.labels = get("input.labels");
+  b.pixel_values = get("input.pixel_values");
+  b.image_grid_thw = get("input.image_grid_thw");
+  b.pixel_attention_mask = get("input.pixel_attention_mask");
+  return b;
+}
+
+}  // namespace
+
+class TestModelPlacement : public QObject {
+  Q_OBJECT
+ private slots:
+  void resolvesDeviceAndPrecision();
+  void bf16BaseWeightsTrainFloat32Lora_data();
+  void bf16BaseWeightsTrainFloat32Lora();
+};
+
+void TestModelPlacement::resolvesDeviceAndPrecision() {
+  using vltune::lora::resolve_placement;
+  const ModelPlacement cpu = resolve_placement("cpu", "fp32");
+  QVERIFY(cpu.device.is_cpu());
+  QCOMPARE(cpu.dtype, torch::kFloat32);
+  QCOMPARE(resolve_placement("cpu", "bf16").dtype, torch::kBFloat16);
+  QCOMPARE(vltune::lora::to_string(resolve_placement("cpu", "bf16")), std::string("cpu BFloat16"));
+  const ModelPlacement any = resolve_placement("auto", "fp32");
+  QCOMPARE(any.device.is_cuda(), torch::cuda::is_available());
+  // Refusals name the setting and the way out.
+  std::string e = error_of([] { resolve_placement("cpu", "fp16"); });
+  QVERIFY2(vltune::test::contains(e, "fp16") && vltune::test::contains(e, "CUDA") && vltune::test::contains(e, "bf16"), e.c_str());
+  e = error_of([] { resolve_placement("gpu", "fp32"); });
+  QVERIFY2(vltune::test::contains(e, "\"gpu\" is not a device"), e.c_str());
+  e = error_of([] { resolve_placement("cpu", "fp8"); });
+  QVERIFY2(vltune::test::contains(e, "\"fp8\""), e.c_str());
+  if (!torch::cuda::is_available()) {
+    e = error_of([] { resolve_placement("cuda:0", "bf16"); });
+    QVERIFY2(vltune::test::contains(e, "cuda:0") && vltune::test::contains(e, "no CUDA device"), e.c_str());
+  } else {
+    e = error_of([] { resolve_placement("cuda:99", "bf16"); });
+    QVERIFY2(vltune::test::contains(e, "cuda:99"), e.c_str());
+  }
+}
+
+void TestModelPlacement::bf16BaseWeightsTrainFloat32Lora_data() {
+  std::vector<std::string> families;
+  for (const auto& f : vltune::test::hf_fixture_families())
+    if (fs::exists(vltune::test::hf_fixtures_root() / f / "adapter" / "adapter_config.json") &&
+        fs::exists(vltune::test::hf_fixtures_root() / f / "lora_grads.safetensors"))
+      families.push_back(f);
+  vltune::test::add_family_rows(families, "LoRA adapter and gradients");
+}
+
+void TestModelPlacement::bf16BaseWeightsTrainFloat32Lora() {
+  QFETCH(QString, family);
+  const auto f = vltune::test::parity_fixture(family);
+  if (!f.reference.contains("lora_loss")) QSKIP("no lora_loss in this fixture");
+  auto model = vltune::lora::open_model(f.dir / "model", {torch::kCPU, torch::kBFloat16});
+  model->load_adapter(f.dir / "adapter");
+  model->set_trainable_adapter("default");
+
+  int base = 0, lora = 0;
+  for (const auto& p : model->module().named_parameters()) {
+    const bool is_lora = p.key().find(".lora_A.") != std::string::npos || p.key().find(".lora_B.") != std::string::npos;
+    QVERIFY2(p.value().scalar_type() == (is_lora ? torch::kFloat32 : torch::kBFloat16), p.key().c_str());
+    ++(is_lora ? lora : base);
+  }
+  QVERIFY(base > 0 && lora > 0);
+  for (const auto& b : model->module().named_buffers())
+    if (b.key().find("inv_freq") != std::string::npos) QVERIFY2(b.value().scalar_type() == torch::kFloat32, b.key().c_str());
+
+  const auto l = model->loss(main_batch(*model, f));
+  const double loss = (l.loss_sum / static_cast<double>(l.tokens)).item<double>();
+  const double expected = f.reference.at("lora_loss").get<double>();
+  qInfo("%s: bf16 base lora_loss %.6f, transformers float32 %.6f", qPrintable(family), loss, expected);
+  QVERIFY2(std::abs(loss - expected) <= 2e-2 * std::max(1.0, std::abs(expected)), qPrintable(QString::number(loss)));
+
+  (l.loss_sum / static_cast<double>(l.tokens)).backward();
+  // bfloat16 keeps about 3 significant digits through every layer, so the gradients are compared
+  // by direction: each layer's within 0.95 cosine of the reference, all of them together 0.99.
+  const auto grads = vltune::io::SafetensorsFile::open(f.dir / "lora_grads.safetensors");
+  int compared = 0;
+  std::vector<torch::Tensor> all_got, all_ref;
+  auto cosine = [](const torch::Tensor& a, const torch::Tensor& b) { return (a.dot(b) / (a.norm() * b.norm() + 1e-30)).item<double>(); };
+  for (const auto& p : model->trainable_parameters()) {
+    QVERIFY2(p.tensor.grad().defined() && p.tensor.grad().scalar_type() == torch::kFloat32, p.name.c_str());
+    if (!grads.contains(p.name)) continue;
+    const auto ref = grads.tensor(p.name).to(torch::kFloat32).flatten();
+    const auto got = p.tensor.grad().flatten();
+    if (ref.norm().item<double>() < 1e-8) continue;  // lora_A's gradient is zero while lora_B is zero
+    QVERIFY2(cosine(got, ref) > 0.95, (p.name + ": cosine " + std::to_string(cosine(got, ref))).c_str());
+    all_got.push_back(got);
+    all_ref.push_back(ref);
+    ++compared;
+  }
+  QVERIFY2(compared > 0, "no LoRA gradient compared");
+  const double overall = cosine(torch::cat(all_got), torch::cat(all_ref));
+  qInfo("%s: %d LoRA gradients, overall cosine %.5f", qPrintable(family), compared, overall);
+  QVERIFY(overall > 0.99);
+}
+
+QTEST_APPLESS_MAIN(TestModelPlacement)
+#include "test_model_placement.moc"
