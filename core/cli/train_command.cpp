@@ -5,6 +5,7 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <stop_token>
 #include <thread>
@@ -17,6 +18,7 @@
 #include "core/io/json_file.h"
 #include "core/lora/lora_factory.h"
 #include "core/lora/merge_export.h"
+#include "core/lora/pinned_samples.h"
 #include "core/text/image_placeholders.h"
 #include "core/train/batch_source.h"
 #include "core/train/memory_usage.h"
@@ -31,6 +33,7 @@ namespace {
 
 constexpr const char* kTrainUsage =
     "usage: vltune-cli train <config.yaml> [--skip-bad-rows] [--device auto|cpu|cuda|cuda:N]\n"
+    "                        [--pinned-samples N] [--pinned-every STEPS]\n"
     "  Trains a LoRA adapter as LLaMA-Factory's `llamafactory-cli train` does with the same YAML\n"
     "  (stage sft, finetuning_type lora). Paths in the YAML are relative to the current folder.\n"
     "  Every dataset row is validated first; rows with problems stop the run and are listed,\n"
@@ -38,7 +41,10 @@ constexpr const char* kTrainUsage =
     "  Ctrl-C stops after the current step and writes a checkpoint; run again to resume.\n"
     "  --device: where to train (auto: the first CUDA device when there is one, else the CPU).\n"
     "  bf16 / fp16 in the YAML load the base weights in that dtype; LoRA weights and the optimizer\n"
-    "  stay float32. fp16 needs CUDA.\n";
+    "  stay float32. fp16 needs CUDA.\n"
+    "  --pinned-samples N: answer the first N validation samples before training and every\n"
+    "  --pinned-every steps (default: eval_steps, else logging_steps), printed and appended to\n"
+    "  output_dir/pinned_samples.jsonl, to watch the answers change.\n";
 
 constexpr const char* kExportUsage =
     "usage: vltune-cli export --model DIR --adapter DIR --out DIR [--dtype float32|bfloat16|float16]\n"
@@ -136,6 +142,7 @@ int run_train(const std::vector<std::string>& args) {
   fs::path config_path;
   bool skip_bad_rows = false;
   std::string device = "auto";
+  int64_t pinned_count = 0, pinned_every = 0;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "-h" || a == "--help") {
@@ -143,6 +150,21 @@ int run_train(const std::vector<std::string>& args) {
       return 0;
     } else if (a == "--skip-bad-rows") skip_bad_rows = true;
     else if (a == "--device" && i + 1 < args.size()) device = args[++i];
+    else if ((a == "--pinned-samples" || a == "--pinned-every") && i + 1 < args.size()) {
+      const std::string& v = args[++i];
+      int64_t n = -1;
+      try {
+        size_t used = 0;
+        n = std::stoll(v, &used);
+        if (used != v.size()) n = -1;
+      } catch (const std::exception&) {
+      }
+      if (n < 0) {
+        std::fprintf(stderr, "vltune-cli train: %s needs a count, not \"%s\"\n", a.c_str(), v.c_str());
+        return 2;
+      }
+      (a == "--pinned-samples" ? pinned_count : pinned_every) = n;
+    }
     else if (!a.empty() && a[0] == '-') {
       std::fprintf(stderr, "vltune-cli train: unknown option %s\n%s", a.c_str(), kTrainUsage);
       return 2;
@@ -250,7 +272,7 @@ int run_train(const std::vector<std::string>& args) {
   }
   const int64_t steps_per_epoch =
       (train_source.batches_per_epoch() + c.gradient_accumulation_steps - 1) / c.gradient_accumulation_steps;
-  const train::TrainerParams params = trainer_params(c, steps_per_epoch);
+  train::TrainerParams params = trainer_params(c, steps_per_epoch);
   fs::create_directories(c.output_dir);
   io::write_file_atomic(fs::path(c.output_dir) / "training_args.yaml", train::to_yaml(c));
   std::fprintf(stderr, "vltune: %zu training / %zu validation samples, %lld steps per epoch -> %s\n",
@@ -285,6 +307,33 @@ int run_train(const std::vector<std::string>& args) {
   };
   callbacks.on_log = [](const train::LogRecord&) {};
   callbacks.memory_probe = [device = placement.device] { return train::device_memory_bytes(device); };
+  // Pinned samples: the first validation rows (training rows when there is no validation split).
+  std::unique_ptr<lora::PinnedSamples> pinned;
+  std::ofstream pinned_log;
+  if (pinned_count > 0 && encoder.family() != io::ModelFamily::clip) {
+    const auto& pool = split.validation.empty() ? split.train : split.validation;
+    std::vector<int64_t> indices;
+    for (size_t k = 0; k < pool.size() && static_cast<int64_t>(k) < pinned_count; ++k) indices.push_back(static_cast<int64_t>(pool[k]));
+    pinned = std::make_unique<lora::PinnedSamples>(encoder, dataset.records, indices,
+                                                   lora::chat_eos_ids(c.model_name_or_path, encoder));
+    params.pinned_samples_steps = pinned_every > 0 ? pinned_every : params.eval_steps > 0 ? params.eval_steps : params.logging_steps;
+    const bool fresh = params.resume_from_checkpoint.empty();
+    pinned_log.open(fs::path(c.output_dir) / "pinned_samples.jsonl", fresh ? std::ios::trunc : std::ios::app);
+    auto report = [&](int64_t step) {
+      const lora::PinnedRound round = pinned->answer(*model, step);
+      pinned_log << lora::to_json_line(round) << '\n' << std::flush;
+      std::fprintf(stderr, "\n");
+      for (const auto& a : round.answers) {
+        std::string shown;  // one line per sample
+        for (char ch : a.answer) shown += ch == '\n' ? std::string("\\n") : std::string(1, ch);
+        std::fprintf(stderr, "vltune: step %lld, sample %lld: %s\n", static_cast<long long>(step), static_cast<long long>(a.record),
+                     shown.c_str());
+      }
+    };
+    if (fresh) report(0);
+    callbacks.on_pinned_samples = report;
+  }
+
   train::Trainer trainer(*model, train_source, eval_source.get(), params, callbacks);
   const train::TrainResult result = trainer.train(stop.get_token());
   watcher.request_stop();

@@ -66,6 +66,12 @@ void write_config(const fs::path& root, const fs::path& model) {
                                             "learning_rate: 1.0e-3\nnum_train_epochs: 4.0\nlr_scheduler_type: cosine\nwarmup_ratio: 0.1\n");
 }
 
+std::string line_of(const std::vector<int64_t>& v) {
+  std::string out;
+  for (int64_t x : v) out += std::to_string(x) + " ";
+  return out;
+}
+
 }  // namespace
 
 class TestTrainCli : public QObject {
@@ -81,9 +87,10 @@ void TestTrainCli::trainsAndWritesLlamaFactoryFiles() {
   test::TempDir dir;
   write_dataset(dir.path(), false);
   write_config(dir.path(), test::hf_fixtures_root() / families.front() / "model");
-  const Run r = run_cli({"train", "train.yaml"}, dir.path());
+  const Run r = run_cli({"train", "train.yaml", "--pinned-samples", "2", "--pinned-every", "4"}, dir.path());
   QVERIFY2(r.code == 0, r.err.c_str());
   QVERIFY2(test::contains(r.err, "ignored (no meaning here): trust_remote_code, do_train, report_to"), r.err.c_str());
+  QVERIFY2(test::contains(r.err, "vltune: step 4, sample "), r.err.c_str());
 
   const fs::path out = dir.path() / "saves/colours";
   for (const char* f : {"adapter_config.json", "adapter_model.safetensors", "trainer_log.jsonl", "trainer_state.json",
@@ -99,6 +106,21 @@ void TestTrainCli::trainsAndWritesLlamaFactoryFiles() {
   }
   QVERIFY(losses.size() >= 4);
   QVERIFY2(losses.back() < losses.front(), (std::to_string(losses.front()) + " -> " + std::to_string(losses.back())).c_str());
+  // Pinned samples: answered before training and every 4 steps, the same two rows each time.
+  std::vector<int64_t> rounds;
+  std::ifstream pinned(out / "pinned_samples.jsonl");
+  for (std::string line; std::getline(pinned, line);) {
+    const json j = json::parse(line);
+    rounds.push_back(j.at("step").get<int64_t>());
+    QCOMPARE(j.at("samples").size(), size_t(2));
+    for (const auto& sample : j.at("samples")) {
+      const auto reference = sample.at("reference").get<std::string>();
+      QVERIFY2(reference == "It is red." || reference == "It is blue.", reference.c_str());
+      QVERIFY(sample.at("answer").is_string());
+    }
+  }
+  QVERIFY2(rounds.size() >= 3 && rounds[0] == 0 && rounds[1] == 4 && rounds[2] == 8, line_of(rounds).c_str());
+
   // The adapter is a PEFT adapter of the base model.
   const json config = json::parse(std::ifstream(out / "adapter_config.json"));
   QCOMPARE(config.at("peft_type").get<std::string>(), std::string("LORA"));

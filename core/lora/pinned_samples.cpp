@@ -1,0 +1,80 @@
+#include "core/lora/pinned_samples.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "core/io/aux_configs.h"
+#include "core/text/chat_template.h"
+
+namespace vltune::lora {
+
+namespace {
+
+std::string trimmed(const std::string& s) {
+  const auto first = s.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return "";
+  return s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);
+}
+
+// The last turn of `role` in the record ("" when none).
+std::string last_turn(const data::Record& r, const std::string& role) {
+  for (auto it = r.turns.rbegin(); it != r.turns.rend(); ++it)
+    if (it->role == role) return it->content;
+  return "";
+}
+
+}  // namespace
+
+std::vector<int64_t> chat_eos_ids(const std::filesystem::path& model_dir, const data::SampleEncoder& encoder) {
+  std::vector<int64_t> eos;
+  const auto config = model_dir / "generation_config.json";
+  if (std::filesystem::exists(config)) eos = io::read_generation_config(config).eos_token_ids;
+  if (encoder.chat_template()) {
+    const int64_t id = text::template_eos_id(*encoder.chat_template(), encoder.tokenizer());
+    if (id >= 0 && std::find(eos.begin(), eos.end(), id) == eos.end()) eos.push_back(id);
+  }
+  return eos;
+}
+
+PinnedSamples::PinnedSamples(const data::SampleEncoder& encoder, const std::vector<data::Record>& records,
+                             std::vector<int64_t> indices, const std::vector<int64_t>& eos_ids, PinnedParams params)
+    : m_encoder(encoder), m_records(records), m_indices(std::move(indices)), m_eos(eos_ids), m_params(params) {
+  if (encoder.family() == io::ModelFamily::clip) throw Error("pinned samples: CLIP generates no answers");
+  for (int64_t i : m_indices) {
+    if (i < 0 || i >= static_cast<int64_t>(records.size()))
+      throw Error("pinned samples: record " + std::to_string(i) + " is out of range (" + std::to_string(records.size()) + " records)");
+    const data::EncodedExample prompt = encoder.encode_prompt(records[static_cast<size_t>(i)], i);
+    m_prompts.push_back(data::collate({&prompt, 1}, encoder.family(), encoder.pad_id()));
+  }
+}
+
+PinnedRound PinnedSamples::answer(LoraModel& model, int64_t step) const {
+  PinnedRound round;
+  round.step = step;
+  for (size_t k = 0; k < m_prompts.size(); ++k) {
+    const data::Record& r = m_records[static_cast<size_t>(m_indices[k])];
+    std::vector<int64_t> ids = model.generate_greedy(m_prompts[k], m_params.max_new_tokens, m_eos);
+    PinnedAnswer a;
+    a.record = m_indices[k];
+    a.question = last_turn(r, "user");
+    a.reference = last_turn(r, "assistant");
+    a.stopped = !ids.empty() && std::find(m_eos.begin(), m_eos.end(), ids.back()) != m_eos.end();
+    const std::vector<text::TokenId> tokens(ids.begin(), ids.end());
+    a.answer = trimmed(m_encoder.tokenizer().decode(tokens, /*skip_special=*/true));
+    round.answers.push_back(std::move(a));
+  }
+  return round;
+}
+
+std::string to_json_line(const PinnedRound& round) {
+  nlohmann::json samples = nlohmann::json::array();
+  for (const auto& a : round.answers)
+    samples.push_back({{"record", a.record}, {"question", a.question}, {"reference", a.reference}, {"answer", a.answer}, {"stopped", a.stopped}});
+  // Replacement characters, not an exception, for a half-decoded multi-byte piece.
+  return nlohmann::json{{"step", round.step}, {"samples", samples}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace vltune::lora
