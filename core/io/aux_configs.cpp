@@ -210,12 +210,24 @@ GenerationConfig parse_generation_config(const Json& config, const std::string& 
   read_nullable_id(c.max_new_tokens, config, "max_new_tokens", label);
   read_into(c.max_length, config, "max_length", label);
   read_into(c.repetition_penalty, config, "repetition_penalty", label);
+  if (auto min_p = get_optional<double>(config, "min_p", label)) c.min_p = *min_p;
+  if (auto it = config.find("stop_strings"); it != config.end() && !it->is_null()) {
+    // One string or a list of them (GenerationConfig accepts both).
+    if (it->is_string())
+      c.stop_strings = {it->get<std::string>()};
+    else
+      c.stop_strings = detail::JsonReader<std::vector<std::string>>::read(*it, "stop_strings", label);
+    for (const auto& s : c.stop_strings)
+      if (s.empty()) throw_bad_value("stop_strings", label, "holds an empty string");
+  }
   if (c.max_new_tokens && *c.max_new_tokens <= 0)
     throw_bad_value("max_new_tokens", label,
                     "should be positive, got " + std::to_string(*c.max_new_tokens));
   if (c.temperature < 0) throw_bad_value("temperature", label, "should not be negative");
   if (c.top_p < 0 || c.top_p > 1) throw_bad_value("top_p", label, "should be in [0, 1]");
   if (c.top_k < 0) throw_bad_value("top_k", label, "should not be negative");
+  if (c.min_p && (*c.min_p < 0 || *c.min_p > 1)) throw_bad_value("min_p", label, "should be in [0, 1]");
+  if (c.repetition_penalty <= 0) throw_bad_value("repetition_penalty", label, "should be positive");
   return c;
 }
 

@@ -30,6 +30,8 @@ struct GenerationConfig {
   std::optional<int64_t> max_new_tokens; // limit on generated tokens; none = max_length applies
   int64_t max_length = 20;               // limit on prompt + generated tokens
   double repetition_penalty = 1.0;       // CTRL repetition penalty (1 = off)
+  std::optional<double> min_p;           // drop tokens below min_p * the top probability when sampling; none = off
+  std::vector<std::string> stop_strings; // `stop_strings`: one string or a list; empty when not given
 
   bool operator==(const GenerationConfig&) const = default;
 };

@@ -4,11 +4,12 @@
 
 namespace vltune::models {
 
-torch::Tensor greedy_decode(const torch::Tensor& prompt_ids, torch::Tensor mask, const torch::Tensor& prefill_hidden,
-                            int64_t next_position, KvCache& cache, const GreedyStep& model, int64_t max_new_tokens,
-                            const std::vector<int64_t>& eos_ids) {
+torch::Tensor greedy_decode(const torch::Tensor& prompt_ids, const Prefill& prefill, KvCache& cache, const DecodeStep& model,
+                            int64_t max_new_tokens, const std::vector<int64_t>& eos_ids) {
   torch::NoGradGuard no_grad;
-  auto h = prefill_hidden;
+  auto h = prefill.hidden;
+  auto mask = prefill.mask;
+  int64_t next_position = prefill.next_position;
   std::vector<torch::Tensor> pieces{prompt_ids};
   for (int64_t step = 0; step < max_new_tokens; ++step) {
     auto token = model.head(h.narrow(1, h.size(1) - 1, 1)).argmax(-1);  // [1, 1]

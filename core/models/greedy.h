@@ -1,7 +1,8 @@
 #pragma once
-// Greedy decoding with a KV cache, one sequence, shared by every VLM family: the family gives
-// the prompt's last hidden states (prefill) and a step that runs one new token through the
-// decoder at a given position.
+// Decoding one sequence with a KV cache, shared by every VLM family. A family splits generation
+// in two: prefill() runs the prompt (images included) and leaves a Prefill; decode_step() gives
+// the step that runs one new token after it. greedy_decode() is the plain greedy loop over them
+// (the families' generate_greedy); gen::generate (core/gen/generator.h) is the full one.
 
 #include <functional>
 #include <vector>
@@ -12,18 +13,24 @@
 
 namespace vltune::models {
 
-struct GreedyStep {
+// What a prompt's prefill leaves for decoding (its keys/values are in the cache).
+struct Prefill {
+  torch::Tensor hidden;       // [1, T, hidden]: the prompt's last hidden states
+  torch::Tensor mask;         // [1, T]: the prompt's attention mask (ones without padding)
+  int64_t next_position = 0;  // rotary position of the first new token (Qwen: past the images' largest)
+};
+
+// One new token through a family's decoder, and the head that scores the next one.
+struct DecodeStep {
   // token: [1, 1], position: its rotary position, mask: [1, T_past + 1] -> hidden [1, 1, hidden]
   std::function<torch::Tensor(const torch::Tensor& token, int64_t position, const torch::Tensor& mask, KvCache& cache)> step;
   // hidden [1, 1, hidden] -> logits [1, 1, vocab]
   std::function<torch::Tensor(const torch::Tensor& hidden)> head;
 };
 
-// prompt_ids: [1, T]; prefill_hidden: [1, T, hidden] from the prompt (its keys/values in `cache`);
-// next_position: the rotary position of the first new token. Stops after any of `eos_ids` or
-// `max_new_tokens`. -> [1, T + new]
-torch::Tensor greedy_decode(const torch::Tensor& prompt_ids, torch::Tensor mask, const torch::Tensor& prefill_hidden,
-                            int64_t next_position, KvCache& cache, const GreedyStep& model, int64_t max_new_tokens,
-                            const std::vector<int64_t>& eos_ids);
+// prompt_ids: [1, T]; `prefill` of that prompt (its keys/values in `cache`). Stops after any of
+// `eos_ids` or `max_new_tokens`. -> [1, T + new]
+torch::Tensor greedy_decode(const torch::Tensor& prompt_ids, const Prefill& prefill, KvCache& cache, const DecodeStep& model,
+                            int64_t max_new_tokens, const std::vector<int64_t>& eos_ids);
 
 }  // namespace vltune::models

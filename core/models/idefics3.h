@@ -16,6 +16,7 @@
 
 #include "core/io/hf_config.h"
 #include "core/models/clip_vision.h"
+#include "core/models/greedy.h"
 #include "core/models/kv_cache.h"
 #include "core/models/text_decoder.h"
 
@@ -112,8 +113,14 @@ class Idefics3Impl : public torch::nn::Module {
   // -> logits [B, T, vocab]
   torch::Tensor forward(const Idefics3Inputs& inputs);
 
-  // Greedy decoding with a KV cache, batch 1: the prompt plus up to `max_new_tokens`, stopping
-  // after any of `eos_ids`. -> [1, T + new]
+  // Generation, batch 1, in two halves: prefill() runs the prompt (images included) through the
+  // decoder, its keys/values into `cache`; decode_step() runs one new token after it. The step
+  // refers to this module: it must outlive the step.
+  Prefill prefill(const Idefics3Inputs& prompt, KvCache& cache);
+  DecodeStep decode_step();
+
+  // Greedy decoding with a KV cache over those two, batch 1: the prompt plus up to
+  // `max_new_tokens`, stopping after any of `eos_ids`. -> [1, T + new]
   torch::Tensor generate_greedy(const Idefics3Inputs& prompt, int64_t max_new_tokens, const std::vector<int64_t>& eos_ids);
 
   int64_t image_token_id() const { return m_image_token_id; }

@@ -111,19 +111,34 @@ torch::Tensor QwenVLImpl::forward(const QwenVLInputs& inputs) {
   return lm_head(h);
 }
 
-torch::Tensor QwenVLImpl::generate_greedy(const QwenVLInputs& prompt, int64_t max_new_tokens, const std::vector<int64_t>& eos_ids) {
+Prefill QwenVLImpl::prefill(const QwenVLInputs& prompt, KvCache& cache) {
   torch::NoGradGuard no_grad;
-  if (prompt.input_ids.size(0) != 1) throw Error("generate_greedy takes one sequence");
-  KvCache cache;
-  auto positions = position_ids(prompt);
-  auto mask = prompt.attention_mask.defined() ? prompt.attention_mask : torch::ones_like(prompt.input_ids);
-  auto h = model(embed(prompt), positions, mask, &cache);
-  GreedyStep step;
+  if (prompt.input_ids.size(0) != 1)
+    throw Error("generation takes one sequence, got a batch of " + std::to_string(prompt.input_ids.size(0)));
+  auto positions = position_ids(prompt);  // [3, 1, T]
+  Prefill out;
+  out.mask = prompt.attention_mask.defined() ? prompt.attention_mask : torch::ones_like(prompt.input_ids);
+  out.hidden = model(embed(prompt), positions, out.mask, &cache);  // [1, T, hidden]
+  // Text after the prompt continues past the largest position any axis reached (the images').
+  out.next_position = positions.max().item<int64_t>() + 1;
+  return out;
+}
+
+DecodeStep QwenVLImpl::decode_step() {
+  DecodeStep step;
   step.step = [this](const torch::Tensor& token, int64_t position, const torch::Tensor& m, KvCache& c) {
+    // A new text token advances all three M-RoPE axes together. -> [1, 1, hidden]
     return model(model->embed_tokens(token), torch::full({3, 1, 1}, position, token.options()), m, &c);
   };
   step.head = [this](const torch::Tensor& hidden) { return lm_head(hidden); };
-  return greedy_decode(prompt.input_ids, mask, h, positions.max().item<int64_t>() + 1, cache, step, max_new_tokens, eos_ids);
+  return step;
+}
+
+torch::Tensor QwenVLImpl::generate_greedy(const QwenVLInputs& prompt, int64_t max_new_tokens, const std::vector<int64_t>& eos_ids) {
+  torch::NoGradGuard no_grad;
+  KvCache cache;
+  const Prefill start = prefill(prompt, cache);
+  return greedy_decode(prompt.input_ids, start, cache, decode_step(), max_new_tokens, eos_ids);
 }
 
 QwenVL load_qwen_vl(const std::filesystem::path& folder) {

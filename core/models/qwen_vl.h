@@ -10,6 +10,7 @@
 #include <torch/torch.h>
 
 #include "core/io/hf_config.h"
+#include "core/models/greedy.h"
 #include "core/models/kv_cache.h"
 #include "core/models/text_decoder.h"
 #include "core/models/qwen_vision.h"
@@ -39,8 +40,14 @@ class QwenVLImpl : public torch::nn::Module {
   // -> logits [B, T, vocab]
   torch::Tensor forward(const QwenVLInputs& inputs);
 
-  // Greedy decoding with a KV cache, batch 1: the prompt plus up to `max_new_tokens`, stopping
-  // after any of `eos_ids`. -> [1, T + new]
+  // Generation, batch 1, in two halves: prefill() runs the prompt (images included) through the
+  // decoder, its keys/values into `cache`; decode_step() runs one new token after it. The step
+  // refers to this module: it must outlive the step.
+  Prefill prefill(const QwenVLInputs& prompt, KvCache& cache);
+  DecodeStep decode_step();
+
+  // Greedy decoding with a KV cache over those two, batch 1: the prompt plus up to
+  // `max_new_tokens`, stopping after any of `eos_ids`. -> [1, T + new]
   torch::Tensor generate_greedy(const QwenVLInputs& prompt, int64_t max_new_tokens, const std::vector<int64_t>& eos_ids);
 
   TextDecoder model{nullptr};

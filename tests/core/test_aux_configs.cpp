@@ -101,6 +101,17 @@ class TestAuxConfigs : public QObject {
     QVERIFY(!c.max_new_tokens);
     QCOMPARE(c.max_length, int64_t{20});
     QCOMPARE(c.repetition_penalty, 1.0);
+    QVERIFY(!c.min_p && c.stop_strings.empty());
+  }
+
+  void generationStopStringsAndMinP() {
+    // GenerationConfig takes stop_strings as one string or a list.
+    auto c = vltune::io::parse_generation_config(Json::parse(R"({"stop_strings": "<eot>", "min_p": 0.1})"), "g.json");
+    QCOMPARE(c.stop_strings, (std::vector<std::string>{"<eot>"}));
+    QCOMPARE(c.min_p, std::optional<double>(0.1));
+    c = vltune::io::parse_generation_config(Json::parse(R"({"stop_strings": ["a", "<end>"], "min_p": null})"), "g.json");
+    QCOMPARE(c.stop_strings, (std::vector<std::string>{"a", "<end>"}));
+    QVERIFY(!c.min_p);
   }
 
   void generationSampling() {
@@ -332,6 +343,9 @@ class TestAuxConfigs : public QObject {
     QTest::newRow("generation top_k") << "generation_config.json" << R"({"top_k": "many"})" << "top_k";
     QTest::newRow("generation eos") << "generation_config.json" << R"({"eos_token_id": "x"})" << "eos_token_id";
     QTest::newRow("generation eos list") << "generation_config.json" << R"({"eos_token_id": [1, "x"]})" << "eos_token_id[1]";
+    QTest::newRow("generation stop_strings") << "generation_config.json" << R"({"stop_strings": ["a", 1]})" << "stop_strings[1]";
+    QTest::newRow("generation empty stop string") << "generation_config.json" << R"({"stop_strings": ""})" << "stop_strings";
+    QTest::newRow("generation min_p") << "generation_config.json" << R"({"min_p": 1.5})" << "min_p";
     QTest::newRow("preprocessor mean") << "preprocessor_config.json" << R"({"image_mean": "imagenet"})" << "image_mean";
     QTest::newRow("preprocessor size value") << "preprocessor_config.json" << R"({"size": {"shortest_edge": "big"}})" << "size.shortest_edge";
     QTest::newRow("preprocessor qwen size") << "preprocessor_config.json"
