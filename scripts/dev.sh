@@ -18,6 +18,9 @@ PACKAGES=(
   qt6-base-dev qt6-tools-dev qt6-l10n-tools qt6-svg-dev qt6-qpa-plugins qt6-translations-l10n
   libqcustomplot-dev libqcustomplot2.1-qt6 libgl-dev
   fonts-noto-cjk xvfb xauth
+  # Data, not Python: ROUGE reads python3-jieba's dictionary at run time; python3-nltk is the BLEU
+  # reference that tests/data/eval/make_metric_reference.py checks against.
+  python3-nltk python3-jieba
 )
 
 log() { printf '\033[1mvltune:\033[0m %s\n' "$*" >&2; }
