@@ -47,7 +47,7 @@ std::string python_float_repr(double x) {
   if (decpt <= -4 || decpt > 16) {
     out += digits.substr(0, 1);
     if (ndigits > 1) out += "." + digits.substr(1);
-    char exp_text[8];
+    char exp_text[16];  // room for any int, so gcc 13 sees no truncation
     std::snprintf(exp_text, sizeof exp_text, "e%c%02d", exponent < 0 ? '-' : '+', std::abs(exponent));
     return out + exp_text;
   }

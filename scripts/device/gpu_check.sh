@@ -92,7 +92,7 @@ eval_steps: 6
 seed: 42
 $extra
 YAML
-  (cd "$WORK" && timeout 120 "$BIN" train "$name.yaml" --device "$dev") >"$OUT/train_$name.log" 2>&1
+  (cd "$WORK" && timeout 120 "$BIN" train "$name.yaml" --device "$dev" --pinned-samples 2) >"$OUT/train_$name.log" 2>&1
   local rc=$?
   local losses
   losses=$(python3 - "$WORK/saves/$name/trainer_log.jsonl" <<'PY'
@@ -106,6 +106,7 @@ PY
 )
   log "train $name: rc=$rc losses $losses"
   tail -c 400 "$OUT/train_$name.log" | tr '\r' '\n' | tail -2 >>"$OUT/summary.txt"
+  grep -c "sample" "$WORK/saves/$name/pinned_samples.jsonl" 2>/dev/null | sed 's/^/pinned rounds: /' >>"$OUT/summary.txt"
 }
 for fam in qwen2_vl idefics3 llava qwen2_5_vl; do
   [ -d "$FIX/$fam/model" ] || continue
