@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "core/cli/chat_command.h"
 #include "core/cli/inspect_command.h"
 #include "core/cli/train_command.h"
 #include "core/cli/parity_command.h"
@@ -24,6 +25,9 @@ constexpr const char* kUsage =
     "  tokenize --tokenizer <file|folder> [--template NAME]\n"
     "                         token ids of stdin's text, or ids and labels of a conversation\n"
     "  train <config.yaml>    LoRA fine-tuning from a LLaMA-Factory-style YAML, with a progress line\n"
+    "  chat --model DIR [--adapter DIR] [--compare] [--image FILE] [\"question\"]\n"
+    "                         answer a question about images, or chat interactively; --compare\n"
+    "                         puts the base model and the adapters side by side\n"
     "  export --model DIR --adapter DIR --out DIR\n"
     "                         merge an adapter into its base model, as a Hugging Face checkpoint\n"
     "  version                print the vltune and LibTorch versions and CUDA availability\n"
@@ -49,6 +53,7 @@ int main(int argc, char** argv) {
     if (command == "tokenize") return vltune::cli::run_tokenize(rest);
     if (command == "train") return vltune::cli::run_train(rest);
     if (command == "export") return vltune::cli::run_export(rest);
+    if (command == "chat") return vltune::cli::run_chat(rest);
   } catch (const vltune::Error& e) {
     std::fprintf(stderr, "vltune-cli %s: %s\n", command.c_str(), e.what());
     return 1;

@@ -22,6 +22,7 @@ struct GenerationParams {
   uint64_t seed = 0;                      // sampling seed: same seed, prompt, model and params give the same tokens
   std::vector<int64_t> stop_ids;          // stop after any of these (eos_token_id(s); the template's EOS)
   std::vector<std::string> stop_strings;  // stop once the text (special tokens skipped) contains one; the text ends before it
+  bool output_logits = false;             // keep each step's raw logits in the result (transformers' output_logits)
 };
 
 // transformers' reading of generation_config.json: its do_sample, temperature, top_k, top_p,

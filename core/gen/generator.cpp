@@ -43,79 +43,128 @@ const char* to_string(FinishReason reason) {
   return "?";
 }
 
-GenerationResult generate(const DecodeModel& model, const text::Tokenizer& tokenizer, const GenerationParams& params,
-                          const TokenCallback& on_token, std::stop_token stop) {
-  validate(params);
-  const auto start = Clock::now();
-  GenerationResult result;
-  auto emit = [&](int64_t id, int64_t index, std::string text) {
-    result.text += text;
-    if (on_token) on_token(TokenEvent{id, index, std::move(text)});
-  };
-  if (stop.stop_requested() || params.max_new_tokens == 0) {
-    result.finish = stop.stop_requested() ? FinishReason::cancelled : FinishReason::length;
-    return result;
-  }
-
-  torch::NoGradGuard no_grad;
+struct Decoding::State {
   models::KvCache cache;
-  const models::Prefill prefill = model.prefill(cache);
-  if (stop.stop_requested()) {  // while the prompt (maybe many images) ran
-    result.finish = FinishReason::cancelled;
-    result.prefill_seconds = seconds(Clock::now() - start);
-    return result;
-  }
-  TokenSampler sampler(params, model.prompt_ids);
-  text::DecodeStream stream(tokenizer, /*skip_special=*/true);
-  StopStringFilter stops(params.stop_strings);
-  const int64_t t = prefill.hidden.size(1);
-  // The mask of every position decoding can reach, made once: step n takes its first T + n + 1.
-  const auto mask = torch::cat({prefill.mask, torch::ones({1, params.max_new_tokens}, prefill.mask.options())},
-                               /*dim=*/1);                     // [1, T + max_new_tokens]
-  auto hidden = prefill.hidden.narrow(1, t - 1, 1);            // [1, 1, hidden]
-  int64_t position = prefill.next_position;
-  Clock::time_point first_token;
-  std::optional<FinishReason> finish;
-  for (int64_t n = 0;; ++n) {
-    const auto token = sampler.next(model.step.head(hidden).select(/*dim=*/1, 0));  // logits [1, V] -> [1, 1]
-    const int64_t id = token.item<int64_t>();  // the one host sync of a token
-    if (n == 0) first_token = Clock::now();
-    result.token_ids.push_back(id);
-    std::string piece;
-    if (std::find(params.stop_ids.begin(), params.stop_ids.end(), id) != params.stop_ids.end()) {
-      finish = FinishReason::eos;  // its text is never shown, special token or not
-    } else {
-      auto out = stops.push(stream.push(static_cast<text::TokenId>(id)));
-      piece = std::move(out.text);
-      if (out.stopped) finish = FinishReason::stop_string;
-    }
-    if (!finish && n + 1 == params.max_new_tokens) finish = FinishReason::length;
-    emit(id, n, std::move(piece));
-    if (finish) break;
-    if (stop.stop_requested()) {
-      finish = FinishReason::cancelled;
-      break;
-    }
-    hidden = model.step.step(token, position++, mask.narrow(1, 0, t + n + 1), cache);  // [1, 1, hidden]
-  }
+  std::optional<TokenSampler> sampler;
+  std::optional<text::DecodeStream> stream;
+  std::optional<StopStringFilter> stops;
+  torch::Tensor mask;     // [1, T + max_new_tokens]: every position decoding can reach, made once
+  torch::Tensor hidden;   // [1, 1, hidden]: the last position's hidden state, scored next
+  torch::Tensor token;    // [1, 1]: the last token, run through the decoder by the next advance()
+  int64_t prompt_length = 0;
+  int64_t position = 0;   // rotary position of `token`
+  Clock::time_point started, first_token;
+};
 
-  if (*finish != FinishReason::stop_string) {
+Decoding::Decoding(DecodeModel model, const text::Tokenizer* tokenizer, GenerationParams params, TokenCallback on_token)
+    : m_model(std::move(model)), m_tokenizer(tokenizer), m_params(std::move(params)), m_on_token(std::move(on_token)) {
+  validate(m_params);
+  if (!m_tokenizer && !m_params.stop_strings.empty()) throw Error("stop strings need a tokenizer to read the text");
+}
+
+Decoding::~Decoding() = default;
+
+void Decoding::finish(FinishReason reason) {
+  m_finished = true;
+  m_result.finish = reason;
+  if (!m_state || !m_state->sampler) return;  // nothing decoded
+  State& st = *m_state;
+  if (reason != FinishReason::stop_string && st.stream) {
     // What was held back: half a character at the very end (U+FFFD), or the start of a stop string
     // that never completed. (Should that last character complete a stop string, the text is cut
     // there too; the finish reason stays what stopped generation.)
-    auto out = stops.push(stream.finish());
+    auto out = st.stops->push(st.stream->finish());
     std::string rest = std::move(out.text);
-    if (!out.stopped) rest += stops.finish();
-    if (!rest.empty()) emit(-1, static_cast<int64_t>(result.token_ids.size()), std::move(rest));
+    if (!out.stopped) rest += st.stops->finish();
+    if (!rest.empty()) {
+      m_result.text += rest;
+      if (m_on_token) m_on_token(TokenEvent{-1, static_cast<int64_t>(m_result.token_ids.size()), std::move(rest)});
+    }
+  } else if (reason == FinishReason::stop_string) {
+    m_result.stop_string = st.stops->matched();
   }
-  result.finish = *finish;
-  if (result.finish == FinishReason::stop_string) result.stop_string = stops.matched();
   const auto end = Clock::now();
-  result.prefill_seconds = seconds(first_token - start);
-  result.decode_seconds = seconds(end - first_token);
-  const auto decoded = static_cast<double>(result.token_ids.size()) - 1;
-  result.tokens_per_second = decoded > 0 && result.decode_seconds > 0 ? decoded / result.decode_seconds : 0.0;
-  return result;
+  m_result.prefill_seconds = seconds(st.first_token - st.started);
+  m_result.decode_seconds = seconds(end - st.first_token);
+  const auto decoded = static_cast<double>(m_result.token_ids.size()) - 1;
+  m_result.tokens_per_second = decoded > 0 && m_result.decode_seconds > 0 ? decoded / m_result.decode_seconds : 0.0;
+}
+
+bool Decoding::start(std::stop_token stop) {
+  if (m_started) throw Error("generation already started");
+  m_started = true;
+  const auto started = Clock::now();
+  if (stop.stop_requested() || m_params.max_new_tokens == 0) {
+    finish(stop.stop_requested() ? FinishReason::cancelled : FinishReason::length);
+    return false;
+  }
+  torch::NoGradGuard no_grad;
+  m_state = std::make_unique<State>();
+  State& st = *m_state;
+  st.started = started;
+  st.cache.reserve(m_model.prompt_ids.size(1) + m_params.max_new_tokens);  // written in place, never regrown
+  const models::Prefill prefill = m_model.prefill(st.cache);
+  if (stop.stop_requested()) {  // while the prompt (maybe many images) ran
+    m_finished = true;
+    m_result.finish = FinishReason::cancelled;
+    m_result.prefill_seconds = seconds(Clock::now() - started);
+    return false;
+  }
+  st.sampler.emplace(m_params, m_model.prompt_ids);
+  if (m_tokenizer) st.stream.emplace(*m_tokenizer, /*skip_special=*/true);
+  st.stops.emplace(m_params.stop_strings);
+  st.prompt_length = prefill.hidden.size(1);
+  st.mask = torch::cat({prefill.mask, torch::ones({1, m_params.max_new_tokens}, prefill.mask.options())}, /*dim=*/1);
+  st.hidden = prefill.hidden.narrow(1, st.prompt_length - 1, 1);  // [1, 1, hidden]
+  st.position = prefill.next_position;
+  return true;
+}
+
+bool Decoding::advance(std::stop_token stop) {
+  if (!m_started) throw Error("generation not started");
+  if (m_finished) return false;
+  torch::NoGradGuard no_grad;
+  State& st = *m_state;
+  const auto n = static_cast<int64_t>(m_result.token_ids.size());
+  if (n > 0) {
+    if (stop.stop_requested()) {
+      finish(FinishReason::cancelled);
+      return false;
+    }
+    st.hidden = m_model.step.step(st.token, st.position++, st.mask.narrow(1, 0, st.prompt_length + n), st.cache);  // [1, 1, hidden]
+  }
+  const auto logits = m_model.step.head(st.hidden).select(/*dim=*/1, 0);  // [1, V]
+  if (m_params.output_logits) m_result.logits.push_back(logits.to(torch::kCPU, torch::kFloat32));
+  st.token = st.sampler->next(logits);       // [1, 1]
+  const int64_t id = st.token.item<int64_t>();  // the one host sync of a token
+  if (n == 0) st.first_token = Clock::now();
+  m_result.token_ids.push_back(id);
+  std::string piece;
+  std::optional<FinishReason> reason;
+  if (std::find(m_params.stop_ids.begin(), m_params.stop_ids.end(), id) != m_params.stop_ids.end()) {
+    reason = FinishReason::eos;  // its text is never shown, special token or not
+  } else if (st.stream) {
+    auto out = st.stops->push(st.stream->push(static_cast<text::TokenId>(id)));
+    piece = std::move(out.text);
+    if (out.stopped) reason = FinishReason::stop_string;
+  }
+  if (!reason && n + 1 == m_params.max_new_tokens) reason = FinishReason::length;
+  m_result.text += piece;
+  if (m_on_token) m_on_token(TokenEvent{id, n, std::move(piece)});
+  if (reason) {
+    finish(*reason);
+    return false;
+  }
+  return true;
+}
+
+GenerationResult generate(const DecodeModel& model, const text::Tokenizer& tokenizer, const GenerationParams& params,
+                          const TokenCallback& on_token, std::stop_token stop) {
+  Decoding decoding(model, &tokenizer, params, on_token);
+  if (decoding.start(stop))
+    while (decoding.advance(stop)) {
+    }
+  return decoding.result();
 }
 
 DecodeModel decode_model(lora::LoraModel& model, const data::Batch& prompt) {
@@ -139,16 +188,17 @@ DecodeModel decode_model(lora::LoraModel& model, const data::Batch& prompt) {
   return out;
 }
 
+EvalModeGuard::EvalModeGuard(lora::LoraModel& model) : m_module(model.module()), m_was_training(m_module.is_training()) {
+  m_module.eval();
+}
+
+EvalModeGuard::~EvalModeGuard() { m_module.train(m_was_training); }
+
 GenerationResult generate(lora::LoraModel& model, const data::Batch& prompt, const text::Tokenizer& tokenizer,
                           const GenerationParams& params, const TokenCallback& on_token, std::stop_token stop) {
   validate(params);
   // Dropout off while generating; the caller's mode (training, between steps) comes back after.
-  struct ModeGuard {
-    torch::nn::Module& m;
-    bool was_training;
-    ~ModeGuard() { m.train(was_training); }
-  } guard{model.module(), model.module().is_training()};
-  model.module().eval();
+  EvalModeGuard eval_mode(model);
   return generate(decode_model(model, prompt), tokenizer, params, on_token, std::move(stop));
 }
 

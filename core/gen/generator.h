@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <stop_token>
 #include <string>
 #include <vector>
@@ -60,6 +61,7 @@ struct GenerationResult {
   double prefill_seconds = 0;      // from the call to the first token's id: time to first token
   double decode_seconds = 0;       // from the first token's id to the last's
   double tokens_per_second = 0;    // decoding speed: tokens after the first / decode_seconds (0 below 2 tokens)
+  std::vector<torch::Tensor> logits;  // with params.output_logits: each new token's raw logits [1, V], float32, on the CPU
 };
 
 // A decoder ready to generate from one prompt, whatever the family.
@@ -67,6 +69,41 @@ struct DecodeModel {
   torch::Tensor prompt_ids;                                   // [1, T] int64 on the model's device
   std::function<models::Prefill(models::KvCache&)> prefill;  // runs the prompt (images included) into the cache
   models::DecodeStep step;                                    // one new token after it
+};
+
+// One generation in progress, a token at a time: compare mode interleaves several on one model,
+// switching adapters between their steps. generate() is start() and advance() until false.
+class Decoding {
+ public:
+  // `tokenizer` must outlive it; nullptr: token ids only, no text and no stop strings (benchmarks
+  // on random weights, whose ids no tokenizer has). Throws vltune::Error for invalid params.
+  Decoding(DecodeModel model, const text::Tokenizer* tokenizer, GenerationParams params, TokenCallback on_token = {});
+  ~Decoding();
+  Decoding(const Decoding&) = delete;
+  Decoding& operator=(const Decoding&) = delete;
+
+  // Runs the prompt (images included) into the cache. -> false when it already finished
+  // (max_new_tokens 0, or cancelled before or during the prompt).
+  bool start(std::stop_token stop = {});
+  // Chooses and streams the next token (running the previous one through the decoder first).
+  // -> false once finished (by this token, or cancelled before its step).
+  bool advance(std::stop_token stop = {});
+  bool finished() const { return m_finished; }
+  // The result so far; complete once finished().
+  const GenerationResult& result() const { return m_result; }
+
+ private:
+  struct State;
+  void finish(FinishReason reason);
+
+  DecodeModel m_model;
+  const text::Tokenizer* m_tokenizer;
+  GenerationParams m_params;
+  TokenCallback m_on_token;
+  std::unique_ptr<State> m_state;
+  GenerationResult m_result;
+  bool m_started = false;
+  bool m_finished = false;
 };
 
 // Generates after `model`'s prompt. `tokenizer` decodes the streamed text (special tokens
@@ -79,6 +116,19 @@ GenerationResult generate(const DecodeModel& model, const text::Tokenizer& token
 // (collate() of data::SampleEncoder::encode_prompt), moved to the model's device. It runs with the
 // adapters active when it runs. Throws vltune::Error for CLIP (no decoder) or a batch of more rows.
 DecodeModel decode_model(lora::LoraModel& model, const data::Batch& prompt);
+
+// Dropout off (eval mode) while it lives; the model's mode before (training, between steps) after.
+class EvalModeGuard {
+ public:
+  explicit EvalModeGuard(lora::LoraModel& model);
+  ~EvalModeGuard();
+  EvalModeGuard(const EvalModeGuard&) = delete;
+  EvalModeGuard& operator=(const EvalModeGuard&) = delete;
+
+ private:
+  torch::nn::Module& m_module;
+  bool m_was_training;
+};
 
 // The app's one entry (chat, compare mode, pinned samples): generate() on `model` as it is now
 // (its active adapters and scale), in eval mode (the training mode comes back after).

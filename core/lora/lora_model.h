@@ -67,6 +67,7 @@ class LoraModel final : public train::TrainableModel {
   const std::vector<std::string>& active_adapters() const { return m_active; }
   // Multiplies every active adapter's scaling (1: as trained).
   void set_adapter_scale(double scale);
+  double adapter_scale() const { return m_scale; }
   // Which adapter trains (its parameters alone require grad); empty: none.
   void set_trainable_adapter(const std::string& name);
   const std::string& trainable_adapter() const { return m_trainable; }

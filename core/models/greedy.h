@@ -9,7 +9,9 @@
 
 #include <torch/torch.h>
 
+#include "core/lora/lora_linear.h"
 #include "core/models/kv_cache.h"
+#include "core/models/text_decoder.h"
 
 namespace vltune::models {
 
@@ -27,6 +29,20 @@ struct DecodeStep {
   // hidden [1, 1, hidden] -> logits [1, 1, vocab]
   std::function<torch::Tensor(const torch::Tensor& hidden)> head;
 };
+
+// The prefill of a family whose positions are one axis (LLaVA, Idefics3): `embeds` [1, T, hidden]
+// (images merged in) at `positions` [1, T] through `decoder`, into `cache`. attention_mask: [1, T]
+// or undefined (no padding). Runs without autograd.
+Prefill sequential_prefill(TextDecoder& decoder, const torch::Tensor& embeds, const torch::Tensor& positions,
+                           const torch::Tensor& attention_mask, KvCache& cache);
+// Its step: a token's embedding at its position through `decoder`, scored by `lm_head`. The step
+// holds both modules.
+DecodeStep sequential_decode_step(TextDecoder decoder, lora::LoraLinear lm_head);
+
+// Greedy generation from a family's prefill and step, with a cache sized for the answer.
+// -> [1, T + new]
+torch::Tensor generate_greedy(const torch::Tensor& prompt_ids, const std::function<Prefill(KvCache&)>& prefill,
+                              const DecodeStep& step, int64_t max_new_tokens, const std::vector<int64_t>& eos_ids);
 
 // prompt_ids: [1, T]; `prefill` of that prompt (its keys/values in `cache`). Stops after any of
 // `eos_ids` or `max_new_tokens`. -> [1, T + new]

@@ -88,30 +88,14 @@ torch::Tensor LlavaImpl::forward(const LlavaInputs& inputs) {
 
 Prefill LlavaImpl::prefill(const LlavaInputs& prompt, KvCache& cache) {
   torch::NoGradGuard no_grad;
-  if (prompt.input_ids.size(0) != 1)
-    throw Error("generation takes one sequence, got a batch of " + std::to_string(prompt.input_ids.size(0)));
-  Prefill out;
-  out.mask = prompt.attention_mask.defined() ? prompt.attention_mask : torch::ones_like(prompt.input_ids);
-  out.hidden = language_model(embed(prompt), position_ids(prompt), out.mask, &cache);  // [1, T, hidden]
-  out.next_position = prompt.input_ids.size(1);
-  return out;
+  return sequential_prefill(language_model, embed(prompt), position_ids(prompt), prompt.attention_mask, cache);
 }
 
-DecodeStep LlavaImpl::decode_step() {
-  DecodeStep step;
-  step.step = [this](const torch::Tensor& token, int64_t position, const torch::Tensor& m, KvCache& c) {
-    // -> [1, 1, hidden]
-    return language_model(language_model->embed_tokens(token), torch::full({1, 1}, position, token.options()), m, &c);
-  };
-  step.head = [this](const torch::Tensor& hidden) { return lm_head(hidden); };
-  return step;
-}
+DecodeStep LlavaImpl::decode_step() { return sequential_decode_step(language_model, lm_head); }
 
 torch::Tensor LlavaImpl::generate_greedy(const LlavaInputs& prompt, int64_t max_new_tokens, const std::vector<int64_t>& eos_ids) {
-  torch::NoGradGuard no_grad;
-  KvCache cache;
-  const Prefill start = prefill(prompt, cache);
-  return greedy_decode(prompt.input_ids, start, cache, decode_step(), max_new_tokens, eos_ids);
+  return models::generate_greedy(
+      prompt.input_ids, [&](KvCache& cache) { return prefill(prompt, cache); }, decode_step(), max_new_tokens, eos_ids);
 }
 
 Llava load_llava(const std::filesystem::path& folder) {

@@ -135,10 +135,8 @@ DecodeStep QwenVLImpl::decode_step() {
 }
 
 torch::Tensor QwenVLImpl::generate_greedy(const QwenVLInputs& prompt, int64_t max_new_tokens, const std::vector<int64_t>& eos_ids) {
-  torch::NoGradGuard no_grad;
-  KvCache cache;
-  const Prefill start = prefill(prompt, cache);
-  return greedy_decode(prompt.input_ids, start, cache, decode_step(), max_new_tokens, eos_ids);
+  return models::generate_greedy(
+      prompt.input_ids, [&](KvCache& cache) { return prefill(prompt, cache); }, decode_step(), max_new_tokens, eos_ids);
 }
 
 QwenVL load_qwen_vl(const std::filesystem::path& folder) {

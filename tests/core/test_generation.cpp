@@ -12,6 +12,7 @@
 #include "core/gen/logits_processors.h"
 #include "core/gen/stop_strings.h"
 #include "core/lora/lora_factory.h"
+#include "core/models/kv_cache.h"
 
 #include <QtTest/QtTest>
 
@@ -228,6 +229,7 @@ class TestGeneration : public QObject {
   void cancelMidStream();
   void paramsFromGenerationConfig();
   void invalidParamsNameTheField();
+  void kvCacheWritesInPlace();
 };
 
 void TestGeneration::greedyMatchesFixtures() {
@@ -622,6 +624,42 @@ void TestGeneration::invalidParamsNameTheField() {
   p = {};
   p.stop_strings = {"ok", ""};
   QVERIFY(vltune::test::contains(message(p), "stop_strings[1]"));
+}
+
+void TestGeneration::kvCacheWritesInPlace() {
+  // Reserved or growing, the cache returns exactly the concatenation of what was appended, and
+  // a reserved one keeps writing into the same buffer (no copy of the past per step).
+  torch::manual_seed(3);
+  std::vector<torch::Tensor> ks, vs;
+  for (int64_t t : {5, 1, 1, 3, 1}) {
+    ks.push_back(torch::randn({1, 2, t, 4}));
+    vs.push_back(torch::randn({1, 2, t, 4}));
+  }
+  vltune::models::KvCache reserved, growing;
+  reserved.reserve(11);
+  const void* buffer = nullptr;
+  for (size_t i = 0; i < ks.size(); ++i) {
+    for (size_t layer = 0; layer < 2; ++layer) {
+      const double shift = static_cast<double>(layer);
+      const auto [k1, v1] = reserved.append(layer, ks[i] + shift, vs[i] - shift);
+      const auto [k2, v2] = growing.append(layer, ks[i] + shift, vs[i] - shift);
+      const auto upto = static_cast<std::ptrdiff_t>(i + 1);
+      const auto want_k = torch::cat(std::vector<torch::Tensor>(ks.begin(), ks.begin() + upto), 2) + shift;
+      const auto want_v = torch::cat(std::vector<torch::Tensor>(vs.begin(), vs.begin() + upto), 2) - shift;
+      QVERIFY(torch::equal(k1, want_k) && torch::equal(v1, want_v));
+      QVERIFY(torch::equal(k2, want_k) && torch::equal(v2, want_v));
+      QVERIFY(torch::equal(reserved.keys(layer), want_k));
+      if (layer == 0) {
+        if (!buffer) buffer = k1.data_ptr();
+        QCOMPARE(k1.data_ptr(), buffer);
+      }
+    }
+    QCOMPARE(reserved.length(), growing.length());
+  }
+  QCOMPARE(reserved.length(), int64_t{11});
+  QCOMPARE(reserved.capacity(), int64_t{11});
+  reserved.clear();
+  QCOMPARE(reserved.length(), int64_t{0});
 }
 
 QTEST_APPLESS_MAIN(TestGeneration)

@@ -1,0 +1,46 @@
+#include "core/models/kv_cache.h"
+
+#include <algorithm>
+
+namespace vltune::models {
+
+namespace {
+
+// A buffer of `capacity` tokens holding the first `used` of `old` (undefined: none yet).
+torch::Tensor grown(const torch::Tensor& old, int64_t used, const torch::Tensor& like, int64_t capacity) {
+  auto buffer = torch::empty({like.size(0), like.size(1), capacity, like.size(3)}, like.options());
+  if (used > 0) buffer.narrow(2, 0, used).copy_(old.narrow(2, 0, used));
+  return buffer;
+}
+
+}  // namespace
+
+std::pair<torch::Tensor, torch::Tensor> KvCache::append(size_t layer, const torch::Tensor& k, const torch::Tensor& v) {
+  if (m_keys.size() <= layer) {
+    m_keys.resize(layer + 1);
+    m_values.resize(layer + 1);
+    m_lengths.resize(layer + 1, 0);
+  }
+  const int64_t used = m_lengths[layer], added = k.size(2), needed = used + added;
+  auto& keys = m_keys[layer];
+  auto& values = m_values[layer];
+  const int64_t held = keys.defined() ? keys.size(2) : 0;
+  if (needed > held) {
+    // Growth by doubling keeps a capacity-less cache at amortised O(1) copies per token.
+    const int64_t capacity = std::max({needed, m_capacity, 2 * held});
+    keys = grown(keys, used, k, capacity);
+    values = grown(values, used, v, capacity);
+  }
+  keys.narrow(2, used, added).copy_(k);
+  values.narrow(2, used, added).copy_(v);
+  m_lengths[layer] = needed;
+  return {keys.narrow(2, 0, needed), values.narrow(2, 0, needed)};
+}
+
+torch::Tensor KvCache::keys(size_t layer) const { return m_keys.at(layer).narrow(2, 0, m_lengths.at(layer)); }
+
+torch::Tensor KvCache::values(size_t layer) const { return m_values.at(layer).narrow(2, 0, m_lengths.at(layer)); }
+
+void KvCache::clear() { std::fill(m_lengths.begin(), m_lengths.end(), 0); }
+
+}  // namespace vltune::models
