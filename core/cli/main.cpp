@@ -9,6 +9,7 @@
 #include "core/cli/inspect_command.h"
 #include "core/cli/train_command.h"
 #include "core/cli/parity_command.h"
+#include "core/cli/retrieve_command.h"
 #include "core/cli/tokenize_command.h"
 #include "core/error.h"
 #include "core/runtime_info.h"
@@ -30,6 +31,8 @@ constexpr const char* kUsage =
     "                         puts the base model and the adapters side by side\n"
     "  export --model DIR --adapter DIR --out DIR\n"
     "                         merge an adapter into its base model, as a Hugging Face checkpoint\n"
+    "  retrieve --model DIR [--adapter DIR] --image FILE \"caption\" ... | --caption TEXT --images DIR | --dataset PATH\n"
+    "                         CLIP: score captions, rank images, or recall@k; base and adapted\n"
     "  version                print the vltune and LibTorch versions and CUDA availability\n"
     "run 'vltune-cli <command> --help' for a command's options\n";
 
@@ -53,6 +56,7 @@ int main(int argc, char** argv) {
     if (command == "tokenize") return vltune::cli::run_tokenize(rest);
     if (command == "train") return vltune::cli::run_train(rest);
     if (command == "export") return vltune::cli::run_export(rest);
+    if (command == "retrieve") return vltune::cli::run_retrieve(rest);
     if (command == "chat") return vltune::cli::run_chat(rest);
   } catch (const vltune::Error& e) {
     std::fprintf(stderr, "vltune-cli %s: %s\n", command.c_str(), e.what());
