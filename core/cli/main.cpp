@@ -9,6 +9,7 @@
 #include "core/cli/inspect_command.h"
 #include "core/cli/train_command.h"
 #include "core/cli/parity_command.h"
+#include "core/cli/predict_command.h"
 #include "core/cli/retrieve_command.h"
 #include "core/cli/tokenize_command.h"
 #include "core/error.h"
@@ -29,6 +30,7 @@ constexpr const char* kUsage =
     "  chat --model DIR [--adapter DIR] [--compare] [--image FILE] [\"question\"]\n"
     "                         answer a question about images, or chat interactively; --compare\n"
     "                         puts the base model and the adapters side by side\n"
+    "  predict <config.yaml>  answer and score an eval dataset (LLaMA-Factory's do_predict), writes its files\n"
     "  export --model DIR --adapter DIR --out DIR\n"
     "                         merge an adapter into its base model, as a Hugging Face checkpoint\n"
     "  retrieve --model DIR [--adapter DIR] --image FILE \"caption\" ... | --caption TEXT --images DIR | --dataset PATH\n"
@@ -56,6 +58,7 @@ int main(int argc, char** argv) {
     if (command == "tokenize") return vltune::cli::run_tokenize(rest);
     if (command == "train") return vltune::cli::run_train(rest);
     if (command == "export") return vltune::cli::run_export(rest);
+    if (command == "predict") return vltune::cli::run_predict(rest);
     if (command == "retrieve") return vltune::cli::run_retrieve(rest);
     if (command == "chat") return vltune::cli::run_chat(rest);
   } catch (const vltune::Error& e) {

@@ -187,6 +187,7 @@ int run_train(const std::vector<std::string>& args) {
     if (!report.ignored.empty())
       std::fprintf(stderr, "vltune: ignored (no meaning here): %s\n", join(report.ignored, ", ").c_str());
     for (const auto& w : report.warnings) std::fprintf(stderr, "vltune: warning: %s\n", w.c_str());
+    if (c.do_predict) std::fputs("vltune: warning: do_predict is ignored here (no predictions after training); run `vltune-cli predict`\n", stderr);
     refuse_unsupported(c);
     placement = lora::resolve_placement(device, c.fp16 ? "fp16" : (c.bf16 || c.pure_bf16) ? "bf16" : "fp32");
   } catch (const Error& e) {

@@ -158,6 +158,18 @@ void visit_train_config(Config& c, Visitor& v) {
   v("metric_for_best_model", c.metric_for_best_model);
   v("early_stopping_steps", c.early_stopping_steps);
   v("early_stopping_threshold", c.early_stopping_threshold, FieldInfo{.only_if_changed = true});
+
+  // Written only when set, so a training config's YAML stays as it was.
+  v.section("predict");
+  v("do_predict", c.do_predict, FieldInfo{.only_if_changed = true});
+  v("predict_with_generate", c.predict_with_generate, FieldInfo{.only_if_changed = true});
+  v("do_eval", c.do_eval, FieldInfo{.only_if_changed = true});
+  v("do_sample", c.do_sample, FieldInfo{.only_if_changed = true});
+  v("temperature", c.temperature, FieldInfo{.only_if_changed = true});
+  v("top_p", c.top_p, FieldInfo{.only_if_changed = true});
+  v("top_k", c.top_k, FieldInfo{.only_if_changed = true});
+  v("max_new_tokens", c.max_new_tokens, FieldInfo{.only_if_changed = true});
+  v("repetition_penalty", c.repetition_penalty, FieldInfo{.only_if_changed = true});
 }
 
 }  // namespace vltune::train::detail

@@ -26,7 +26,7 @@ constexpr std::string_view kIgnored[] = {
     "pissa_iter", "pissa_convert", "module_dropout", "include_effective_tokens_per_second", "use_mca",
     "use_swanlab", "dpo_label_smoothing", "simpo_gamma", "ld_alpha",
     // training: launchers, distribution, logging backends, Hub, evaluation by generation
-    "do_eval", "report_to", "ddp_timeout", "logging_dir", "logging_first_step", "logging_nan_inf_filter",
+    "report_to", "ddp_timeout", "logging_dir", "logging_first_step", "logging_nan_inf_filter",
     "log_level", "log_level_replica", "log_on_each_node", "disable_tqdm", "tf32", "local_rank",
     "fsdp_config", "torch_compile", "torch_compile_backend", "torch_compile_mode", "push_to_hub",
     "dataloader_pin_memory", "dataloader_persistent_workers", "dataloader_prefetch_factor",
@@ -40,9 +40,8 @@ constexpr std::string_view kIgnored[] = {
     "jit_mode_eval", "use_ipex", "use_mps_device", "eval_use_gather_object", "batch_eval_metrics",
     "eval_on_start", "dispatch_batches", "split_batches", "include_inputs_for_metrics",
     "include_for_metrics", "debug", "sortish_sampler", "placement_strategy", "resources_per_worker",
-    // generation (LLaMA-Factory's GeneratingArguments: predictions and chat, not training)
-    "do_sample", "temperature", "top_p", "top_k", "num_beams", "max_length", "max_new_tokens",
-    "repetition_penalty", "length_penalty", "skip_special_tokens",
+    // generation (LLaMA-Factory's GeneratingArguments; the ones predict uses are TrainConfig fields)
+    "num_beams", "max_length", "length_penalty", "skip_special_tokens",
 };
 
 // Families of keys, by prefix: every key starting so is known and ignored.
@@ -91,8 +90,6 @@ constexpr ValueRule kRules[] = {
      "quantization is bitsandbytes-style (quantization_bit, quantization_type)"},
     // same training: accepted with a warning
     {"do_train", ValueTest::is_false, "", false, "`vltune train` always trains"},
-    {"do_predict", ValueTest::is_true, "", false, "no predictions are written after training"},
-    {"predict_with_generate", ValueTest::is_true, "", false, "no predictions are generated"},
     {"compute_accuracy", ValueTest::is_true, "", false, "only the eval loss is computed"},
     {"eval_on_each_dataset", ValueTest::is_true, "", false, "the validation sets are evaluated together"},
     {"tokenized_path", ValueTest::is_set, "", false, "samples are tokenized as they are loaded"},

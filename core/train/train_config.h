@@ -124,6 +124,18 @@ struct TrainConfig {
   std::optional<int64_t> early_stopping_steps;     // stop after this many evaluations without improvement (HF's patience)
   double early_stopping_threshold = 0.0;           // vltune: an improvement must beat the best by more than this
 
+  // ### predict (`vltune-cli predict`: TrainingArguments' do_predict / do_eval, Seq2SeqTrainingArguments'
+  // predict_with_generate, LLaMA-Factory's generating_args.py with its defaults)
+  bool do_predict = false;                         // generate an answer for every eval_dataset sample and score it
+  bool predict_with_generate = false;              // predictions are generated (vltune-cli predict needs it)
+  bool do_eval = false;                            // predict: also the eval loss and perplexity over the same samples
+  bool do_sample = true;                           // sample (LLaMA-Factory's default) or greedy
+  double temperature = 0.95;                       // logits divisor when sampling
+  double top_p = 0.7;                              // nucleus sampling mass (1 = off)
+  int64_t top_k = 50;                              // sample among the k most likely tokens (0 = off)
+  int64_t max_new_tokens = 1024;                   // most new tokens per answer
+  double repetition_penalty = 1.0;                 // CTRL penalty on tokens already in the sequence (1 = off)
+
   bool operator==(const TrainConfig&) const = default;
 };
 

@@ -168,10 +168,16 @@ void validate_train_config(const TrainConfig& c, ConfigReport* report,
   if (c.early_stopping_steps && c.eval_strategy == IntervalStrategy::no)
     check.fail("early_stopping_steps", "needs evaluation (eval_strategy: steps or epoch, and val_size)");
   check.non_negative("early_stopping_threshold", c.early_stopping_threshold);
+  // Generation for predict (transformers' GenerationConfig.validate ranges).
+  if (c.do_sample) check.positive("temperature", c.temperature);
+  check.in_range("top_p", c.top_p, 0.0, 1.0, /*high_open=*/false);
+  check.at_least("top_k", c.top_k, 0);
+  check.at_least("max_new_tokens", c.max_new_tokens, 1);
+  check.positive("repetition_penalty", c.repetition_penalty);
 
   // What a run needs but a draft may lack.
   if (c.model_name_or_path.empty()) warn("model_name_or_path", "model_name_or_path is not set");
-  if (c.dataset.empty()) warn("dataset", "dataset is not set");
+  if (c.dataset.empty() && !c.do_predict) warn("dataset", "dataset is not set");  // predict reads eval_dataset
   if (c.output_dir.empty()) warn("output_dir", "output_dir is not set");
 }
 
