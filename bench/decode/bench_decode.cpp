@@ -1,0 +1,262 @@
+// vltune-bench-decode: batch-1 decoding speed, the `decode` work of ../shared/bench/README.md: a
+// real-size model with random weights (from a config.json), a prompt of one image and 32 text
+// tokens, 128 new tokens greedy. Prints one JSON object with hf_baseline.json's fields
+// (prompt_len, prefill_s, decode_tokens_per_s, weight_gib) and what bounds it: the bytes decoding
+// reads per token (decoder layers + lm_head; the vision tower is not read) and the tokens/s the
+// memory bandwidth allows.
+//   vltune-bench-decode --config ../shared/bench/configs/qwen2_vl_2b.config.json [--device cuda]
+//                       [--precision bf16] [--new-tokens 128] [--text-tokens 32] [--bandwidth-gbs 3000]
+//   vltune-bench-decode --model DIR ...   (a model folder with weights instead)
+// decode_tokens_per_s is computed as bench_hf.py does: (new - 1) / (time of the whole generation
+// - time of a 1-token generation); first_token_s is the 1-token generation (prefill + first token).
+#include <execinfo.h>
+#include <unistd.h>
+
+#include <csignal>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <torch/cuda.h>
+#include <torch/torch.h>
+
+#include "core/error.h"
+#include "core/gen/generator.h"
+#include "core/io/hf_config.h"
+#include "core/lora/lora_factory.h"
+#include "core/lora/lora_model.h"
+#include "core/models/weight_loader.h"
+#include "core/runtime_info.h"
+
+namespace fs = std::filesystem;
+using namespace vltune;
+
+namespace {
+
+// A crash prints its stack (binary+offset, for addr2line) instead of dying silently.
+extern "C" void on_crash(int signal) {
+  void* frames[64];
+  const int n = backtrace(frames, 64);
+  backtrace_symbols_fd(frames, n, 2);
+  _exit(128 + signal);
+}
+
+// Where it is, on stderr: a crash on a GPU box shows the stage it happened in.
+void stage(const char* what) {
+  std::fprintf(stderr, "vltune-bench-decode: %s\n", what);
+  std::fflush(stderr);
+}
+
+
+struct Options {
+  fs::path config;         // a config.json (random weights)
+  fs::path model;          // or a model folder (its weights)
+  std::string device = "auto";
+  std::string precision = "bf16";
+  int64_t new_tokens = 128;
+  int64_t text_tokens = 32;
+  int64_t qwen_image = 448;      // Qwen: square image side (448: 1024 patches, 256 tokens)
+  int64_t idefics3_image = 512;  // Idefics3: one tile of this side
+  double bandwidth_gbs = 3000;   // memory bandwidth for the limit (the H100's ~3 TB/s)
+  int repeat = 3;                // timed generations; the best is reported
+};
+
+Options parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) throw Error(a + " needs a value");
+      return argv[++i];
+    };
+    if (a == "--config") o.config = value();
+    else if (a == "--model") o.model = value();
+    else if (a == "--device") o.device = value();
+    else if (a == "--precision") o.precision = value();
+    else if (a == "--new-tokens") o.new_tokens = std::stoll(value());
+    else if (a == "--text-tokens") o.text_tokens = std::stoll(value());
+    else if (a == "--bandwidth-gbs") o.bandwidth_gbs = std::stod(value());
+    else if (a == "--repeat") o.repeat = std::stoi(value());
+    else throw Error("unknown option " + a);
+  }
+  if (o.config.empty() == o.model.empty()) throw Error("give --config FILE (random weights) or --model DIR");
+  return o;
+}
+
+// The model `dir`/config.json describes, with LibTorch's default random initialisation.
+std::unique_ptr<lora::LoraModel> random_model(const fs::path& dir) {
+  const io::ModelConfig config = io::read_model_config(dir);
+  const io::ModelFamily family = config.family();
+  switch (family) {
+    case io::ModelFamily::qwen2_vl:
+    case io::ModelFamily::qwen2_5_vl: return std::make_unique<lora::LoraModel>(models::QwenVL(config), family, dir);
+    case io::ModelFamily::llava: return std::make_unique<lora::LoraModel>(models::Llava(config), family, dir);
+    case io::ModelFamily::idefics3: return std::make_unique<lora::LoraModel>(models::Idefics3(config), family, dir);
+    case io::ModelFamily::clip: break;
+  }
+  throw Error(dir.string() + ": CLIP has no decoder to benchmark");
+}
+
+// bench_hf.py's batch(spec, 1, text_tokens): random text ids around one image.
+data::Batch prompt(const nlohmann::json& config, io::ModelFamily family, const Options& o) {
+  torch::manual_seed(0);
+  data::Batch b;
+  b.family = family;
+  std::vector<int64_t> ids;
+  if (family == io::ModelFamily::qwen2_vl || family == io::ModelFamily::qwen2_5_vl) {
+    const int64_t p = o.qwen_image / 14, patches = p * p;
+    const auto text = torch::randint(0, 150000, {o.text_tokens}, torch::kLong);
+    for (int64_t i = 0; i < o.text_tokens; ++i) {
+      if (i == 8) {
+        ids.push_back(config.value("vision_start_token_id", 151652));
+        ids.insert(ids.end(), patches / 4, config.value("image_token_id", 151655));
+        ids.push_back(config.value("vision_end_token_id", 151653));
+      }
+      ids.push_back(text[i].item<int64_t>());
+    }
+    b.pixel_values = torch::randn({patches, 3 * 2 * 14 * 14});
+    b.image_grid_thw = torch::full({1, 3}, p, torch::kLong);
+    b.image_grid_thw[0][0] = 1;  // [[1, p, p]]: one frame of p x p patches
+  } else if (family == io::ModelFamily::idefics3) {
+    const int64_t s = o.idefics3_image, image_tokens = (s / 16) * (s / 16) / 16;
+    const auto text = torch::randint(0, 49000, {o.text_tokens}, torch::kLong);
+    for (int64_t i = 0; i < o.text_tokens; ++i) {
+      if (i == 8) ids.insert(ids.end(), image_tokens, config.value("image_token_id", 49190));
+      ids.push_back(text[i].item<int64_t>());
+    }
+    b.pixel_values = torch::randn({1, 1, 3, s, s});
+    b.pixel_attention_mask = torch::ones({1, 1, s, s}, torch::kLong);
+  } else {
+    throw Error("the decode benchmark lays out prompts for Qwen2-VL, Qwen2.5-VL and Idefics3 (SmolVLM)");
+  }
+  b.input_ids = torch::from_blob(ids.data(), {1, static_cast<int64_t>(ids.size())}, torch::kLong).clone();
+  b.attention_mask = torch::ones({1, static_cast<int64_t>(ids.size())}, torch::kLong);
+  return b;
+}
+
+int64_t bytes_of(torch::nn::Module& m) {
+  int64_t n = 0;
+  for (const auto& p : m.parameters()) n += p.numel() * static_cast<int64_t>(p.element_size());
+  return n;
+}
+
+// Bytes decoding reads per token: the decoder layers, the final norm and lm_head (the embedding
+// table is indexed, not read whole; the vision tower is not run).
+int64_t decode_bytes(lora::LoraModel& model) {
+  int64_t n = 0;
+  for (const auto& item : model.module().named_parameters()) {
+    const std::string& name = item.key();
+    const bool decoder = name.find(".layers.") != std::string::npos && name.find("vision") == std::string::npos &&
+                         name.find("visual") == std::string::npos;
+    const bool head = name.rfind("lm_head.", 0) == 0 || name.find(".norm.") != std::string::npos;
+    if (decoder || head) n += item.value().numel() * static_cast<int64_t>(item.value().element_size());
+  }
+  return n;
+}
+
+void sync(const torch::Device& d) {
+  if (d.is_cuda()) torch::cuda::synchronize(d.index());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::signal(SIGSEGV, on_crash);
+  try {
+    const Options o = parse(argc, argv);
+    const lora::ModelPlacement placement = lora::resolve_placement(o.device, o.precision);
+    std::unique_ptr<lora::LoraModel> model;
+    fs::path dir = o.model;
+    std::string name = o.model.filename().string();
+    const auto load_start = std::chrono::steady_clock::now();
+    if (!o.config.empty()) {
+      // read_model_config takes a folder: the config alone, copied into one.
+      dir = fs::temp_directory_path() / ("vltune-bench-decode-" + std::to_string(::getpid()));
+      fs::create_directories(dir);
+      fs::copy_file(o.config, dir / "config.json", fs::copy_options::overwrite_existing);
+      name = o.config.filename().string();
+      if (const auto dot = name.find('.'); dot != std::string::npos) name = name.substr(0, dot);
+      torch::manual_seed(0);
+      stage("building the model with random weights");
+      model = random_model(dir);
+      stage("placing it");
+      models::place_module(model->module(), placement.device, placement.dtype);
+    } else {
+      model = lora::open_model(o.model, placement);
+    }
+    stage("placed");
+    model->module().eval();
+    const double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
+    nlohmann::json config;
+    std::ifstream(dir / "config.json") >> config;
+    const data::Batch batch = prompt(config, model->family(), o);
+    if (!o.config.empty()) {
+      std::error_code ec;
+      fs::remove(dir / "config.json", ec);
+      fs::remove(dir, ec);
+    }
+    stage("prompt made");
+
+    gen::GenerationParams params;  // greedy, no stop ids: every run makes exactly new_tokens
+    auto run = [&](int64_t tokens) {
+      params.max_new_tokens = tokens;
+      sync(placement.device);
+      const auto t0 = std::chrono::steady_clock::now();
+      gen::Decoding decoding(gen::decode_model(*model, batch), nullptr, params);
+      if (decoding.start())
+        while (decoding.advance()) {
+        }
+      sync(placement.device);
+      const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      if (static_cast<int64_t>(decoding.result().token_ids.size()) != tokens) throw Error("generation stopped early");
+      return std::make_pair(s, decoding.result());
+    };
+    stage("warming up");
+    run(4);  // warm-up: allocator, kernels' first launches
+    double first = 1e300, all = 1e300, ours_tps = 0, ours_prefill = 1e300;
+    for (int r = 0; r < o.repeat; ++r) {
+      first = std::min(first, run(1).first);
+      const auto [s, result] = run(o.new_tokens);
+      all = std::min(all, s);
+      ours_tps = std::max(ours_tps, result.tokens_per_second);
+      ours_prefill = std::min(ours_prefill, result.prefill_seconds);
+    }
+    stage("timed");
+    const int64_t read = decode_bytes(*model);
+    const double limit = o.bandwidth_gbs * 1e9 / static_cast<double>(read);
+    const double tps = static_cast<double>(o.new_tokens - 1) / (all - first);
+    nlohmann::json out = {
+        {"bench", "decode"},
+        {"system", "vltune"},
+        {"model", name},
+        {"device", lora::to_string(placement)},
+        {"prompt_len", batch.input_ids.size(1)},
+        {"new_tokens", o.new_tokens},
+        {"prefill_s", std::round(first * 1e4) / 1e4},
+        {"decode_tokens_per_s", std::round(tps * 10) / 10},
+        {"weight_gib", std::round(static_cast<double>(bytes_of(model->module())) / (1 << 30) * 100) / 100},
+        {"first_token_s", std::round(ours_prefill * 1e4) / 1e4},
+        {"engine_tokens_per_s", std::round(ours_tps * 10) / 10},
+        {"decode_read_gib", std::round(static_cast<double>(read) / (1 << 30) * 100) / 100},
+        {"bandwidth_limit_tokens_per_s", std::round(limit)},
+        {"fraction_of_limit", std::round(tps / limit * 1000) / 1000},
+        {"load_s", std::round(load_s * 10) / 10},
+        {"torch", describe(runtime_info())},
+    };
+    std::printf("%s\n", out.dump().c_str());
+    std::fflush(stdout);
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "vltune-bench-decode: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Decode benchmark on the GPU box, ours and the peer's in the same run on the same card:
+#   vltune-bench-decode (built here against the machine's CUDA LibTorch) and bench_hf.py's
+#   decode_bench (HF transformers generate, eager) for the three configs of ../shared/bench.
+# Run from the repository root with .device/ carried (deps.tar.xz as for gpu_check.sh, and
+# bench/ holding bench_hf.py and configs/ copied from ../shared/bench). Writes $OUT/decode.jsonl.
+set -uo pipefail
+OUT="${OUT:-/tmp/vltune-bench}"
+mkdir -p "$OUT"
+ROOT="$(pwd)"
+DEPS=/tmp/vltune-deps
+BENCH="${BENCH:-$ROOT/.device/bench}"
+MODELS="${MODELS:-smolvlm_256m qwen2_vl_2b qwen2_5_vl_3b}"
+DEVICE="${DEVICE:-cuda}"
+log() { echo "== $*" | tee -a "$OUT/summary.txt"; }
+
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee -a "$OUT/summary.txt"
+mkdir -p "$DEPS" && tar xJf "$ROOT/.device/deps.tar.xz" -C "$DEPS"
+sed -i "s|^prefix *= *.*|prefix=$DEPS/usr|" "$DEPS"/usr/lib/x86_64-linux-gnu/pkgconfig/*.pc
+export PKG_CONFIG_PATH="$DEPS/usr/lib/x86_64-linux-gnu/pkgconfig"
+export LD_LIBRARY_PATH="$DEPS/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+PKGCONF="$(command -v pkg-config || echo "$DEPS/usr/bin/pkgconf")"
+TORCH_PREFIX="$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')"
+start=$(date +%s)
+cmake -S . -B build-cuda -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DVLTUNE_CORE_ONLY=ON -DVLTUNE_WITH_IMAGE_IO=OFF -DVLTUNE_BUILD_TESTS=OFF -DVLTUNE_BUILD_BENCHMARKS=ON \
+  -DCMAKE_PREFIX_PATH="$TORCH_PREFIX;$DEPS/usr" -DPKG_CONFIG_EXECUTABLE="$PKGCONF" \
+  -DVLTUNE_STB_INCLUDE_DIR="$DEPS/usr/include/stb" -DCMAKE_POLICY_VERSION_MINIMUM=3.5 \
+  >"$OUT/configure.log" 2>&1 || { log "configure FAILED"; tail -40 "$OUT/configure.log"; exit 1; }
+timeout "${BUILD_TIMEOUT:-300}" cmake --build build-cuda --target vltune-bench-decode -j"$(nproc)" >"$OUT/build.log" 2>&1
+rc=$?
+log "build rc=$rc in $(( $(date +%s) - start )) s"
+[ $rc -ne 0 ] && { grep -E "error|FAILED|undefined reference" "$OUT/build.log" | head -40; exit 1; }
+
+for m in $MODELS; do
+  timeout 200 build-cuda/bin/vltune-bench-decode --config "$BENCH/configs/$m.config.json" --device "$DEVICE" --precision bf16 \
+    2>>"$OUT/ours_stderr.log" | tee -a "$OUT/decode.jsonl"
+done
+if [ -z "${SKIP_HF:-}" ]; then
+  for m in $MODELS; do
+    (cd "$BENCH" && OUT="$OUT/hf" timeout 200 python3 -c "import bench_hf as B; B.decode_bench('$m')") 2>>"$OUT/hf_stderr.log" \
+      | grep '^{' | tee -a "$OUT/decode.jsonl"
+  done
+fi
+log "done in $(( $(date +%s) - start )) s"
