@@ -9,8 +9,10 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QVBoxLayout>
 
+#include "ui/chat_page.h"
 #include "widgets/device_indicator.h"
 
 namespace vltune {
@@ -33,7 +35,13 @@ MainWindow::MainWindow(const RuntimeInfo &runtime, QWidget *parent)
     createActions();
     createMenus();
     createStatusBar();
-    setCentralWidget(createStartPanel());
+    auto *pages = new QTabWidget(this);
+    pages->setObjectName(QStringLiteral("pages"));
+    pages->setDocumentMode(true);
+    pages->addTab(createStartPanel(), tr("Start"));
+    m_chatPage = new ChatPage(pages);
+    pages->addTab(m_chatPage, tr("Chat"));
+    setCentralWidget(pages);
     resize(1200, 800);
 }
 

@@ -9,6 +9,7 @@ class QWidget;
 
 namespace vltune {
 
+class ChatPage;
 class DeviceIndicator;
 
 // The application window: menus, the status bar with the compute device, and the start panel.
@@ -23,6 +24,7 @@ public:
 
     // Rich text shown by Help > About: vltune version, LibTorch version, CUDA, Qt.
     QString aboutText() const;
+    ChatPage *chatPage() const { return m_chatPage; }
 
 private:
     void createActions();
@@ -37,6 +39,7 @@ private:
     QAction *m_aboutAction = nullptr;
     QAction *m_aboutQtAction = nullptr;
     DeviceIndicator *m_deviceIndicator = nullptr;
+    ChatPage *m_chatPage = nullptr;
 };
 
 } // namespace vltune
