@@ -2,6 +2,187 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en" sourcelanguage="en">
 <context>
+    <name>vltune::ChatController</name>
+    <message>
+        <source>%1 (%2) on %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>vltune::ChatPage</name>
+    <message>
+        <source>Error: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not answered</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model folder (config.json, safetensors, tokenizer)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Adapter folders, separated by &apos;;&apos; (optional)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>PEFT adapters (a run&apos;s output_dir or a checkpoint-N folder). Each answers in its own column.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Adapter…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Compare with base</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Also answer with the base model, the adapters switched off (one copy of the weights).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Load</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No model loaded</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Most new tokens per answer. Usual: 128–1024.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sample</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Draw tokens at random (temperature, top-p) instead of always the most likely one.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Higher is more varied. Usual: 0.2–1.0.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sample among the most likely tokens holding this much probability. Usual: 0.7–1.0.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Multiplies the adapters&apos; effect: 0 is the base model, 1 as trained.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>System prompt (empty: the template&apos;s default)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Max new tokens</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Temperature</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Top-p</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Adapter scale</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Attach image…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Attach images</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Images (*.png *.jpg *.jpeg *.webp *.bmp *.gif)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ask about the images… (Ctrl+Enter sends; paste or drop images here)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Send</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Regenerate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Clear</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No image attached</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Next message shows: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Adapter folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose a model folder first</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Loading %1…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 tokens · %2 · first token %3 ms · %4 tok/s</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>vltune::ChatTranscript</name>
+    <message>
+        <source>[%1] %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>User: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>You:</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>vltune::DeviceIndicator</name>
     <message>
         <source>Compute device</source>
@@ -103,6 +284,14 @@
     </message>
     <message>
         <source>About vltune</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Start</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Chat</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
