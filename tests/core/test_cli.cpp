@@ -2,31 +2,20 @@
 
 #include <fstream>
 
-#include <QProcess>
 #include <QtTest/QtTest>
 #include <nlohmann/json.hpp>
 
+#include "tests/cli_support.h"
 #include "tests/test_support.h"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Run {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
+using Run = vltune::test::CliRun;
 
 Run run_cli(const QStringList& args) {
-  QProcess process;
-  process.start(QStringLiteral(VLTUNE_CLI_PATH), args);
-  Run r;
-  if (!process.waitForFinished(60000)) return r;
-  r.code = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -2;  // -2: crashed
-  r.out = process.readAllStandardOutput().toStdString();
-  r.err = process.readAllStandardError().toStdString();
-  return r;
+  return vltune::test::run_program(QStringLiteral(VLTUNE_CLI_PATH), args);
 }
 
 }  // namespace

@@ -12,9 +12,9 @@
 #include "core/lora/lora_factory.h"
 #include "core/models/clip.h"
 
-#include <QProcess>
 #include <QtTest/QtTest>
 
+#include "tests/cli_support.h"
 #include "tests/model_parity_support.h"
 
 #include <cstdio>
@@ -100,20 +100,10 @@ double brute_recall(const torch::Tensor& s, int64_t k) {
   return static_cast<double>(hits) / static_cast<double>(n);
 }
 
-struct CliRun {
-  int code = -1;
-  std::string out, err;
-};
+using CliRun = vltune::test::CliRun;
 
 CliRun run_cli(const QStringList& args) {
-  QProcess process;
-  process.start(QStringLiteral(VLTUNE_CLI_PATH), args);
-  CliRun r;
-  if (!process.waitForFinished(120000)) return r;
-  r.code = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -2;
-  r.out = process.readAllStandardOutput().toStdString();
-  r.err = process.readAllStandardError().toStdString();
-  return r;
+  return vltune::test::run_program(QStringLiteral(VLTUNE_CLI_PATH), args);
 }
 
 QString q(const fs::path& p) { return QString::fromStdString(p.string()); }

@@ -21,7 +21,6 @@
 #include "core/train/train_config.h"
 #include "core/train/trainer.h"
 
-#include <QProcess>
 #include <QtTest/QtTest>
 
 #include <cmath>
@@ -33,6 +32,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/io/hf_config.h"
+#include "tests/cli_support.h"
 #include "tests/test_support.h"
 #include "tests/tiny_png.h"
 
@@ -42,22 +42,10 @@ using namespace vltune;
 
 namespace {
 
-struct Run {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
+using Run = vltune::test::CliRun;
 
 Run run_cli(const QStringList& args, const fs::path& cwd) {
-  QProcess process;
-  process.setWorkingDirectory(QString::fromStdString(cwd.string()));
-  process.start(QStringLiteral(VLTUNE_CLI_PATH), args);
-  Run r;
-  if (!process.waitForStarted(10000) || !process.waitForFinished(240000)) return r;
-  r.code = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -2;  // -2: crashed
-  r.out = process.readAllStandardOutput().toStdString();
-  r.err = process.readAllStandardError().toStdString();
-  return r;
+  return vltune::test::run_program(QStringLiteral(VLTUNE_CLI_PATH), args, cwd);
 }
 
 std::string read_text(const fs::path& path) {

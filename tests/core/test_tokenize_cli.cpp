@@ -2,11 +2,11 @@
 
 #include <fstream>
 
-#include <QProcess>
 #include <QtTest/QtTest>
 #include <nlohmann/json.hpp>
 
 #include "core/io/safetensors.h"
+#include "tests/cli_support.h"
 #include "tests/test_support.h"
 
 namespace fs = std::filesystem;
@@ -14,24 +14,10 @@ using vltune::test::hf_fixtures_root;
 
 namespace {
 
-struct Run {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
+using Run = vltune::test::CliRun;
 
 Run run_cli(const QStringList& args, const std::string& input) {
-  QProcess process;
-  process.start(QStringLiteral(VLTUNE_CLI_PATH), args);
-  Run r;
-  if (!process.waitForStarted(10000)) return r;
-  process.write(input.data(), static_cast<qint64>(input.size()));
-  process.closeWriteChannel();
-  if (!process.waitForFinished(60000)) return r;
-  r.code = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -2;  // -2: crashed
-  r.out = process.readAllStandardOutput().toStdString();
-  r.err = process.readAllStandardError().toStdString();
-  return r;
+  return vltune::test::run_program(QStringLiteral(VLTUNE_CLI_PATH), args, {}, input);
 }
 
 QString path_arg(const fs::path& p) { return QString::fromStdString(p.string()); }

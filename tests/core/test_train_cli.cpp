@@ -4,11 +4,11 @@
 #include <fstream>
 #include <iterator>
 
-#include <QProcess>
 #include <QtTest/QtTest>
 #include <nlohmann/json.hpp>
 
 #include "core/io/hf_config.h"
+#include "tests/cli_support.h"
 #include "tests/test_support.h"
 #include "tests/tiny_png.h"
 
@@ -18,22 +18,10 @@ using namespace vltune;
 
 namespace {
 
-struct Run {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
+using Run = vltune::test::CliRun;
 
 Run run_cli(const QStringList& args, const fs::path& cwd) {
-  QProcess process;
-  process.setWorkingDirectory(QString::fromStdString(cwd.string()));
-  process.start(QStringLiteral(VLTUNE_CLI_PATH), args);
-  Run r;
-  if (!process.waitForStarted(10000) || !process.waitForFinished(240000)) return r;
-  r.code = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -2;  // -2: crashed
-  r.out = process.readAllStandardOutput().toStdString();
-  r.err = process.readAllStandardError().toStdString();
-  return r;
+  return vltune::test::run_program(QStringLiteral(VLTUNE_CLI_PATH), args, cwd);
 }
 
 // Images of two colours, each captioned with its colour, asked in four ways.
