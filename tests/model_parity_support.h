@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/data/collate.h"
 #include "core/io/hf_config.h"
 #include "core/io/json_file.h"
 #include "core/io/safetensors.h"
@@ -76,6 +77,21 @@ struct ParityFixture {
   io::Json reference;               // reference.json
   io::SafetensorsFile tensors;      // reference.safetensors
 };
+
+// The fixture's main case (input.*) as a collated batch for `family`: with its labels for a loss,
+// without (the prompt alone, as generation takes it) when `labels` is false.
+inline data::Batch fixture_batch(io::ModelFamily family, const ParityFixture& f, bool labels = true) {
+  data::Batch b;
+  b.family = family;
+  auto get = [&](const std::string& key) { return f.tensors.contains(key) ? f.tensors.tensor(key).clone() : at::Tensor(); };
+  b.input_ids = get("input.input_ids");
+  b.attention_mask = get("input.attention_mask");
+  if (labels) b.labels = get("input.labels");
+  b.pixel_values = get("input.pixel_values");
+  b.image_grid_thw = get("input.image_grid_thw");
+  b.pixel_attention_mask = get("input.pixel_attention_mask");
+  return b;
+}
 
 inline ParityFixture parity_fixture(const QString& family) {
   const std::filesystem::path dir = hf_fixtures_root() / family.toStdString();

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/gen/generator.h"
 #include "core/io/aux_configs.h"
 #include "core/text/chat_template.h"
 
@@ -56,14 +57,17 @@ PinnedRound PinnedSamples::answer(LoraModel& model, int64_t step) const {
   round.step = step;
   for (size_t k = 0; k < m_prompts.size(); ++k) {
     const data::Record& r = m_records[static_cast<size_t>(m_indices[k])];
-    std::vector<int64_t> ids = model.generate_greedy(m_prompts[k], m_params.max_new_tokens, m_eos);
+    // The app's generation engine, greedy: what the Chat page would answer at this step.
+    gen::GenerationParams params;
+    params.max_new_tokens = m_params.max_new_tokens;
+    params.stop_ids = m_eos;
+    const gen::GenerationResult result = gen::generate(model, m_prompts[k], m_encoder.tokenizer(), params);
     PinnedAnswer a;
     a.record = m_indices[k];
     a.question = last_turn(r, "user");
     a.reference = last_turn(r, "assistant");
-    a.stopped = !ids.empty() && std::find(m_eos.begin(), m_eos.end(), ids.back()) != m_eos.end();
-    const std::vector<text::TokenId> tokens(ids.begin(), ids.end());
-    a.answer = trimmed(m_encoder.tokenizer().decode(tokens, /*skip_special=*/true));
+    a.stopped = result.finish == gen::FinishReason::eos;
+    a.answer = trimmed(result.text);
     round.answers.push_back(std::move(a));
   }
   return round;

@@ -50,19 +50,6 @@ void add_family_rows() {
   vltune::test::add_family_rows(families, "compare");
 }
 
-// The fixture's prompt (input.*) as a collated batch of one.
-vltune::data::Batch prompt_batch(const LoraModel& model, const Fixture& f) {
-  vltune::data::Batch b;
-  b.family = model.family();
-  auto get = [&](const std::string& key) { return f.tensors.contains(key) ? f.tensors.tensor(key).clone() : at::Tensor(); };
-  b.input_ids = get("input.input_ids");
-  b.attention_mask = get("input.attention_mask");
-  b.pixel_values = get("input.pixel_values");
-  b.image_grid_thw = get("input.image_grid_thw");
-  b.pixel_attention_mask = get("input.pixel_attention_mask");
-  return b;
-}
-
 std::vector<int64_t> new_tokens(const Fixture& f, const std::string& key) {
   const int64_t prompt = f.tensors.tensor("input.input_ids").size(1);
   const auto all = f.tensors.tensor(key).reshape({-1}).to(torch::kLong).contiguous();
@@ -163,7 +150,7 @@ void TestCompare::baseColumnIsTheBase() {
 
   // A model that never had an adapter: what "base" means.
   auto pristine = vltune::lora::open_model(f.dir / "model");
-  const GenerationResult reference = vltune::gen::generate(*pristine, prompt_batch(*pristine, f), *tokenizer,
+  const GenerationResult reference = vltune::gen::generate(*pristine, vltune::test::fixture_batch(pristine->family(), f, /*labels=*/false), *tokenizer,
                                                            greedy(static_cast<int64_t>(base_tokens.size())));
   QVERIFY(reference.token_ids == base_tokens);
 
@@ -188,7 +175,7 @@ void TestCompare::baseColumnIsTheBase() {
     agreed[column] = agreed[column] && uniform;
     with_any[column] = std::max(with_any[column], any);
   };
-  const auto results = vltune::gen::generate_columns(*model, columns, {prompt_batch(*model, f)}, *tokenizer, greedy(n), on_token);
+  const auto results = vltune::gen::generate_columns(*model, columns, {vltune::test::fixture_batch(model->family(), f, /*labels=*/false)}, *tokenizer, greedy(n), on_token);
   QCOMPARE(results.size(), size_t{2});
 
   // Base: the pristine model's logits bit for bit, and transformers' tokens.
@@ -227,7 +214,7 @@ void TestCompare::threeColumnsHotSwapped() {
   model->load_adapter(f.dir / "adapter");
   reference_adamw_step(*model, f);
   model->load_adapter(f.dir / "adapter", "checkpoint");  // hot-swapped in: the base is not reloaded
-  const auto prompt = prompt_batch(*model, f);
+  const auto prompt = vltune::test::fixture_batch(model->family(), f, /*labels=*/false);
   const auto params = greedy(6);
 
   const std::vector<CompareColumn> columns = {
@@ -262,7 +249,7 @@ void TestCompare::mergedExportColumn() {
   CompareColumn merged_column{"merged", {}};
   merged_column.model = merged.get();
   const auto results = vltune::gen::generate_columns(*model, {{"adapter", {"default"}}, merged_column},
-                                                     {prompt_batch(*model, f)}, *tokenizer,
+                                                     {vltune::test::fixture_batch(model->family(), f, /*labels=*/false)}, *tokenizer,
                                                      greedy(static_cast<int64_t>(expected.size())));
   QVERIFY(results[0].token_ids == expected);
   QVERIFY(results[1].token_ids == expected);
@@ -276,7 +263,7 @@ void TestCompare::badColumnsAreRefused() {
   const auto tokenizer = vltune::text::load_tokenizer(f.dir / "model");
   auto model = vltune::lora::open_model(f.dir / "model");
   model->load_adapter(f.dir / "adapter");
-  const auto prompt = prompt_batch(*model, f);
+  const auto prompt = vltune::test::fixture_batch(model->family(), f, /*labels=*/false);
   try {
     vltune::gen::generate_columns(*model, {{"base", {}}, {"late", {"checkpoint-900"}}}, {prompt}, *tokenizer, greedy(2));
     QFAIL("an unknown adapter was accepted");

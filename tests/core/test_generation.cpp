@@ -67,19 +67,6 @@ Loaded& loaded(const Fixture& f) {
   return it->second;
 }
 
-// The main case's prompt (input.*, labels left out) as a collated batch of one.
-vltune::data::Batch prompt_batch(const LoraModel& model, const Fixture& f) {
-  vltune::data::Batch b;
-  b.family = model.family();
-  auto get = [&](const std::string& key) { return f.tensors.contains(key) ? f.tensors.tensor(key).clone() : at::Tensor(); };
-  b.input_ids = get("input.input_ids");
-  b.attention_mask = get("input.attention_mask");
-  b.pixel_values = get("input.pixel_values");
-  b.image_grid_thw = get("input.image_grid_thw");
-  b.pixel_attention_mask = get("input.pixel_attention_mask");
-  return b;
-}
-
 // A generation with what the callback saw.
 struct Run {
   GenerationResult result;
@@ -106,7 +93,7 @@ Run run(LoraModel& model, const vltune::text::Tokenizer& tokenizer, const Fixtur
     ++r.token_events;
     if (cancel_after > 0 && r.token_events == cancel_after) stop.request_stop();
   };
-  r.result = vltune::gen::generate(model, prompt_batch(model, f), tokenizer, params, on_token, stop.get_token());
+  r.result = vltune::gen::generate(model, vltune::test::fixture_batch(model.family(), f, /*labels=*/false), tokenizer, params, on_token, stop.get_token());
   return r;
 }
 
@@ -544,7 +531,7 @@ void TestGeneration::cancelMidStream() {
   std::stop_source stop;
   stop.request_stop();
   int calls = 0;
-  const auto result = vltune::gen::generate(*model, prompt_batch(*model, f), *tokenizer, plain_greedy(),
+  const auto result = vltune::gen::generate(*model, vltune::test::fixture_batch(model->family(), f, /*labels=*/false), *tokenizer, plain_greedy(),
                                             [&](const vltune::gen::TokenEvent&) { ++calls; }, stop.get_token());
   QCOMPARE(result.finish, FinishReason::cancelled);
   QVERIFY(result.token_ids.empty());

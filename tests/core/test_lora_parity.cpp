@@ -49,25 +49,11 @@ std::unique_ptr<LoraModel> adapted_model(const Fixture& f, const fs::path& adapt
   return model;
 }
 
-// The main case (input.*) as a collated batch of its family.
-vltune::data::Batch main_batch(const LoraModel& model, const Fixture& f) {
-  vltune::data::Batch b;
-  b.family = model.family();
-  auto get = [&](const std::string& key) { return f.tensors.contains(key) ? f.tensors.tensor(key).clone() : at::Tensor(); };
-  b.input_ids = get("input.input_ids");
-  b.attention_mask = get("input.attention_mask");
-  b.labels = get("input.labels");
-  b.pixel_values = get("input.pixel_values");
-  b.image_grid_thw = get("input.image_grid_thw");
-  b.pixel_attention_mask = get("input.pixel_attention_mask");
-  return b;
-}
-
 // The model's outputs for the main case under the reference's names (lora.logits, or CLIP's
 // lora.logits_per_image / lora.text_embeds), with `prefix` instead of "lora.".
 std::vector<std::pair<std::string, torch::Tensor>> outputs(LoraModel& model, const Fixture& f, const std::string& prefix) {
   torch::NoGradGuard no_grad;
-  const auto batch = main_batch(model, f);
+  const auto batch = vltune::test::fixture_batch(model.family(), f);
   std::vector<std::pair<std::string, torch::Tensor>> out;
   std::visit(
       [&](auto& m) {
@@ -98,13 +84,13 @@ void compare_outputs(LoraModel& model, const Fixture& f, const std::string& pref
 
 // Mean loss of the main case, as the reference computes lora_loss.
 torch::Tensor mean_loss(LoraModel& model, const Fixture& f) {
-  const auto l = model.loss(main_batch(model, f));
+  const auto l = model.loss(vltune::test::fixture_batch(model.family(), f));
   return l.loss_sum / static_cast<double>(l.tokens);
 }
 
 // Greedy generation from the main case's prompt (labels dropped), as long as `expected` at most.
 torch::Tensor generate(LoraModel& model, const Fixture& f, const torch::Tensor& expected) {
-  const auto batch = main_batch(model, f);
+  const auto batch = vltune::test::fixture_batch(model.family(), f);
   const auto eos = vltune::io::read_generation_config(f.dir / "model" / "generation_config.json").eos_token_ids;
   const int64_t steps = expected.size(1) - batch.input_ids.size(1);
   torch::Tensor out;

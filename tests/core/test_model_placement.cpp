@@ -31,20 +31,6 @@ std::string error_of(const std::function<void()>& f) {
   return "<no error>";
 }
 
-// The fixture's main case (input.*) as a collated batch.
-vltune::data::Batch main_batch(const LoraModel& model, const vltune::test::ParityFixture& f) {
-  vltune::data::Batch b;
-  b.family = model.family();
-  auto get = [&](const std::string& key) { return f.tensors.contains(key) ? f.tensors.tensor(key).clone() : at::Tensor(); };
-  b.input_ids = get("input.input_ids");
-  b.attention_mask = get("input.attention_mask");
-  b.labels = get("input.labels");
-  b.pixel_values = get("input.pixel_values");
-  b.image_grid_thw = get("input.image_grid_thw");
-  b.pixel_attention_mask = get("input.pixel_attention_mask");
-  return b;
-}
-
 }  // namespace
 
 class TestModelPlacement : public QObject {
@@ -107,7 +93,7 @@ void TestModelPlacement::bf16BaseWeightsTrainFloat32Lora() {
   for (const auto& b : model->module().named_buffers())
     if (b.key().find("inv_freq") != std::string::npos) QVERIFY2(b.value().scalar_type() == torch::kFloat32, b.key().c_str());
 
-  const auto l = model->loss(main_batch(*model, f));
+  const auto l = model->loss(vltune::test::fixture_batch(model->family(), f));
   const double loss = (l.loss_sum / static_cast<double>(l.tokens)).item<double>();
   const double expected = f.reference.at("lora_loss").get<double>();
   qInfo("%s: bf16 base lora_loss %.6f, transformers float32 %.6f", qPrintable(family), loss, expected);
