@@ -13,6 +13,7 @@
 #include <QVBoxLayout>
 
 #include "ui/chat_page.h"
+#include "ui/monitor_page.h"
 #include "widgets/device_indicator.h"
 
 namespace vltune {
@@ -39,6 +40,8 @@ MainWindow::MainWindow(const RuntimeInfo &runtime, QWidget *parent)
     pages->setObjectName(QStringLiteral("pages"));
     pages->setDocumentMode(true);
     pages->addTab(createStartPanel(), tr("Start"));
+    m_monitorPage = new MonitorPage(pages);
+    pages->addTab(m_monitorPage, tr("Monitor"));
     m_chatPage = new ChatPage(pages);
     pages->addTab(m_chatPage, tr("Chat"));
     setCentralWidget(pages);

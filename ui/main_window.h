@@ -10,6 +10,7 @@ class QWidget;
 namespace vltune {
 
 class ChatPage;
+class MonitorPage;
 class DeviceIndicator;
 
 // The application window: menus, the status bar with the compute device, and the start panel.
@@ -25,6 +26,7 @@ public:
     // Rich text shown by Help > About: vltune version, LibTorch version, CUDA, Qt.
     QString aboutText() const;
     ChatPage *chatPage() const { return m_chatPage; }
+    MonitorPage *monitorPage() const { return m_monitorPage; }
 
 private:
     void createActions();
@@ -40,6 +42,7 @@ private:
     QAction *m_aboutQtAction = nullptr;
     DeviceIndicator *m_deviceIndicator = nullptr;
     ChatPage *m_chatPage = nullptr;
+    MonitorPage *m_monitorPage = nullptr;
 };
 
 } // namespace vltune

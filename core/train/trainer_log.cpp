@@ -26,6 +26,37 @@ nlohmann::ordered_json LogRecord::to_json() const {
   return j;
 }
 
+std::optional<LogRecord> parse_log_line(const std::string& line, const std::string& where) {
+  if (line.find_first_not_of(" \t\r\n") == std::string::npos) return std::nullopt;
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(line);
+  } catch (const nlohmann::json::exception& e) {
+    throw FormatError(where + ": not JSON (" + e.what() + ")");
+  }
+  if (!j.is_object() || !j.contains("current_steps") || !j["current_steps"].is_number())
+    throw FormatError(where + ": not a trainer_log record (no current_steps)");
+  auto number = [&](const char* key) -> std::optional<double> {
+    if (!j.contains(key) || !j[key].is_number()) return std::nullopt;
+    return j[key].get<double>();
+  };
+  auto text = [&](const char* key) { return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string(); };
+  LogRecord r;
+  r.current_steps = j["current_steps"].get<int64_t>();
+  r.total_steps = number("total_steps") ? static_cast<int64_t>(*number("total_steps")) : 0;
+  r.loss = number("loss");
+  r.eval_loss = number("eval_loss");
+  r.lr = number("lr");
+  r.grad_norm = number("grad_norm");
+  r.epoch = number("epoch");
+  r.percentage = number("percentage").value_or(0);
+  r.elapsed_time = text("elapsed_time");
+  r.remaining_time = text("remaining_time");
+  r.throughput = number("throughput");
+  if (const auto t = number("total_tokens")) r.total_tokens = static_cast<int64_t>(*t);
+  return r;
+}
+
 std::string format_duration(double seconds) {
   auto s = static_cast<int64_t>(seconds > 0 ? seconds : 0);
   const int64_t days = s / 86400;

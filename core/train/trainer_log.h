@@ -29,6 +29,12 @@ struct LogRecord {
   nlohmann::ordered_json to_json() const;
 };
 
+// One line of trainer_log.jsonl back into a record (what a monitor redraws a run from): the keys
+// to_json() writes, LLaMA-Factory's included, unknown keys ignored. A blank line gives nullopt.
+// Throws FormatError naming `where` (e.g. "trainer_log.jsonl line 12") for a line that is not a
+// JSON object or lacks current_steps.
+std::optional<LogRecord> parse_log_line(const std::string& line, const std::string& where);
+
 // Python's str(timedelta(seconds=int(seconds))): "0:00:07", "12:03:04", "1 day, 2:03:04".
 std::string format_duration(double seconds);
 
