@@ -208,6 +208,49 @@
     </message>
 </context>
 <context>
+    <name>vltune::LossChart</name>
+    <message>
+        <source>step</source>
+        <translation>步</translation>
+    </message>
+    <message>
+        <source>Follow</source>
+        <translation>跟随</translation>
+    </message>
+    <message>
+        <source>Keep the newest step in view (double-click the chart to turn it back on)</source>
+        <translation>始终显示最新的步（双击图表重新开启）</translation>
+    </message>
+    <message>
+        <source>Fit</source>
+        <translation>适应</translation>
+    </message>
+    <message>
+        <source>Show all the data</source>
+        <translation>显示全部数据</translation>
+    </message>
+    <message>
+        <source>Weight of the exponential moving average drawn over the train loss</source>
+        <translation>训练损失上所画指数移动平均的权重</translation>
+    </message>
+    <message>
+        <source>Smoothing</source>
+        <translation>平滑</translation>
+    </message>
+    <message>
+        <source>Invalid image size %1×%2</source>
+        <translation>无效的图像尺寸 %1×%2</translation>
+    </message>
+    <message>
+        <source>Could not write the image %1</source>
+        <translation>无法写入图像 %1</translation>
+    </message>
+    <message>
+        <source>Could not write %1: %2</source>
+        <translation>无法写入 %1：%2</translation>
+    </message>
+</context>
+<context>
     <name>vltune::MainWindow</name>
     <message>
         <source>&amp;Quit</source>
@@ -291,6 +334,53 @@
     <message>
         <source>Chat</source>
         <translation>对话</translation>
+    </message>
+    <message>
+        <source>Monitor</source>
+        <translation>监控</translation>
+    </message>
+</context>
+<context>
+    <name>vltune::MonitorPage</name>
+    <message>
+        <source>No run open</source>
+        <translation>未打开训练</translation>
+    </message>
+    <message>
+        <source>Open run…</source>
+        <translation>打开训练…</translation>
+    </message>
+    <message>
+        <source>A training run&apos;s output_dir: its trainer_log.jsonl is drawn and followed while it grows.</source>
+        <translation>训练的 output_dir：绘制其 trainer_log.jsonl，并在其增长时持续跟随。</translation>
+    </message>
+    <message>
+        <source>loss</source>
+        <translation>损失</translation>
+    </message>
+    <message>
+        <source>learning rate</source>
+        <translation>学习率</translation>
+    </message>
+    <message>
+        <source>Training run (output_dir)</source>
+        <translation>训练（output_dir）</translation>
+    </message>
+    <message>
+        <source>No trainer_log.jsonl in this folder yet: waiting for the run to log its first step.</source>
+        <translation>此文件夹中还没有 trainer_log.jsonl：正在等待训练记录第一步。</translation>
+    </message>
+    <message>
+        <source>step %1 of %2 (%3%) · elapsed %4 · remaining %5</source>
+        <translation>第 %1 / %2 步（%3%）· 已用 %4 · 剩余 %5</translation>
+    </message>
+    <message>
+        <source> · %1 tokens/s</source>
+        <translation> · %1 词元/秒</translation>
+    </message>
+    <message>
+        <source>skipped: %1</source>
+        <translation>已跳过：%1</translation>
     </message>
 </context>
 </TS>
