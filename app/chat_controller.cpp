@@ -32,22 +32,6 @@ struct ChatController::Engine
 
 namespace {
 
-// An adapter's name on the model: its folder's name in the characters adapter names take, unique.
-std::string adapterName(const QString &dir, const std::vector<std::string> &taken)
-{
-    QString base = QFileInfo(QDir::cleanPath(dir)).fileName();
-    for (QChar &c : base) {
-        if (!c.isLetterOrNumber() && c != QLatin1Char('_') && c != QLatin1Char('-'))
-            c = QLatin1Char('_');
-    }
-    if (base.isEmpty())
-        base = QStringLiteral("adapter");
-    std::string name = base.toStdString();
-    for (int k = 2; std::find(taken.begin(), taken.end(), name) != taken.end(); ++k)
-        name = base.toStdString() + "-" + std::to_string(k);
-    return name;
-}
-
 gen::GenerationParams withSettings(gen::GenerationParams p, const ChatSettings &s)
 {
     p.max_new_tokens = s.maxNewTokens;
@@ -115,7 +99,7 @@ void ChatController::loadModel(const QString &modelDir, const QStringList &adapt
             auto model = lora::open_model(dir, placement);
             std::vector<std::string> names;
             for (const QString &a : adapterDirs) {
-                names.push_back(adapterName(a, names));
+                names.push_back(gen::adapter_name_for(a.toStdString(), names));
                 model->load_adapter(a.toStdString(), names.back());
             }
             std::vector<gen::CompareColumn> columns;

@@ -1,7 +1,6 @@
 #include "core/cli/chat_command.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -111,19 +110,6 @@ ChatOptions parse(const std::vector<std::string>& args) {
   return o;
 }
 
-// An adapter's name on the model from its folder ("checkpoint-200"), unique, in the characters
-// adapter names take.
-std::string adapter_name(const fs::path& dir, const std::vector<std::string>& taken) {
-  std::string base = fs::path(dir).lexically_normal().filename().string();
-  if (base.empty()) base = fs::path(dir).lexically_normal().parent_path().filename().string();
-  for (char& c : base)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') c = '_';
-  if (base.empty()) base = "adapter";
-  std::string name = base;
-  for (int k = 2; std::find(taken.begin(), taken.end(), name) != taken.end(); ++k) name = base + "-" + std::to_string(k);
-  return name;
-}
-
 // One column of the conversation: what answers, and its own history.
 struct Column {
   gen::CompareColumn spec;
@@ -136,7 +122,7 @@ class ChatRunner {
       : m_model(model), m_encoder(encoder), m_params(std::move(params)) {
     std::vector<std::string> names;
     for (const auto& dir : o.adapters) {
-      names.push_back(adapter_name(dir, names));
+      names.push_back(gen::adapter_name_for(dir, names));
       model.load_adapter(dir, names.back());
     }
     if (o.compare || o.adapters.empty()) m_columns.push_back({{"base", {}, 1.0}, gen::ChatSession(o.system)});

@@ -23,20 +23,6 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
-// transformers' Trainer.save_metrics("eval", ...): eval_results.json, merged into all_results.json.
-void write_eval_results(const fs::path& dir, const EvalLoss& eval) {
-  const Json metrics = eval_metrics(eval);
-  io::write_file_atomic(dir / "eval_results.json", python_json_text(metrics));
-  const fs::path all_path = dir / "all_results.json";
-  Json all = Json::object();
-  std::error_code ec;
-  if (fs::exists(all_path, ec)) {
-    all = io::read_json_file(all_path);
-    if (!all.is_object()) throw FormatError(all_path.string() + ": not a JSON object");
-  }
-  for (const auto& [key, value] : metrics.items()) all[key] = value;
-  io::write_file_atomic(all_path, python_json_text(all));
-}
 
 // The supervised loss of `samples`, in order, as the trainer's evaluation computes it; nullopt
 // when stopped.
@@ -140,7 +126,7 @@ PredictOutcome run_predict(lora::LoraModel& model, const data::SampleEncoder& en
     fs::create_directories(params.output_dir);
     write_generated_predictions(params.output_dir / "generated_predictions.jsonl", out.records);
     write_predict_results(params.output_dir, out.results);
-    if (out.eval) write_eval_results(params.output_dir, *out.eval);
+    if (out.eval) save_metrics(params.output_dir, "eval_results.json", eval_metrics(*out.eval));
   }
   return out;
 }

@@ -137,10 +137,8 @@ std::string python_json_text(const Json& metrics) {
   return out;
 }
 
-void write_predict_results(const fs::path& dir, const PredictResults& results) {
-  const Json metrics = predict_metrics(results);
-  io::write_file_atomic(dir / "predict_results.json", python_json_text(metrics));
-
+void save_metrics(const fs::path& dir, const std::string& file, const Json& metrics) {
+  io::write_file_atomic(dir / file, python_json_text(metrics));
   const fs::path all_path = dir / "all_results.json";
   Json all = Json::object();
   std::error_code ec;
@@ -150,6 +148,10 @@ void write_predict_results(const fs::path& dir, const PredictResults& results) {
   }
   for (const auto& [key, value] : metrics.items()) all[key] = value;
   io::write_file_atomic(all_path, python_json_text(all));
+}
+
+void write_predict_results(const fs::path& dir, const PredictResults& results) {
+  save_metrics(dir, "predict_results.json", predict_metrics(results));
 }
 
 }  // namespace vltune::eval

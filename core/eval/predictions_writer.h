@@ -50,6 +50,11 @@ nlohmann::json predict_metrics(const PredictResults& results);
 // `metrics` as Python's json.dump(indent=4, sort_keys=True) prints it (floats in repr's form).
 std::string python_json_text(const nlohmann::json& metrics);
 
+// transformers' Trainer.save_metrics: `metrics` written as `dir`/`file` (python_json_text) and its
+// keys merged into `dir`/all_results.json, both atomically. Throws vltune::FileError when a file
+// cannot be written, vltune::FormatError when an existing all_results.json is not a JSON object.
+void save_metrics(const std::filesystem::path& dir, const std::string& file, const nlohmann::json& metrics);
+
 // Writes `dir`/predict_results.json and merges the same keys into `dir`/all_results.json, both
 // atomically. Throws vltune::FileError when a file cannot be written, vltune::FormatError when an
 // existing all_results.json is not a JSON object.

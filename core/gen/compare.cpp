@@ -1,6 +1,7 @@
 #include "core/gen/compare.h"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <memory>
 #include <optional>
@@ -16,6 +17,18 @@ AdapterStateGuard::AdapterStateGuard(lora::LoraModel& model)
 AdapterStateGuard::~AdapterStateGuard() {
   m_model.set_adapter_scale(m_scale);
   m_model.set_active_adapters(m_active);
+}
+
+std::string adapter_name_for(const std::filesystem::path& dir, const std::vector<std::string>& taken) {
+  const std::filesystem::path clean = dir.lexically_normal();
+  std::string base = clean.filename().string();
+  if (base.empty()) base = clean.parent_path().filename().string();  // "saves/run/"
+  for (char& c : base)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') c = '_';
+  if (base.empty()) base = "adapter";
+  std::string name = base;
+  for (int k = 2; std::find(taken.begin(), taken.end(), name) != taken.end(); ++k) name = base + "-" + std::to_string(k);
+  return name;
 }
 
 void activate(lora::LoraModel& model, const CompareColumn& column) {

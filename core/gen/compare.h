@@ -10,6 +10,7 @@
 //                                        [](size_t column, const gen::TokenEvent& e) { ... });
 
 #include <cstddef>
+#include <filesystem>
 #include <functional>
 #include <stop_token>
 #include <string>
@@ -40,6 +41,11 @@ class AdapterStateGuard {
   std::vector<std::string> m_active;
   double m_scale;
 };
+
+// The name an adapter loaded from `dir` takes on a model: the folder's name ("checkpoint-200"),
+// other characters than letters, digits, '_' and '-' made '_', then "-2", "-3"... until it is not
+// among `taken`.
+std::string adapter_name_for(const std::filesystem::path& dir, const std::vector<std::string>& taken);
 
 // Switches `model`'s LoRA layers to the column's adapters and scale (none: the base layers alone).
 // Throws vltune::Error naming an adapter the model does not have.
