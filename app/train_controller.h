@@ -1,0 +1,89 @@
+#pragma once
+// The bridge between the Train page and the engine's training job (core/train/training_job.h):
+// one run at a time on a worker thread. The page hands over the run's YAML text (the same text
+// `vltune-cli train` would read, so what the GUI trains is exactly what Preview shows); the
+// controller answers with value-type signals on the GUI thread. Stop ends the run after the
+// current step with a checkpoint; Pause holds the run between two steps (weights, optimizer and
+// data position stay in memory) until Resume or Stop.
+
+#include <QMetaType>
+#include <QObject>
+#include <QString>
+
+#include <memory>
+
+class QThread;
+
+namespace vltune {
+
+// One optimizer step, as the Monitor and the status bar show it.
+struct TrainStep
+{
+    qint64 step = 0;             // optimizer steps done
+    qint64 totalSteps = 0;       // steps the run makes
+    double epoch = 0;            // fractional epoch
+    double loss = 0;             // this step's loss
+    double learningRate = 0;     // learning rate the step used
+    double gradNorm = 0;         // gradient norm before clipping
+    double tokensPerSecond = 0;  // input tokens per second since the run began
+    qint64 memoryBytes = -1;     // memory the run holds (-1: unknown)
+    double elapsedSeconds = 0;   // training time so far
+    double etaSeconds = 0;       // time left at the mean step time
+};
+
+class TrainController final : public QObject
+{
+    Q_OBJECT
+
+public:
+    enum class State { Idle, Running, Paused, Stopping };
+    Q_ENUM(State)
+
+    // Options of a run beyond its YAML.
+    struct Options
+    {
+        QString device = QStringLiteral("auto");  // "auto", "cpu", "cuda", "cuda:N"
+        bool skipBadRows = false;                 // leave rows with problems out instead of refusing
+        int pinnedSamples = 0;                    // validation rows answered every pinnedEvery steps
+        int pinnedEvery = 0;                      // 0: eval_steps, else logging_steps
+    };
+
+    explicit TrainController(QObject *parent = nullptr);
+    ~TrainController() override;
+
+    // Starts the run `yamlText` describes (LLaMA-Factory keys; `source` names it in messages).
+    // Ignored unless idle. A bad config answers failed() at once, naming the key.
+    void start(const QString &yamlText, const QString &source, const Options &options);
+    // Finishes the current step, writes a checkpoint and ends the run (also from Paused).
+    void stop();
+    // Holds the run after the current step; resume() lets it go on.
+    void pause();
+    void resume();
+
+    State state() const { return m_state; }
+    QString outputDir() const { return m_outputDir; }
+
+signals:
+    void stateChanged(vltune::TrainController::State state);
+    // The run's output_dir, once the config is read (the Monitor opens it).
+    void runStarted(const QString &outputDir);
+    void message(const QString &line);
+    void stepDone(const vltune::TrainStep &step);
+    void checkpointSaved(const QString &dir);
+    // outcome: "finished", "stopped", "early_stopped".
+    void finished(const QString &outcome, qint64 globalStep, qint64 totalSteps, double trainLoss);
+    void failed(const QString &message);
+
+private:
+    struct Shared;
+    void setState(State state);
+
+    QThread *m_thread = nullptr;
+    std::shared_ptr<Shared> m_shared;  // stop source and pause gate, shared with the worker
+    State m_state = State::Idle;
+    QString m_outputDir;
+};
+
+} // namespace vltune
+
+Q_DECLARE_METATYPE(vltune::TrainStep)
