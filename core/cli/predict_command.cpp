@@ -5,21 +5,19 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
-#include <map>
 #include <optional>
 #include <stop_token>
 #include <thread>
 
 #include "core/data/dataset.h"
 #include "core/data/sample_encoder.h"
-#include "core/data/validation.h"
 #include "core/error.h"
+#include "core/eval/predict_job.h"
 #include "core/eval/predict_runner.h"
 #include "core/gen/generation_params.h"
 #include "core/lora/lora_factory.h"
 #include "core/lora/lora_model.h"
 #include "core/lora/pinned_samples.h"
-#include "core/text/image_placeholders.h"
 #include "core/train/train_config.h"
 
 namespace vltune::cli {
@@ -75,7 +73,7 @@ void check_predict_config(const train::TrainConfig& c, const fs::path& file) {
 
 // LLaMA-Factory's generation arguments over the model's generation_config.json (its kwargs win).
 gen::GenerationParams generation_params(const train::TrainConfig& c, const data::SampleEncoder& encoder) {
-  gen::GenerationParams p = gen::read_generation_params(c.model_name_or_path);
+  gen::GenerationParams p = eval::predict_generation_defaults(c.model_name_or_path, encoder);
   p.do_sample = c.do_sample;
   p.temperature = c.temperature;
   p.top_p = c.top_p;
@@ -83,20 +81,7 @@ gen::GenerationParams generation_params(const train::TrainConfig& c, const data:
   p.max_new_tokens = c.max_new_tokens;
   p.repetition_penalty = c.repetition_penalty;
   p.seed = static_cast<uint64_t>(c.seed);
-  p.stop_ids = lora::chat_eos_ids(c.model_name_or_path, encoder);
   return p;
-}
-
-// The records of each dataset beyond max_samples are left out (LLaMA-Factory: per dataset).
-std::vector<int64_t> cap_per_dataset(const data::Dataset& ds, const std::vector<size_t>& usable,
-                                     std::optional<int64_t> max_samples) {
-  std::vector<int64_t> out;
-  std::map<std::string, int64_t> taken;
-  for (size_t i : usable) {
-    if (max_samples && taken[ds.records[i].dataset]++ >= *max_samples) continue;
-    out.push_back(static_cast<int64_t>(i));
-  }
-  return out;
 }
 
 }  // namespace
@@ -158,48 +143,37 @@ int run_predict(const std::vector<std::string>& args) {
   if (max_samples) c.max_samples = max_samples;
 
   // The data: eval_dataset, validated with the model's own template and image arithmetic.
-  data::OpenOptions open;
-  open.datasets = c.eval_dataset;
-  open.media_dir = c.media_dir;
-  const data::Dataset dataset = data::open_dataset(c.dataset_dir, open);
-  data::EncoderParams enc;
-  enc.template_name = c.template_name;
-  enc.supervised.cutoff_len = c.cutoff_len;
-  enc.supervised.train_on_prompt = c.train_on_prompt;
-  enc.supervised.mask_history = c.mask_history;
-  enc.supervised.image = {c.image_max_pixels, c.image_min_pixels};
-  const data::SampleEncoder encoder(c.model_name_or_path, enc);
-  if (encoder.family() == io::ModelFamily::clip) throw Error(c.model_name_or_path + ": CLIP generates no answers to predict");
-  data::ValidationParams vp;
-  vp.tmpl = encoder.chat_template();
-  vp.tokenizer = &encoder.tokenizer();
-  vp.layout = text::load_image_layout(c.model_name_or_path);
-  vp.supervised = enc.supervised;
-  const data::DatasetReport report = data::validate_dataset(dataset, vp);
+  eval::PredictDataParams data_params;
+  data_params.model_dir = c.model_name_or_path;
+  data_params.dataset_dir = c.dataset_dir;
+  data_params.open.datasets = c.eval_dataset;
+  data_params.open.media_dir = c.media_dir;
+  data_params.encoder.template_name = c.template_name;
+  data_params.encoder.supervised.cutoff_len = c.cutoff_len;
+  data_params.encoder.supervised.train_on_prompt = c.train_on_prompt;
+  data_params.encoder.supervised.mask_history = c.mask_history;
+  data_params.encoder.supervised.image = {c.image_max_pixels, c.image_min_pixels};
+  const eval::PredictData prepared = eval::open_predict_data(data_params);
+  const data::Dataset& dataset = prepared.dataset;
+  const data::SampleEncoder& encoder = *prepared.encoder;
   int64_t skipped = 0;
-  std::vector<size_t> usable;
+  std::vector<int64_t> samples;
   try {
-    usable = data::usable_records(dataset, report, skip_bad_rows ? data::ProblemPolicy::skip : data::ProblemPolicy::stop,
-                                  &skipped);
+    samples = eval::predict_samples(prepared, skip_bad_rows ? data::ProblemPolicy::skip : data::ProblemPolicy::stop,
+                                    c.max_samples, &skipped);
   } catch (const FormatError& e) {
     std::fprintf(stderr, "vltune-cli predict: %s\n(`vltune-cli inspect %s` lists them all; --skip-bad-rows predicts without them)\n",
                  e.what(), c.dataset_dir.c_str());
     return 1;
   }
-  const std::vector<int64_t> samples = cap_per_dataset(dataset, usable, c.max_samples);
   std::fprintf(stderr, "vltune: %s, %zu rows, %lld skipped for problems, %zu to predict\n",
                std::string(data::format_name(dataset.format)).c_str(), dataset.records.size(),
                static_cast<long long>(skipped), samples.size());
 
   // The model with its adapters, all active (LLaMA-Factory merges them all for inference).
-  std::unique_ptr<lora::LoraModel> model = lora::open_model(c.model_name_or_path, placement);
-  std::vector<std::string> names;
-  for (size_t k = 0; k < c.adapter_name_or_path.size(); ++k) {
-    names.push_back(k == 0 ? "default" : "adapter_" + std::to_string(k));
-    model->load_adapter(c.adapter_name_or_path[k], names.back());
-    std::fprintf(stderr, "vltune: adapter %s\n", c.adapter_name_or_path[k].c_str());
-  }
-  model->set_active_adapters(names);
+  std::vector<fs::path> adapters(c.adapter_name_or_path.begin(), c.adapter_name_or_path.end());
+  std::unique_ptr<lora::LoraModel> model = eval::open_predict_model(c.model_name_or_path, adapters, placement);
+  for (const auto& a : adapters) std::fprintf(stderr, "vltune: adapter %s\n", a.c_str());
   std::fprintf(stderr, "vltune: model on %s\n", lora::to_string(placement).c_str());
 
   eval::PredictParams params;

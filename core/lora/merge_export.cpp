@@ -41,6 +41,10 @@ void export_merged(LoraModel& model, const fs::path& out_dir, const ExportParams
     throw Error(out_dir.string() + ": export into a different folder than the model's own");
   const io::ModelConfig config = io::read_model_config(source);
   const torch::Dtype dtype = export_dtype(params.dtype.empty() ? config.dtype : params.dtype, source / "config.json");
+  const auto report = [&](ExportPhase phase, uint64_t done, uint64_t total) {
+    if (params.on_progress) params.on_progress({phase, done, total});
+  };
+  report(ExportPhase::merging, 0, 0);
   model.merge_active_adapters();
 
   // Tensors under save_pretrained's names; a tensor sharing storage with an earlier one (tied
@@ -70,19 +74,28 @@ void export_merged(LoraModel& model, const fs::path& out_dir, const ExportParams
     total += bytes;
   }
   const std::map<std::string, std::string> metadata{{"format", "pt"}};
+  uint64_t written = 0;
+  const auto shard_written = [&](const io::NamedTensors& shard) {
+    for (const auto& [name, t] : shard) written += static_cast<uint64_t>(t.numel()) * t.element_size();
+    report(ExportPhase::writing, written, total);
+  };
+  report(ExportPhase::writing, 0, total);
   if (shards.size() == 1) {
     io::save_safetensors(out_dir / "model.safetensors", shards.front(), metadata);
+    shard_written(shards.front());
   } else {
     io::Json weight_map = io::Json::object();
     for (size_t i = 0; i < shards.size(); ++i) {
       const std::string file = shard_name(i, shards.size());
       io::save_safetensors(out_dir / file, shards[i], metadata);
       for (const auto& [name, t] : shards[i]) weight_map[name] = file;
+      shard_written(shards[i]);
     }
     io::Json index = {{"metadata", {{"total_size", total}}}, {"weight_map", weight_map}};
     io::write_json_file_atomic(out_dir / "model.safetensors.index.json", index);
   }
   // Everything else of the source folder (config, tokenizer, processor, generation, templates).
+  report(ExportPhase::copying, written, total);
   for (const auto& entry : fs::directory_iterator(source)) {
     if (!entry.is_regular_file() || is_weight_file(entry.path())) continue;
     fs::copy_file(entry.path(), out_dir / entry.path().filename(), fs::copy_options::overwrite_existing, ec);

@@ -7,15 +7,30 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 
 #include "core/lora/lora_model.h"
 
 namespace vltune::lora {
 
+// Where an export is, for a progress bar.
+enum class ExportPhase {
+  merging,  // folding the adapters into the base weights
+  writing,  // the weights' shards
+  copying,  // the folder's other files
+};
+
+struct ExportProgress {
+  ExportPhase phase = ExportPhase::merging;
+  uint64_t bytes_done = 0;   // weight bytes written so far
+  uint64_t bytes_total = 0;  // weight bytes to write (0 while merging)
+};
+
 struct ExportParams {
   uint64_t max_shard_bytes = 5'000'000'000;  // largest shard (transformers' "5GB" default); a bigger tensor gets a shard of its own
   std::string dtype;                         // "float32", "bfloat16", "float16"; empty: config.json's dtype, else float32
+  std::function<void(const ExportProgress&)> on_progress;  // at each phase and after each shard; empty: none
 };
 
 // Folds the active adapters into `model`'s base weights (in place, as PEFT's merge_and_unload)

@@ -295,7 +295,19 @@ void TestLoraParity::mergeAndExport() {
   vltune::test::TempDir dir;
   vltune::lora::ExportParams params;
   params.max_shard_bytes = 200'000;  // several shards for these tiny models
+  // Progress: merging, then writing after each shard up to every byte, then copying.
+  std::vector<vltune::lora::ExportProgress> progress;
+  params.on_progress = [&](const vltune::lora::ExportProgress& p) { progress.push_back(p); };
   vltune::lora::export_merged(*model, dir.path(), params);
+  QVERIFY(progress.size() >= 5);
+  QVERIFY(progress.front().phase == vltune::lora::ExportPhase::merging);
+  QVERIFY(progress.back().phase == vltune::lora::ExportPhase::copying);
+  uint64_t shard_bytes = 0;
+  for (const auto& entry : fs::directory_iterator(dir.path()))
+    if (entry.path().extension() == ".safetensors") shard_bytes += fs::file_size(entry.path());
+  QVERIFY(progress.back().bytes_total > 0 && progress.back().bytes_done == progress.back().bytes_total);
+  QVERIFY(progress.back().bytes_total <= shard_bytes);  // the files add their headers
+  for (size_t i = 1; i < progress.size(); ++i) QVERIFY(progress[i].bytes_done >= progress[i - 1].bytes_done);
   QVERIFY(model->adapter_names().empty());
   QVERIFY(fs::exists(dir.path() / "config.json"));
   for (const auto& entry : fs::directory_iterator(f.dir / "model"))
