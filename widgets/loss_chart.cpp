@@ -174,6 +174,34 @@ void LossChart::setAxisLabel(YAxis axis, const QString &label)
     markDirty();
 }
 
+void LossChart::setSeriesVisible(const QString &name, bool visible)
+{
+    Series *s = find(name);
+    if (!s || s->raw->visible() == visible)
+        return;
+    s->raw->setVisible(visible);
+    QCPGraph *named = s->smooth ? s->smooth : s->raw;
+    if (s->smooth)
+        s->smooth->setVisible(visible);
+    if (visible)
+        named->addToLegend();
+    else
+        named->removeFromLegend();
+    for (YAxis axis : {YAxis::Left, YAxis::Right}) {
+        bool any = false;
+        for (const Series &t : m_series)
+            any = any || (t.axis == axis && t.raw->visible());
+        (axis == YAxis::Right ? m_plot->yAxis2 : m_plot->yAxis)->setVisible(any || axis == YAxis::Left);
+    }
+    markDirty();
+}
+
+bool LossChart::isSeriesVisible(const QString &name) const
+{
+    const Series *s = find(name);
+    return s && s->raw->visible();
+}
+
 void LossChart::appendPoints(const QString &series, const QVector<double> &steps, const QVector<double> &values)
 {
     Series *s = find(series);

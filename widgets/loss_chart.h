@@ -35,6 +35,11 @@ public:
     bool hasSeries(const QString &name) const;
     QStringList seriesNames() const;
     void setAxisLabel(YAxis axis, const QString &label);
+    // Shows or hides a series (its points are kept; the legend and the follow-mode fit only count
+    // visible ones). The right axis is hidden while no visible series uses it. A series shown
+    // again goes to the end of the legend.
+    void setSeriesVisible(const QString &name, bool visible);
+    bool isSeriesVisible(const QString &name) const;
 
     // Steps must increase strictly, within a batch and across batches: a point at or before the
     // series' last step (or a NaN step) is dropped and counted in refusedCount(). Extra entries of

@@ -23,6 +23,8 @@ nlohmann::ordered_json LogRecord::to_json() const {
   j["remaining_time"] = remaining_time;
   if (throughput) j["throughput"] = *throughput;
   if (total_tokens) j["total_tokens"] = *total_tokens;
+  // Not one of LLaMA-Factory's keys: last, so its readers see their own keys in their order.
+  if (grad_norm) j["grad_norm"] = *grad_norm;
   return j;
 }
 

@@ -25,7 +25,8 @@ struct LogRecord {
   std::optional<double> throughput;       // input tokens per second, rounded to 2 digits
   std::optional<int64_t> total_tokens;    // input tokens seen
 
-  // LLaMA-Factory's keys, in its order, absent ones left out (grad_norm is not one of them).
+  // LLaMA-Factory's keys, in its order, absent ones left out; then grad_norm (not one of its keys)
+  // for the Monitor's chart.
   nlohmann::ordered_json to_json() const;
 };
 
