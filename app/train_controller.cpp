@@ -76,6 +76,7 @@ void TrainController::start(const QString &yamlText, const QString &source, cons
         return;
     }
     m_outputDir = QString::fromStdString(config.output_dir);
+    m_modelDir = QString::fromStdString(config.model_name_or_path);
     m_shared = std::make_shared<Shared>();
     auto shared = m_shared;
     QPointer<TrainController> self(this);

@@ -61,7 +61,9 @@ public:
     void resume();
 
     State state() const { return m_state; }
+    // The last run's output_dir and base model (model_name_or_path).
     QString outputDir() const { return m_outputDir; }
+    QString modelDir() const { return m_modelDir; }
 
 signals:
     void stateChanged(vltune::TrainController::State state);
@@ -82,6 +84,7 @@ private:
     std::shared_ptr<Shared> m_shared;  // stop source and pause gate, shared with the worker
     State m_state = State::Idle;
     QString m_outputDir;
+    QString m_modelDir;
 };
 
 } // namespace vltune

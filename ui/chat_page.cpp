@@ -280,6 +280,12 @@ void ChatPage::updateButtons()
     updateImagesLabel();
 }
 
+void ChatPage::setModelAndAdapters(const QString &modelDir, const QStringList &adapterDirs)
+{
+    m_modelEdit->setText(modelDir);
+    m_adapterEdit->setText(adapterDirs.join(QLatin1Char(';')));
+}
+
 void ChatPage::browseModel()
 {
     const QString dir = QFileDialog::getExistingDirectory(this, tr("Model folder"), m_modelEdit->text());

@@ -37,6 +37,9 @@ public:
     void attachImage(const QString &path);
     // What the form says now.
     ChatSettings settings() const;
+    // Fills the model and adapter fields (a finished run, a checkpoint the Monitor opened); the
+    // user presses Load, so a conversation in progress is not dropped behind their back.
+    void setModelAndAdapters(const QString &modelDir, const QStringList &adapterDirs);
 
 protected:
     void dragEnterEvent(QDragEnterEvent *event) override;

@@ -1,20 +1,31 @@
+// The pages first: some carry engine headers, which must come before Qt's `slots` macro.
+#include "app/train_controller.h"
+#include "ui/chat_page.h"
+#include "ui/dataset_page.h"
+#include "ui/evaluate_page.h"
+#include "ui/monitor_page.h"
+#include "ui/train_page.h"
+#include "widgets/device_indicator.h"
+
 #include "ui/main_window.h"
 
 #include <QAction>
 #include <QApplication>
+#include <QCloseEvent>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileDialog>
 #include <QIcon>
 #include <QKeySequence>
 #include <QLabel>
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QMimeData>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <QUrl>
 #include <QVBoxLayout>
-
-#include "ui/chat_page.h"
-#include "ui/monitor_page.h"
-#include "widgets/device_indicator.h"
 
 namespace vltune {
 
@@ -36,16 +47,146 @@ MainWindow::MainWindow(const RuntimeInfo &runtime, QWidget *parent)
     createActions();
     createMenus();
     createStatusBar();
-    auto *pages = new QTabWidget(this);
-    pages->setObjectName(QStringLiteral("pages"));
-    pages->setDocumentMode(true);
-    pages->addTab(createStartPanel(), tr("Start"));
-    m_monitorPage = new MonitorPage(pages);
-    pages->addTab(m_monitorPage, tr("Monitor"));
-    m_chatPage = new ChatPage(pages);
-    pages->addTab(m_chatPage, tr("Chat"));
-    setCentralWidget(pages);
+    m_pages = new QTabWidget(this);
+    m_pages->setObjectName(QStringLiteral("pages"));
+    m_pages->setDocumentMode(true);
+    m_pages->addTab(createStartPanel(), tr("Start"));
+    m_datasetPage = new DatasetPage(m_pages);
+    m_pages->addTab(m_datasetPage, tr("Dataset"));
+    m_trainPage = new TrainPage(m_pages);
+    m_pages->addTab(m_trainPage, tr("Train"));
+    m_monitorPage = new MonitorPage(m_pages);
+    m_pages->addTab(m_monitorPage, tr("Monitor"));
+    m_chatPage = new ChatPage(m_pages);
+    m_pages->addTab(m_chatPage, tr("Chat"));
+    m_evaluatePage = new EvaluatePage(m_pages);
+    m_pages->addTab(m_evaluatePage, tr("Evaluate && Export"));
+    setCentralWidget(m_pages);
+    setAcceptDrops(true);
+    connectTraining();
+    connect(m_datasetPage, &DatasetPage::statusMessage, this,
+            [this](const QString &text) { statusBar()->showMessage(text, 8000); });
+    connect(m_monitorPage, &MonitorPage::checkpointActivated, this, [this](const QString &dir) {
+        // A checkpoint picked on the Monitor: chat with it next to the base model.
+        m_chatPage->setModelAndAdapters(m_trainController->modelDir(), {dir});
+        m_pages->setCurrentWidget(m_chatPage);
+    });
     resize(1200, 800);
+}
+
+void MainWindow::connectTraining()
+{
+    m_trainController = new TrainController(this);
+    connect(m_trainPage, &TrainPage::startRequested, this, [this](const QString &yamlText, const QString &yamlPath) {
+        TrainController::Options options;
+        options.pinnedSamples = 4;  // the Monitor's pinned samples: the first validation rows
+        m_trainController->start(yamlText, yamlPath.isEmpty() ? tr("Train page") : yamlPath, options);
+    });
+    connect(m_trainPage, &TrainPage::stopRequested, m_trainController, &TrainController::stop);
+    connect(m_trainPage, &TrainPage::pauseRequested, m_trainController, &TrainController::pause);
+    connect(m_trainPage, &TrainPage::resumeRequested, m_trainController, &TrainController::resume);
+    connect(m_trainController, &TrainController::stateChanged, this, [this](TrainController::State state) {
+        switch (state) {
+        case TrainController::State::Idle: m_trainPage->setRunState(TrainPage::RunState::Idle); break;
+        case TrainController::State::Running: m_trainPage->setRunState(TrainPage::RunState::Running); break;
+        case TrainController::State::Paused: m_trainPage->setRunState(TrainPage::RunState::Paused); break;
+        case TrainController::State::Stopping: m_trainPage->setRunState(TrainPage::RunState::Stopping); break;
+        }
+    });
+    connect(m_trainController, &TrainController::runStarted, this, [this](const QString &outputDir) {
+        m_monitorPage->openRun(outputDir);
+        m_monitorPage->appendLog(tr("Training started: %1").arg(outputDir));
+        m_pages->setCurrentWidget(m_monitorPage);
+    });
+    connect(m_trainController, &TrainController::message, m_monitorPage, &MonitorPage::appendLog);
+    connect(m_trainController, &TrainController::stepDone, this, [this](const TrainStep &s) {
+        //: Status bar during training: step, total, loss.
+        statusBar()->showMessage(tr("Training: step %1 of %2, loss %3")
+                                     .arg(s.step)
+                                     .arg(s.totalSteps)
+                                     .arg(s.loss, 0, 'f', 4));
+    });
+    connect(m_trainController, &TrainController::checkpointSaved, this,
+            [this](const QString &dir) { m_monitorPage->appendLog(tr("Checkpoint saved: %1").arg(dir)); });
+    connect(m_trainController, &TrainController::finished, this, &MainWindow::onTrainingFinished);
+    connect(m_trainController, &TrainController::failed, this, &MainWindow::onTrainingFailed);
+}
+
+void MainWindow::onTrainingFinished(const QString &outcome, qint64 globalStep, qint64 totalSteps, double trainLoss)
+{
+    const QString dir = m_trainController->outputDir();
+    const QString text = outcome == QLatin1String("stopped")
+                             ? tr("Training stopped at step %1 of %2; a checkpoint is in %3. Start again to resume.")
+                                   .arg(globalStep)
+                                   .arg(totalSteps)
+                                   .arg(dir)
+                             : tr("Training finished at step %1 of %2 (train loss %3); the adapter is in %4.")
+                                   .arg(globalStep)
+                                   .arg(totalSteps)
+                                   .arg(trainLoss, 0, 'f', 4)
+                                   .arg(dir);
+    statusBar()->showMessage(text);
+    m_monitorPage->appendLog(text);
+    m_monitorPage->refresh();
+    // The adapter is ready to compare and evaluate against its base.
+    m_chatPage->setModelAndAdapters(m_trainController->modelDir(), {dir});
+    m_evaluatePage->setModelAndAdapter(m_trainController->modelDir(), dir);
+}
+
+void MainWindow::onTrainingFailed(const QString &message)
+{
+    const QString text = tr("Training failed: %1").arg(message);
+    statusBar()->showMessage(text);
+    m_monitorPage->appendLog(text);
+    // Non-blocking: the run's files stay where they are, the form keeps the settings.
+    auto *box = new QMessageBox(QMessageBox::Warning, tr("Training failed"), message, QMessageBox::Ok, this);
+    box->setObjectName(QStringLiteral("trainingFailedBox"));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
+}
+
+void MainWindow::openDataset()
+{
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Open dataset folder"));
+    if (dir.isEmpty())
+        return;
+    m_datasetPage->openPath(dir);
+    m_pages->setCurrentWidget(m_datasetPage);
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent *event)
+{
+    const QList<QUrl> urls = event->mimeData()->urls();
+    if (!urls.isEmpty() && urls.first().isLocalFile())
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent *event)
+{
+    // Reaches the window only where no page took the drop (Chat takes images itself).
+    const QList<QUrl> urls = event->mimeData()->urls();
+    if (urls.isEmpty() || !urls.first().isLocalFile())
+        return;
+    m_datasetPage->openPath(urls.first().toLocalFile());
+    m_pages->setCurrentWidget(m_datasetPage);
+    event->acceptProposedAction();
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    if (m_trainController->state() != TrainController::State::Idle) {
+        const auto answer = QMessageBox::question(
+            this, tr("Training is running"),
+            tr("Stop training and quit? The run stops after the current step and writes a checkpoint, "
+               "so it can be resumed later."),
+            QMessageBox::Yes | QMessageBox::No, QMessageBox::No);
+        if (answer != QMessageBox::Yes) {
+            event->ignore();
+            return;
+        }
+        m_trainController->stop();  // the controller's destructor waits for the checkpoint
+    }
+    event->accept();
 }
 
 MainWindow::~MainWindow() = default;
@@ -59,6 +200,13 @@ void MainWindow::createActions()
     m_quitAction->setMenuRole(QAction::QuitRole);
     m_quitAction->setIcon(QIcon::fromTheme(QStringLiteral("application-exit")));
     connect(m_quitAction, &QAction::triggered, this, &QWidget::close);
+
+    m_openDatasetAction = new QAction(tr("&Open Dataset…"), this);
+    m_openDatasetAction->setObjectName(QStringLiteral("actionOpenDataset"));
+    m_openDatasetAction->setShortcuts(QKeySequence::Open);
+    m_openDatasetAction->setStatusTip(tr("Open a dataset folder on the Dataset page"));
+    m_openDatasetAction->setIcon(QIcon::fromTheme(QStringLiteral("document-open")));
+    connect(m_openDatasetAction, &QAction::triggered, this, &MainWindow::openDataset);
 
     m_aboutAction = new QAction(tr("&About vltune"), this);
     m_aboutAction->setObjectName(QStringLiteral("actionAbout"));
@@ -78,6 +226,8 @@ void MainWindow::createMenus()
 {
     QMenu *fileMenu = menuBar()->addMenu(tr("&File"));
     fileMenu->setObjectName(QStringLiteral("menuFile"));
+    fileMenu->addAction(m_openDatasetAction);
+    fileMenu->addSeparator();
     fileMenu->addAction(m_quitAction);
 
     QMenu *helpMenu = menuBar()->addMenu(tr("&Help"));

@@ -5,15 +5,27 @@
 #include "core/runtime_info.h"
 
 class QAction;
+class QCloseEvent;
+class QDragEnterEvent;
+class QDropEvent;
+class QTabWidget;
 class QWidget;
 
 namespace vltune {
 
 class ChatPage;
-class MonitorPage;
+class DatasetPage;
 class DeviceIndicator;
+class EvaluatePage;
+class MonitorPage;
+class TrainController;
+class TrainPage;
 
-// The application window: menus, the status bar with the compute device, and the start panel.
+// The application window: menus, the status bar with the compute device, and the pages in the
+// order a user works (Start · Dataset · Train · Monitor · Chat · Evaluate & Export). It owns the
+// training controller and connects the pages: Start on the Train page runs it, the Monitor follows
+// the run, and a finished run (or a checkpoint picked on the Monitor) is offered to Chat and
+// Evaluate. A folder or file dropped anywhere no page takes it opens on the Dataset page.
 class MainWindow final : public QMainWindow
 {
     Q_OBJECT
@@ -27,22 +39,42 @@ public:
     QString aboutText() const;
     ChatPage *chatPage() const { return m_chatPage; }
     MonitorPage *monitorPage() const { return m_monitorPage; }
+    DatasetPage *datasetPage() const { return m_datasetPage; }
+    TrainPage *trainPage() const { return m_trainPage; }
+    EvaluatePage *evaluatePage() const { return m_evaluatePage; }
+    TrainController *trainController() const { return m_trainController; }
+    QTabWidget *pages() const { return m_pages; }
+
+protected:
+    void dragEnterEvent(QDragEnterEvent *event) override;
+    void dropEvent(QDropEvent *event) override;
+    void closeEvent(QCloseEvent *event) override;
 
 private:
     void createActions();
     void createMenus();
     void createStatusBar();
     QWidget *createStartPanel();
+    void connectTraining();
+    void onTrainingFinished(const QString &outcome, qint64 globalStep, qint64 totalSteps, double trainLoss);
+    void onTrainingFailed(const QString &message);
+    void openDataset();
     QString cudaSummary() const;
     void showAbout();
 
     RuntimeInfo m_runtime;
     QAction *m_quitAction = nullptr;
+    QAction *m_openDatasetAction = nullptr;
     QAction *m_aboutAction = nullptr;
     QAction *m_aboutQtAction = nullptr;
     DeviceIndicator *m_deviceIndicator = nullptr;
+    QTabWidget *m_pages = nullptr;
     ChatPage *m_chatPage = nullptr;
     MonitorPage *m_monitorPage = nullptr;
+    DatasetPage *m_datasetPage = nullptr;
+    TrainPage *m_trainPage = nullptr;
+    EvaluatePage *m_evaluatePage = nullptr;
+    TrainController *m_trainController = nullptr;
 };
 
 } // namespace vltune
