@@ -3,6 +3,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QIcon>
+#include <QStandardPaths>
 #include <QStringList>
 
 namespace vltune {
@@ -46,9 +47,14 @@ LaunchOptions parseCommandLine(const QStringList &arguments)
                        "(default: $VLTUNE_LANG, else the system language)."),
         QStringLiteral("locale"));
     parser.addOption(langOption);
+    const QCommandLineOption noDemoOption(
+        QStringLiteral("no-demo"),
+        QStringLiteral("Start without the demo project (a shapes dataset and a tiny model made on this machine)."));
+    parser.addOption(noDemoOption);
     parser.process(arguments);
 
     LaunchOptions options;
+    options.openDemo = !parser.isSet(noDemoOption);
     if (parser.isSet(langOption)) {
         options.uiLocale = localeFromName(parser.value(langOption), "--lang");
     } else if (const QString env = qEnvironmentVariable("VLTUNE_LANG"); !env.isEmpty()) {
@@ -57,6 +63,11 @@ LaunchOptions parseCommandLine(const QStringList &arguments)
         options.uiLocale = QLocale::system();
     }
     return options;
+}
+
+QString demoProjectFolder()
+{
+    return QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation) + QStringLiteral("/demo");
 }
 
 } // namespace vltune

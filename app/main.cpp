@@ -17,5 +17,7 @@ int main(int argc, char *argv[])
 
     vltune::MainWindow window(vltune::runtime_info());
     window.show();
+    if (options.openDemo)
+        window.openDemoProject(vltune::demoProjectFolder());
     return QApplication::exec();
 }

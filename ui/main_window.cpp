@@ -1,5 +1,8 @@
 // The pages first: some carry engine headers, which must come before Qt's `slots` macro.
 #include "app/train_controller.h"
+#include "core/demo/demo_project.h"
+#include "core/train/train_config.h"
+#include "ui/train_form.h"
 #include "ui/chat_page.h"
 #include "ui/dataset_page.h"
 #include "ui/evaluate_page.h"
@@ -21,7 +24,13 @@
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QFileInfo>
+#include <QFrame>
+#include <QHBoxLayout>
 #include <QMimeData>
+#include <QPointer>
+#include <QPushButton>
+#include <QThread>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QUrl>
@@ -290,8 +299,123 @@ QWidget *MainWindow::createStartPanel()
     layout->addWidget(purpose);
     layout->addSpacing(16);
     layout->addWidget(runtime);
+    layout->addSpacing(24);
+    // Centred by stretches, not alignment: an aligned item gets no height-for-width, which the
+    // card's wrapped text needs.
+    auto *demoRow = new QHBoxLayout;
+    demoRow->addStretch(1);
+    demoRow->addWidget(createDemoCard(panel));
+    demoRow->addStretch(1);
+    layout->addLayout(demoRow);
     layout->addStretch(3);
     return panel;
+}
+
+QWidget *MainWindow::createDemoCard(QWidget *parent)
+{
+    auto *card = new QFrame(parent);
+    card->setObjectName(QStringLiteral("demoCard"));
+    card->setFrameShape(QFrame::StyledPanel);
+    card->setFixedWidth(720);
+    auto *title = new QLabel(tr("<b>Demo project</b>"), card);
+    m_demoLabel = new QLabel(tr("No demo project open. Open your own dataset and model to begin."), card);
+    m_demoLabel->setObjectName(QStringLiteral("demoLabel"));
+    m_demoLabel->setWordWrap(true);
+    m_trainDemoButton = new QPushButton(tr("Train the demo"), card);
+    m_trainDemoButton->setObjectName(QStringLiteral("trainDemoButton"));
+    m_trainDemoButton->setEnabled(false);
+    m_trainDemoButton->setToolTip(tr("Start the demo's LoRA run; the Monitor shows it, then compare in Chat."));
+    connect(m_trainDemoButton, &QPushButton::clicked, this, [this] {
+        m_pages->setCurrentWidget(m_trainPage);
+        m_trainPage->start();
+    });
+    auto *ownData = new QPushButton(tr("Open my own dataset…"), card);
+    ownData->setObjectName(QStringLiteral("ownDatasetButton"));
+    connect(ownData, &QPushButton::clicked, this, &MainWindow::openDataset);
+    auto *ownModel = new QPushButton(tr("Choose my own model…"), card);
+    ownModel->setObjectName(QStringLiteral("ownModelButton"));
+    connect(ownModel, &QPushButton::clicked, this, &MainWindow::chooseOwnModel);
+
+    auto *buttons = new QHBoxLayout;
+    buttons->addWidget(m_trainDemoButton);
+    buttons->addStretch(1);
+    buttons->addWidget(ownData);
+    buttons->addWidget(ownModel);
+    auto *layout = new QVBoxLayout(card);
+    layout->setContentsMargins(16, 12, 16, 12);
+    layout->addWidget(title);
+    layout->addWidget(m_demoLabel);
+    layout->addLayout(buttons);
+    return card;
+}
+
+void MainWindow::openDemoProject(const QString &root)
+{
+    m_demoLabel->setText(tr("Preparing the demo project in %1…").arg(root));
+    QPointer<MainWindow> self(this);
+    // Drawing the images and learning the tokenizer take about a second: off the GUI thread.
+    QThread *worker = QThread::create([self, root] {
+        try {
+            const demo::DemoProject p = demo::make_demo_project(root.toStdString());
+            const auto q = [](const std::filesystem::path &path) { return QString::fromStdString(path.string()); };
+            const QString model = q(p.model), dataset = q(p.dataset), yaml = q(p.train_yaml), out = q(p.output_dir);
+            QMetaObject::invokeMethod(
+                self.data(), [self, root, model, dataset, yaml, out] {
+                    if (self)
+                        self->showDemo(root, model, dataset, yaml, out);
+                },
+                Qt::QueuedConnection);
+        } catch (const std::exception &e) {
+            const QString message = QString::fromStdString(e.what());
+            QMetaObject::invokeMethod(
+                self.data(), [self, message] {
+                    if (!self)
+                        return;
+                    self->m_demoLabel->setText(tr("The demo project could not be made: %1").arg(message));
+                    emit self->demoFailed(message);
+                },
+                Qt::QueuedConnection);
+        }
+    });
+    connect(worker, &QThread::finished, worker, &QObject::deleteLater);
+    worker->start();
+}
+
+void MainWindow::showDemo(const QString &root, const QString &model, const QString &dataset, const QString &yaml,
+                          const QString &outputDir)
+{
+    m_demoRoot = root;
+    // A run already trained (an earlier session) is offered straight away.
+    const bool trained = QFileInfo::exists(outputDir + QStringLiteral("/adapter_model.safetensors"));
+    m_datasetPage->setModelDir(model);
+    m_datasetPage->openPath(dataset);
+    m_trainPage->loadYaml(yaml);
+    m_chatPage->setModelAndAdapters(model, trained ? QStringList{outputDir} : QStringList{});
+    m_evaluatePage->setModelAndAdapter(model, trained ? outputDir : QString());
+    m_demoLabel->setText(
+        tr("This is a demo: coloured shapes and a tiny Qwen2-VL with random weights, made on this machine in %1. "
+           "Train it (under a minute on a CPU), watch the loss on the Monitor, then ask Chat \"What is in the "
+           "picture?\" about a shape: the adapted model names it, the base model cannot.")
+            .arg(root));
+    m_trainDemoButton->setEnabled(true);
+    setWindowTitle(tr("vltune — demo project"));
+    emit demoReady(root);
+}
+
+void MainWindow::chooseOwnModel()
+{
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Model folder (config.json, safetensors, tokenizer)"));
+    if (dir.isEmpty())
+        return;
+    // The user's own model replaces the demo's on the pages that use one.
+    train::TrainConfig config = m_trainPage->form()->config();
+    config.model_name_or_path = dir.toStdString();
+    m_trainPage->form()->setConfig(config);
+    m_chatPage->setModelAndAdapters(dir, {});
+    m_evaluatePage->setModelAndAdapter(dir, QString());
+    m_datasetPage->setModelDir(dir);
+    setWindowTitle(QStringLiteral("vltune"));
+    m_pages->setCurrentWidget(m_trainPage);
 }
 
 QString MainWindow::cudaSummary() const

@@ -8,6 +8,8 @@ class QAction;
 class QCloseEvent;
 class QDragEnterEvent;
 class QDropEvent;
+class QLabel;
+class QPushButton;
 class QTabWidget;
 class QWidget;
 
@@ -45,6 +47,17 @@ public:
     TrainController *trainController() const { return m_trainController; }
     QTabWidget *pages() const { return m_pages; }
 
+    // The first-run demo (core/demo/demo_project.h): made, or reused, in `root` on a worker
+    // thread, then opened on every page (its dataset, its training YAML, its model in Chat and
+    // Evaluate). The Start page says it is a demo and offers the user's own model and data.
+    void openDemoProject(const QString &root);
+    // The demo's folder once opened ("" before).
+    QString demoRoot() const { return m_demoRoot; }
+
+signals:
+    void demoReady(const QString &root);
+    void demoFailed(const QString &message);
+
 protected:
     void dragEnterEvent(QDragEnterEvent *event) override;
     void dropEvent(QDropEvent *event) override;
@@ -59,6 +72,10 @@ private:
     void onTrainingFinished(const QString &outcome, qint64 globalStep, qint64 totalSteps, double trainLoss);
     void onTrainingFailed(const QString &message);
     void openDataset();
+    void chooseOwnModel();
+    void showDemo(const QString &root, const QString &model, const QString &dataset, const QString &yaml,
+                  const QString &outputDir);
+    QWidget *createDemoCard(QWidget *parent);
     QString cudaSummary() const;
     void showAbout();
 
@@ -75,6 +92,9 @@ private:
     TrainPage *m_trainPage = nullptr;
     EvaluatePage *m_evaluatePage = nullptr;
     TrainController *m_trainController = nullptr;
+    QLabel *m_demoLabel = nullptr;
+    QPushButton *m_trainDemoButton = nullptr;
+    QString m_demoRoot;
 };
 
 } // namespace vltune

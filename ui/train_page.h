@@ -54,6 +54,8 @@ public:
     bool isEstimating() const { return m_estimateThread != nullptr; }
     // Starts an estimate of the current settings now (it also runs by itself after changes).
     void refreshEstimate();
+    // What Start does: checks the form and emits startRequested (nothing while a run is going).
+    void start();
 
 public slots:
     // The controller says what training is doing; buttons and form follow.
@@ -78,7 +80,6 @@ private:
     void onEstimateDone();
     void showEstimate();
     void updateButtons();
-    void start();
     void preview();
     void chooseLoad();
     void chooseSave();

@@ -62,7 +62,12 @@ ModelPlacement resolve_placement(const std::string& device, const std::string& p
 }
 
 std::string to_string(const ModelPlacement& placement) {
-  return placement.device.str() + " " + std::string(c10::toString(placement.dtype));
+  // The names config.json and YAML use ("bfloat16"), not LibTorch's ("BFloat16").
+  const std::string dtype = placement.dtype == torch::kBFloat16 ? "bfloat16"
+                            : placement.dtype == torch::kFloat16 ? "float16"
+                            : placement.dtype == torch::kFloat32 ? "float32"
+                                                                 : std::string(c10::toString(placement.dtype));
+  return placement.device.str() + " " + dtype;
 }
 
 std::unique_ptr<LoraModel> open_model(const std::filesystem::path& folder, const ModelPlacement& placement) {

@@ -47,7 +47,7 @@ void TestModelPlacement::resolvesDeviceAndPrecision() {
   QVERIFY(cpu.device.is_cpu());
   QCOMPARE(cpu.dtype, torch::kFloat32);
   QCOMPARE(resolve_placement("cpu", "bf16").dtype, torch::kBFloat16);
-  QCOMPARE(vltune::lora::to_string(resolve_placement("cpu", "bf16")), std::string("cpu BFloat16"));
+  QCOMPARE(vltune::lora::to_string(resolve_placement("cpu", "bf16")), std::string("cpu bfloat16"));
   const ModelPlacement any = resolve_placement("auto", "fp32");
   QCOMPARE(any.device.is_cuda(), torch::cuda::is_available());
   // Refusals name the setting and the way out.
