@@ -1,10 +1,17 @@
+// LibTorch first: Qt's `slots` macro would break its headers.
+#include <ATen/Parallel.h>
+
 #include "app/application.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QIcon>
+#include <QSettings>
 #include <QStandardPaths>
 #include <QStringList>
+#include <QThread>
+
+#include <algorithm>
 
 namespace vltune {
 
@@ -59,10 +66,18 @@ LaunchOptions parseCommandLine(const QStringList &arguments)
         options.uiLocale = localeFromName(parser.value(langOption), "--lang");
     } else if (const QString env = qEnvironmentVariable("VLTUNE_LANG"); !env.isEmpty()) {
         options.uiLocale = localeFromName(env, "VLTUNE_LANG");
+    } else if (const QString chosen = QSettings().value(QStringLiteral("ui/language")).toString(); !chosen.isEmpty()) {
+        options.uiLocale = localeFromName(chosen, "the Language setting");
     } else {
         options.uiLocale = QLocale::system();
     }
     return options;
+}
+
+void reserveCoreForGui()
+{
+    const int cores = QThread::idealThreadCount();
+    at::set_num_threads(std::max(1, cores - 1));
 }
 
 QString demoProjectFolder()

@@ -1,4 +1,6 @@
 // The pages first: some carry engine headers, which must come before Qt's `slots` macro.
+#include "app/application.h"
+#include "app/theme.h"
 #include "app/train_controller.h"
 #include "core/demo/demo_project.h"
 #include "core/train/train_config.h"
@@ -15,6 +17,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDir>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileDialog>
@@ -30,6 +33,9 @@
 #include <QMimeData>
 #include <QPointer>
 #include <QPushButton>
+#include <QSettings>
+#include <QActionGroup>
+#include <QShortcut>
 #include <QThread>
 #include <QStatusBar>
 #include <QTabWidget>
@@ -73,6 +79,18 @@ MainWindow::MainWindow(const RuntimeInfo &runtime, QWidget *parent)
     setCentralWidget(m_pages);
     setAcceptDrops(true);
     connectTraining();
+    createViewMenu();
+    // Ctrl+1 … Ctrl+6: the pages in order.
+    for (int i = 0; i < m_pages->count(); ++i) {
+        auto *shortcut = new QShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)), this);
+        connect(shortcut, &QShortcut::activated, this, [this, i] { m_pages->setCurrentIndex(i); });
+    }
+    connect(m_datasetPage, &DatasetPage::datasetOpened, this,
+            [this](const QString &path, const QString &) { rememberDataset(path); });
+    connect(m_trainPage, &TrainPage::startRequested, this, [](const QString &, const QString &yamlPath) {
+        if (!yamlPath.isEmpty())
+            QSettings().setValue(QStringLiteral("project/yaml"), yamlPath);
+    });
     connect(m_datasetPage, &DatasetPage::statusMessage, this,
             [this](const QString &text) { statusBar()->showMessage(text, 8000); });
     connect(m_monitorPage, &MonitorPage::checkpointActivated, this, [this](const QString &dir) {
@@ -81,6 +99,105 @@ MainWindow::MainWindow(const RuntimeInfo &runtime, QWidget *parent)
         m_pages->setCurrentWidget(m_chatPage);
     });
     resize(1200, 800);
+    restoreGeometry(QSettings().value(QStringLiteral("window/geometry")).toByteArray());
+}
+
+void MainWindow::createViewMenu()
+{
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    view->setObjectName(QStringLiteral("menuView"));
+    menuBar()->insertMenu(menuBar()->actions().last(), view);  // before Help
+
+    QMenu *theme = view->addMenu(tr("&Theme"));
+    theme->setObjectName(QStringLiteral("menuTheme"));
+    auto *themes = new QActionGroup(this);
+    const Theme current = themeFromName(QSettings().value(QStringLiteral("ui/theme")).toString());
+    const std::pair<Theme, QString> choices[] = {
+        {Theme::System, tr("&System")}, {Theme::Light, tr("&Light")}, {Theme::Dark, tr("&Dark")}};
+    for (const auto &[value, label] : choices) {
+        QAction *a = theme->addAction(label);
+        a->setObjectName(QStringLiteral("actionTheme_") + themeName(value));
+        a->setCheckable(true);
+        a->setChecked(value == current);
+        themes->addAction(a);
+        connect(a, &QAction::triggered, this, [value] {
+            QSettings().setValue(QStringLiteral("ui/theme"), themeName(value));
+            applyTheme(*qApp, value);
+        });
+    }
+
+    // The language applies at the next start: every page builds its text once.
+    QMenu *language = view->addMenu(tr("&Language"));
+    language->setObjectName(QStringLiteral("menuLanguage"));
+    auto *languages = new QActionGroup(this);
+    const QString chosen = QSettings().value(QStringLiteral("ui/language")).toString();
+    const std::pair<QString, QString> locales[] = {
+        {QString(), tr("System language")}, {QStringLiteral("en"), QStringLiteral("English")},
+        {QStringLiteral("zh_CN"), QStringLiteral("简体中文")}};
+    for (const auto &[code, label] : locales) {
+        QAction *a = language->addAction(label);
+        a->setObjectName(QStringLiteral("actionLanguage_") + (code.isEmpty() ? QStringLiteral("system") : code));
+        a->setCheckable(true);
+        a->setChecked(code == chosen);
+        languages->addAction(a);
+        connect(a, &QAction::triggered, this, [this, code] {
+            if (code.isEmpty())
+                QSettings().remove(QStringLiteral("ui/language"));
+            else
+                QSettings().setValue(QStringLiteral("ui/language"), code);
+            statusBar()->showMessage(tr("The language changes when vltune starts again."), 8000);
+        });
+    }
+}
+
+void MainWindow::rememberDataset(const QString &path)
+{
+    QSettings settings;
+    settings.setValue(QStringLiteral("project/dataset"), path);
+    QStringList recent = settings.value(QStringLiteral("recent/datasets")).toStringList();
+    recent.removeAll(path);
+    recent.prepend(path);
+    while (recent.size() > 8)
+        recent.removeLast();
+    settings.setValue(QStringLiteral("recent/datasets"), recent);
+    updateRecentDatasetsMenu();
+}
+
+void MainWindow::updateRecentDatasetsMenu()
+{
+    m_recentDatasetsMenu->clear();
+    const QStringList recent = QSettings().value(QStringLiteral("recent/datasets")).toStringList();
+    for (const QString &path : recent) {
+        QAction *a = m_recentDatasetsMenu->addAction(path);
+        connect(a, &QAction::triggered, this, [this, path] {
+            m_datasetPage->openPath(path);
+            m_pages->setCurrentWidget(m_datasetPage);
+        });
+    }
+    m_recentDatasetsMenu->setEnabled(!recent.isEmpty());
+}
+
+bool MainWindow::reopenLastProject()
+{
+    QSettings settings;
+    const QString dataset = settings.value(QStringLiteral("project/dataset")).toString();
+    const QString yaml = settings.value(QStringLiteral("project/yaml")).toString();
+    // The demo is not a project of the user's: a run that last showed it starts on it again.
+    const QString demo = QDir(demoProjectFolder()).absolutePath() + QLatin1Char('/');
+    const auto usable = [&demo](const QString &path) {
+        return !path.isEmpty() && QFileInfo::exists(path) && !QFileInfo(path).absoluteFilePath().startsWith(demo);
+    };
+    const bool haveDataset = usable(dataset);
+    const bool haveYaml = usable(yaml);
+    if (!haveDataset && !haveYaml)
+        return false;
+    if (haveDataset)
+        m_datasetPage->openPath(dataset);
+    if (haveYaml)
+        m_trainPage->loadYaml(yaml);
+    m_demoLabel->setText(tr("Reopened your last project (%1). Train the demo to try vltune on a tiny model first.")
+                             .arg(QDir::toNativeSeparators(haveYaml ? yaml : dataset)));
+    return true;
 }
 
 void MainWindow::connectTraining()
@@ -195,6 +312,7 @@ void MainWindow::closeEvent(QCloseEvent *event)
         }
         m_trainController->stop();  // the controller's destructor waits for the checkpoint
     }
+    QSettings().setValue(QStringLiteral("window/geometry"), saveGeometry());
     event->accept();
 }
 
@@ -236,6 +354,9 @@ void MainWindow::createMenus()
     QMenu *fileMenu = menuBar()->addMenu(tr("&File"));
     fileMenu->setObjectName(QStringLiteral("menuFile"));
     fileMenu->addAction(m_openDatasetAction);
+    m_recentDatasetsMenu = fileMenu->addMenu(tr("Recent &Datasets"));
+    m_recentDatasetsMenu->setObjectName(QStringLiteral("menuRecentDatasets"));
+    updateRecentDatasetsMenu();
     fileMenu->addSeparator();
     fileMenu->addAction(m_quitAction);
 
@@ -323,9 +444,20 @@ QWidget *MainWindow::createDemoCard(QWidget *parent)
     m_demoLabel->setWordWrap(true);
     m_trainDemoButton = new QPushButton(tr("Train the demo"), card);
     m_trainDemoButton->setObjectName(QStringLiteral("trainDemoButton"));
-    m_trainDemoButton->setEnabled(false);
     m_trainDemoButton->setToolTip(tr("Start the demo's LoRA run; the Monitor shows it, then compare in Chat."));
     connect(m_trainDemoButton, &QPushButton::clicked, this, [this] {
+        if (m_demoRoot.isEmpty()) {
+            // Not open yet (the user's last project was): make it, then train it.
+            auto *once = new QObject(this);
+            connect(this, &MainWindow::demoReady, once, [this, once] {
+                once->deleteLater();
+                m_pages->setCurrentWidget(m_trainPage);
+                m_trainPage->start();
+            });
+            connect(this, &MainWindow::demoFailed, once, &QObject::deleteLater);
+            openDemoProject(demoProjectFolder());
+            return;
+        }
         m_pages->setCurrentWidget(m_trainPage);
         m_trainPage->start();
     });
@@ -397,7 +529,6 @@ void MainWindow::showDemo(const QString &root, const QString &model, const QStri
            "Train it (under a minute on a CPU), watch the loss on the Monitor, then ask Chat \"What is in the "
            "picture?\" about a shape: the adapted model names it, the base model cannot.")
             .arg(root));
-    m_trainDemoButton->setEnabled(true);
     setWindowTitle(tr("vltune — demo project"));
     emit demoReady(root);
 }
@@ -405,8 +536,13 @@ void MainWindow::showDemo(const QString &root, const QString &model, const QStri
 void MainWindow::chooseOwnModel()
 {
     const QString dir = QFileDialog::getExistingDirectory(this, tr("Model folder (config.json, safetensors, tokenizer)"));
-    if (dir.isEmpty())
-        return;
+    if (!dir.isEmpty())
+        useModel(dir);
+}
+
+void MainWindow::useModel(const QString &dir)
+{
+    TrainForm::addRecentModel(dir);
     // The user's own model replaces the demo's on the pages that use one.
     train::TrainConfig config = m_trainPage->form()->config();
     config.model_name_or_path = dir.toStdString();

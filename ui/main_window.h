@@ -51,6 +51,9 @@ public:
     // thread, then opened on every page (its dataset, its training YAML, its model in Chat and
     // Evaluate). The Start page says it is a demo and offers the user's own model and data.
     void openDemoProject(const QString &root);
+    // Opens the project of the last session (its dataset and training YAML, remembered in
+    // QSettings) unless it was the demo or is gone; false when there was nothing to reopen.
+    bool reopenLastProject();
     // The demo's folder once opened ("" before).
     QString demoRoot() const { return m_demoRoot; }
 
@@ -67,12 +70,17 @@ private:
     void createActions();
     void createMenus();
     void createStatusBar();
+    void createViewMenu();
+    void rememberDataset(const QString &path);
+    void updateRecentDatasetsMenu();
     QWidget *createStartPanel();
     void connectTraining();
     void onTrainingFinished(const QString &outcome, qint64 globalStep, qint64 totalSteps, double trainLoss);
     void onTrainingFailed(const QString &message);
     void openDataset();
     void chooseOwnModel();
+    // `dir` becomes the model of the Train form, Chat, Evaluate and the dataset preview.
+    void useModel(const QString &dir);
     void showDemo(const QString &root, const QString &model, const QString &dataset, const QString &yaml,
                   const QString &outputDir);
     QWidget *createDemoCard(QWidget *parent);
@@ -82,6 +90,7 @@ private:
     RuntimeInfo m_runtime;
     QAction *m_quitAction = nullptr;
     QAction *m_openDatasetAction = nullptr;
+    QMenu *m_recentDatasetsMenu = nullptr;
     QAction *m_aboutAction = nullptr;
     QAction *m_aboutQtAction = nullptr;
     DeviceIndicator *m_deviceIndicator = nullptr;

@@ -8,8 +8,15 @@
 #include <QStatusBar>
 #include <QTest>
 #include <QTranslator>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QPalette>
 
 #include "app/application.h"
+#include "app/theme.h"
+#include "tests/test_support.h"
+#include "tests/tiny_png.h"
+#include "ui/dataset_page.h"
 #include "app/translations.h"
 #include "core/runtime_info.h"
 #include "ui/main_window.h"
@@ -43,6 +50,9 @@ private slots:
     void englishCatalogueHasPluralForms();
     void chineseTranslatesMenus();
     void quitClosesWindow();
+    void themeMenuSwitchesPalette();
+    void languageMenuAppliesAtNextStart();
+    void geometryAndLastProjectRemembered();
 };
 
 void TestMainWindow::initTestCase()
@@ -79,6 +89,9 @@ void TestMainWindow::menuActions()
     QVERIFY(about);
     QVERIFY(fileMenu->actions().contains(quit));
     QVERIFY(helpMenu->actions().contains(about));
+    auto *openDataset = window.findChild<QAction *>(QStringLiteral("actionOpenDataset"));
+    QVERIFY(openDataset);
+    QVERIFY(fileMenu->actions().contains(openDataset));
     QCOMPARE(quit->text(), QStringLiteral("&Quit"));
     // The platform's own Quit key (Ctrl+Q on X11); the offscreen platform may know none.
     QCOMPARE(quit->shortcuts(), QKeySequence::keyBindings(QKeySequence::Quit));
@@ -222,6 +235,78 @@ void TestMainWindow::quitClosesWindow()
     QVERIFY(quit);
     quit->trigger();
     QVERIFY(!window.isVisible());
+}
+
+void TestMainWindow::themeMenuSwitchesPalette()
+{
+    MainWindow window(vltune::runtime_info());
+    const bool startedDark = vltune::paletteIsDark();
+    auto *dark = window.findChild<QAction *>(QStringLiteral("actionTheme_dark"));
+    auto *light = window.findChild<QAction *>(QStringLiteral("actionTheme_light"));
+    auto *system = window.findChild<QAction *>(QStringLiteral("actionTheme_system"));
+    QVERIFY(dark && light && system);
+    dark->trigger();
+    QVERIFY(vltune::paletteIsDark());
+    QCOMPARE(QSettings().value(QStringLiteral("ui/theme")).toString(), QStringLiteral("dark"));
+    light->trigger();
+    QVERIFY(!vltune::paletteIsDark());
+    system->trigger();
+    QCOMPARE(vltune::paletteIsDark(), startedDark);  // offscreen: the platform's own palette again
+    QCOMPARE(vltune::themeFromName(QStringLiteral("nonsense")), vltune::Theme::System);
+}
+
+void TestMainWindow::languageMenuAppliesAtNextStart()
+{
+    qunsetenv("VLTUNE_LANG");
+    MainWindow window(vltune::runtime_info());
+    auto *chinese = window.findChild<QAction *>(QStringLiteral("actionLanguage_zh_CN"));
+    auto *systemLanguage = window.findChild<QAction *>(QStringLiteral("actionLanguage_system"));
+    QVERIFY(chinese && systemLanguage);
+    chinese->trigger();
+    QCOMPARE(QSettings().value(QStringLiteral("ui/language")).toString(), QStringLiteral("zh_CN"));
+    QVERIFY(window.statusBar()->currentMessage().contains(QStringLiteral("starts again")));
+    // The next start reads it (an explicit --lang still wins).
+    QCOMPARE(vltune::parseCommandLine({QStringLiteral("vltune")}).uiLocale.language(), QLocale::Chinese);
+    QCOMPARE(vltune::parseCommandLine({QStringLiteral("vltune"), QStringLiteral("--lang"), QStringLiteral("en")})
+                 .uiLocale.language(),
+             QLocale::English);
+    systemLanguage->trigger();
+    QVERIFY(!QSettings().contains(QStringLiteral("ui/language")));
+}
+
+void TestMainWindow::geometryAndLastProjectRemembered()
+{
+    vltune::test::TempDir dir;
+    // A dataset the user opened: remembered as the project and in File > Recent Datasets.
+    vltune::test::write_png(dir.path() / "captions/a.png", 32, 32, 1);
+    vltune::test::write_text(dir.path() / "captions/a.txt", "a square");
+    const QString dataset = QString::fromStdString((dir.path() / "captions").string());
+    {
+        MainWindow window(vltune::runtime_info());
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        window.resize(1111, 777);
+        QSignalSpy opened(window.datasetPage(), &vltune::DatasetPage::datasetOpened);
+        window.datasetPage()->openPath(dataset);
+        QVERIFY(opened.wait(30000));
+        auto *recent = window.menuBar()->findChild<QMenu *>(QStringLiteral("menuRecentDatasets"));
+        QVERIFY(recent && !recent->actions().isEmpty());
+        QCOMPARE(recent->actions().first()->text(), dataset);
+        window.close();
+    }
+    QCOMPARE(QSettings().value(QStringLiteral("project/dataset")).toString(), dataset);
+    MainWindow again(vltune::runtime_info());
+    QCOMPARE(again.size(), QSize(1111, 777));
+    QSignalSpy reopened(again.datasetPage(), &vltune::DatasetPage::datasetOpened);
+    QVERIFY(again.reopenLastProject());
+    QVERIFY(reopened.wait(30000));
+    QCOMPARE(reopened.at(0).at(0).toString(), dataset);
+    // A project inside the demo folder is not the user's: the demo opens instead.
+    QSettings().setValue(QStringLiteral("project/dataset"), vltune::demoProjectFolder() + QStringLiteral("/data"));
+    QSettings().remove(QStringLiteral("project/yaml"));
+    QDir().mkpath(vltune::demoProjectFolder() + QStringLiteral("/data"));
+    MainWindow third(vltune::runtime_info());
+    QVERIFY(!third.reopenLastProject());
 }
 
 QTEST_MAIN(TestMainWindow)
