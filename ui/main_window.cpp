@@ -8,6 +8,7 @@
 #include "ui/chat_page.h"
 #include "ui/dataset_page.h"
 #include "ui/evaluate_page.h"
+#include "ui/get_model_dialog.h"
 #include "ui/monitor_page.h"
 #include "ui/train_page.h"
 #include "widgets/device_indicator.h"
@@ -335,6 +336,12 @@ void MainWindow::createActions()
     m_openDatasetAction->setIcon(QIcon::fromTheme(QStringLiteral("document-open")));
     connect(m_openDatasetAction, &QAction::triggered, this, &MainWindow::openDataset);
 
+    m_getModelAction = new QAction(tr("&Get Model…"), this);
+    m_getModelAction->setObjectName(QStringLiteral("actionGetModel"));
+    m_getModelAction->setStatusTip(
+        tr("Download a model from the Hugging Face Hub, or pick one already on this machine"));
+    connect(m_getModelAction, &QAction::triggered, this, &MainWindow::getModel);
+
     m_aboutAction = new QAction(tr("&About vltune"), this);
     m_aboutAction->setObjectName(QStringLiteral("actionAbout"));
     m_aboutAction->setStatusTip(
@@ -354,6 +361,7 @@ void MainWindow::createMenus()
     QMenu *fileMenu = menuBar()->addMenu(tr("&File"));
     fileMenu->setObjectName(QStringLiteral("menuFile"));
     fileMenu->addAction(m_openDatasetAction);
+    fileMenu->addAction(m_getModelAction);
     m_recentDatasetsMenu = fileMenu->addMenu(tr("Recent &Datasets"));
     m_recentDatasetsMenu->setObjectName(QStringLiteral("menuRecentDatasets"));
     updateRecentDatasetsMenu();
@@ -538,6 +546,13 @@ void MainWindow::chooseOwnModel()
     const QString dir = QFileDialog::getExistingDirectory(this, tr("Model folder (config.json, safetensors, tokenizer)"));
     if (!dir.isEmpty())
         useModel(dir);
+}
+
+void MainWindow::getModel()
+{
+    GetModelDialog dialog(this);
+    if (dialog.exec() == QDialog::Accepted && !dialog.modelDir().isEmpty())
+        useModel(dialog.modelDir());
 }
 
 void MainWindow::useModel(const QString &dir)

@@ -79,6 +79,7 @@ private:
     void onTrainingFailed(const QString &message);
     void openDataset();
     void chooseOwnModel();
+    void getModel();
     // `dir` becomes the model of the Train form, Chat, Evaluate and the dataset preview.
     void useModel(const QString &dir);
     void showDemo(const QString &root, const QString &model, const QString &dataset, const QString &yaml,
@@ -90,6 +91,7 @@ private:
     RuntimeInfo m_runtime;
     QAction *m_quitAction = nullptr;
     QAction *m_openDatasetAction = nullptr;
+    QAction *m_getModelAction = nullptr;
     QMenu *m_recentDatasetsMenu = nullptr;
     QAction *m_aboutAction = nullptr;
     QAction *m_aboutQtAction = nullptr;

@@ -89,8 +89,10 @@ void TestMainWindow::menuActions()
     QVERIFY(about);
     QVERIFY(fileMenu->actions().contains(quit));
     QVERIFY(helpMenu->actions().contains(about));
+    auto *getModel = window.findChild<QAction *>(QStringLiteral("actionGetModel"));
     auto *openDataset = window.findChild<QAction *>(QStringLiteral("actionOpenDataset"));
-    QVERIFY(openDataset);
+    QVERIFY(getModel && openDataset);
+    QVERIFY(fileMenu->actions().contains(getModel));
     QVERIFY(fileMenu->actions().contains(openDataset));
     QCOMPARE(quit->text(), QStringLiteral("&Quit"));
     // The platform's own Quit key (Ctrl+Q on X11); the offscreen platform may know none.
