@@ -105,9 +105,9 @@ MainWindow::MainWindow(const RuntimeInfo &runtime, QWidget *parent)
 
 void MainWindow::createViewMenu()
 {
-    QMenu *view = menuBar()->addMenu(tr("&View"));
+    auto *view = new QMenu(tr("&View"), this);
     view->setObjectName(QStringLiteral("menuView"));
-    menuBar()->insertMenu(menuBar()->actions().last(), view);  // before Help
+    menuBar()->insertMenu(menuBar()->actions().last(), view);  // before Help, the last one
 
     QMenu *theme = view->addMenu(tr("&Theme"));
     theme->setObjectName(QStringLiteral("menuTheme"));

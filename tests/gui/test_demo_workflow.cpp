@@ -101,15 +101,14 @@ void TestDemoWorkflow::demoTrainsAndChatShowsTheDifference()
     QVERIFY2(adapted.trimmed() == expected, qPrintable(adapted));
     QVERIFY2(!base.contains(expected), qPrintable(base));
 
+    // Every page with the demo on it, for the README (docs/screenshots/).
     if (const QByteArray shots = qgetenv("VLTUNE_SCREENSHOT_DIR"); !shots.isEmpty()) {
-        QTest::qWait(200);
-        window.grab().save(QString::fromLocal8Bit(shots) + QStringLiteral("/demo_chat.png"));
-        window.pages()->setCurrentIndex(0);
-        QTest::qWait(200);
-        window.grab().save(QString::fromLocal8Bit(shots) + QStringLiteral("/demo_start.png"));
-        window.pages()->setCurrentWidget(window.monitorPage());
-        QTest::qWait(200);
-        window.grab().save(QString::fromLocal8Bit(shots) + QStringLiteral("/demo_monitor.png"));
+        const char *names[] = {"start", "dataset", "train", "monitor", "chat", "evaluate"};
+        for (int i = 0; i < window.pages()->count(); ++i) {
+            window.pages()->setCurrentIndex(i);
+            QTest::qWait(300);
+            window.grab().save(QString::fromLocal8Bit(shots) + QStringLiteral("/page_%1.png").arg(QLatin1String(names[i])));
+        }
     }
 }
 

@@ -82,6 +82,10 @@ void TestMainWindow::menuActions()
     QVERIFY(helpMenu);
     QCOMPARE(fileMenu->title(), QStringLiteral("&File"));
     QCOMPARE(helpMenu->title(), QStringLiteral("&Help"));
+    QStringList order;
+    for (QAction *a : window.menuBar()->actions())
+        order << a->text();
+    QCOMPARE(order, QStringList({"&File", "&View", "&Help"}));
 
     auto *quit = window.findChild<QAction *>(QStringLiteral("actionQuit"));
     auto *about = window.findChild<QAction *>(QStringLiteral("actionAbout"));
