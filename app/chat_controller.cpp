@@ -28,6 +28,7 @@ struct ChatController::Engine
     gen::GenerationParams defaults;  // generation_config.json, with the chat template's EOS
     std::vector<gen::CompareColumn> columns;
     std::vector<gen::ChatSession> sessions;  // one history per column
+    QString retrievalAdapter;                // CLIP: the adapter compared with the base ("" = none)
 };
 
 namespace {
@@ -53,6 +54,7 @@ ChatController::ChatController(QObject *parent)
     , m_engine(std::make_shared<Engine>())
 {
     qRegisterMetaType<vltune::ChatAnswer>();
+    qRegisterMetaType<vltune::RetrievalResult>();
     m_thread->setObjectName(QStringLiteral("chat worker"));
     m_context->moveToThread(m_thread);
     connect(m_thread, &QThread::finished, m_context, &QObject::deleteLater);
@@ -89,50 +91,76 @@ void ChatController::loadModel(const QString &modelDir, const QStringList &adapt
         QStringList labels;
         QString summary;
         QString error;
+        bool retrieval = false;
         try {
             const std::filesystem::path dir = modelDir.toStdString();
-            if (io::read_model_config(dir).family() == io::ModelFamily::clip)
-                throw Error(dir.string() + " is a CLIP model: it answers no questions (retrieval ranks captions instead)");
-            auto encoder = std::make_unique<data::SampleEncoder>(dir);
-            const bool cuda = lora::resolve_placement("auto", "fp32").device.is_cuda();
-            const auto placement = lora::resolve_placement("auto", cuda ? "bf16" : "fp32");
-            auto model = lora::open_model(dir, placement);
-            std::vector<std::string> names;
-            for (const QString &a : adapterDirs) {
-                names.push_back(gen::adapter_name_for(a.toStdString(), names));
-                model->load_adapter(a.toStdString(), names.back());
+            if (io::read_model_config(dir).family() == io::ModelFamily::clip) {
+                // Retrieval in float32 like `vltune-cli retrieve`: probabilities a person compares.
+                auto encoder = std::make_unique<data::SampleEncoder>(dir);
+                const auto placement = lora::resolve_placement("auto", "fp32");
+                auto model = lora::open_model(dir, placement);
+                QString adapter;
+                if (!adapterDirs.isEmpty()) {
+                    adapter = QString::fromStdString(gen::adapter_name_for(adapterDirs.first().toStdString(), {}));
+                    model->load_adapter(adapterDirs.first().toStdString(), adapter.toStdString());
+                }
+                engine->model = std::move(model);
+                engine->encoder = std::move(encoder);
+                engine->columns.clear();
+                engine->sessions.clear();
+                engine->retrievalAdapter = adapter;
+                labels << QStringLiteral("base");
+                if (!adapter.isEmpty())
+                    labels << adapter;
+                retrieval = true;
+                summary = tr("%1 (CLIP retrieval) on %2")
+                              .arg(QFileInfo(modelDir).fileName(), QString::fromStdString(lora::to_string(placement)));
+                if (adapterDirs.size() > 1)
+                    summary += tr(" · compares with %1 only").arg(adapter);
+            } else {
+                auto encoder = std::make_unique<data::SampleEncoder>(dir);
+                const bool cuda = lora::resolve_placement("auto", "fp32").device.is_cuda();
+                const auto placement = lora::resolve_placement("auto", cuda ? "bf16" : "fp32");
+                auto model = lora::open_model(dir, placement);
+                std::vector<std::string> names;
+                for (const QString &a : adapterDirs) {
+                    names.push_back(gen::adapter_name_for(a.toStdString(), names));
+                    model->load_adapter(a.toStdString(), names.back());
+                }
+                std::vector<gen::CompareColumn> columns;
+                if (names.empty() || compareWithBase)
+                    columns.push_back({"base", {}});
+                for (const auto &n : names)
+                    columns.push_back({n, {n}});
+                gen::GenerationParams defaults = gen::read_generation_params(dir);
+                for (int64_t id : lora::chat_eos_ids(dir, *encoder)) {
+                    if (std::find(defaults.stop_ids.begin(), defaults.stop_ids.end(), id) == defaults.stop_ids.end())
+                        defaults.stop_ids.push_back(id);
+                }
+                engine->model = std::move(model);
+                engine->encoder = std::move(encoder);
+                engine->defaults = defaults;
+                engine->columns = columns;
+                engine->sessions.assign(columns.size(), gen::ChatSession());
+                engine->retrievalAdapter.clear();
+                for (const auto &c : columns)
+                    labels << QString::fromStdString(c.label);
+                summary = tr("%1 (%2) on %3")
+                              .arg(QFileInfo(modelDir).fileName(),
+                                   QString::fromStdString(std::string(io::model_family_name(engine->model->family()))),
+                                   QString::fromStdString(lora::to_string(placement)));
             }
-            std::vector<gen::CompareColumn> columns;
-            if (names.empty() || compareWithBase)
-                columns.push_back({"base", {}});
-            for (const auto &n : names)
-                columns.push_back({n, {n}});
-            gen::GenerationParams defaults = gen::read_generation_params(dir);
-            for (int64_t id : lora::chat_eos_ids(dir, *encoder)) {
-                if (std::find(defaults.stop_ids.begin(), defaults.stop_ids.end(), id) == defaults.stop_ids.end())
-                    defaults.stop_ids.push_back(id);
-            }
-            engine->model = std::move(model);
-            engine->encoder = std::move(encoder);
-            engine->defaults = defaults;
-            engine->columns = columns;
-            engine->sessions.assign(columns.size(), gen::ChatSession());
-            for (const auto &c : columns)
-                labels << QString::fromStdString(c.label);
-            summary = tr("%1 (%2) on %3")
-                          .arg(QFileInfo(modelDir).fileName(),
-                               QString::fromStdString(std::string(io::model_family_name(engine->model->family()))),
-                               QString::fromStdString(lora::to_string(placement)));
         } catch (const std::exception &e) {
             error = QString::fromStdString(e.what());
         }
-        QMetaObject::invokeMethod(this, [this, labels, summary, error] {
+        QMetaObject::invokeMethod(this, [this, labels, summary, error, retrieval] {
             setBusy(false);
             if (!error.isEmpty()) {
                 emit failed(error);
                 return;
             }
             m_columns = labels;
+            m_retrieval = retrieval;
             emit modelLoaded(labels, summary);
         }, Qt::QueuedConnection);
     });
@@ -140,7 +168,7 @@ void ChatController::loadModel(const QString &modelDir, const QStringList &adapt
 
 void ChatController::ask(const QString &text, const QStringList &imagePaths, const ChatSettings &settings)
 {
-    if (m_busy || !hasModel())
+    if (m_busy || !hasModel() || m_retrieval)
         return;
     auto engine = m_engine;
     std::vector<std::filesystem::path> images;
@@ -160,7 +188,7 @@ void ChatController::ask(const QString &text, const QStringList &imagePaths, con
 
 void ChatController::regenerate(const ChatSettings &settings)
 {
-    if (m_busy || !hasModel())
+    if (m_busy || !hasModel() || m_retrieval)
         return;
     auto engine = m_engine;
     m_pendingTurn = [engine] {
@@ -230,6 +258,44 @@ void ChatController::generate(const ChatSettings &settings)
             for (const auto &a : answers)
                 emit answerFinished(a);
             emit allFinished();
+        }, Qt::QueuedConnection);
+    });
+}
+
+void ChatController::scoreCaptions(const QString &image, const QStringList &captions)
+{
+    runRetrieval([image, captions](Engine &e) {
+        return scoreCaptionsJob(*e.model, *e.encoder, e.retrievalAdapter, image, captions);
+    });
+}
+
+void ChatController::rankImages(const QString &caption, const QString &folder)
+{
+    runRetrieval([caption, folder](Engine &e) {
+        return rankImagesJob(*e.model, *e.encoder, e.retrievalAdapter, caption, folder);
+    });
+}
+
+void ChatController::runRetrieval(std::function<RetrievalResult(Engine &)> job)
+{
+    if (m_busy || !m_retrieval)
+        return;
+    setBusy(true);
+    auto engine = m_engine;
+    run([this, engine, job] {
+        RetrievalResult result;
+        QString error;
+        try {
+            result = job(*engine);
+        } catch (const std::exception &e) {
+            error = QString::fromStdString(e.what());
+        }
+        QMetaObject::invokeMethod(this, [this, result, error] {
+            setBusy(false);
+            if (!error.isEmpty())
+                emit failed(error);
+            else
+                emit retrievalFinished(result);
         }, Qt::QueuedConnection);
     });
 }

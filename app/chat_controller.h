@@ -14,6 +14,8 @@
 #include <memory>
 #include <stop_token>
 
+#include "app/retrieval_jobs.h"
+
 class QThread;
 
 namespace vltune {
@@ -53,7 +55,8 @@ public:
 
     // Loads `modelDir` on the worker and the adapters in `adapterDirs` onto it. Columns: "base"
     // (when there is no adapter, or `compareWithBase`), then one per adapter (named by its
-    // folder). modelLoaded() or failed() answers.
+    // folder). A CLIP model is loaded for retrieval: columns "base" and the first adapter's name.
+    // modelLoaded() or failed() answers.
     void loadModel(const QString &modelDir, const QStringList &adapterDirs, bool compareWithBase);
     // The user's next message with the images it shows; every column answers it.
     void ask(const QString &text, const QStringList &imagePaths, const ChatSettings &settings);
@@ -64,7 +67,14 @@ public:
     // Forgets the conversation (the model stays loaded).
     void clear();
 
+    // Retrieval (a CLIP model): scores `captions` for `image`, or ranks the images in `folder` for
+    // `caption`, base and adapted; retrievalFinished() or failed() answers.
+    void scoreCaptions(const QString &image, const QStringList &captions);
+    void rankImages(const QString &caption, const QString &folder);
+
     bool isBusy() const { return m_busy; }
+    // The loaded model is CLIP: retrieval, not chat.
+    bool isRetrieval() const { return m_retrieval; }
     bool hasModel() const { return !m_columns.isEmpty(); }
     QStringList columnLabels() const { return m_columns; }
 
@@ -74,6 +84,7 @@ signals:
     void tokenStreamed(int column, const QString &piece);
     void answerFinished(const vltune::ChatAnswer &answer);
     void allFinished();
+    void retrievalFinished(const vltune::RetrievalResult &result);
     void failed(const QString &message);
     void busyChanged(bool busy);
 
@@ -82,6 +93,7 @@ private:
     void run(std::function<void()> job);
     void setBusy(bool busy);
     void generate(const ChatSettings &settings);
+    void runRetrieval(std::function<RetrievalResult(Engine &)> job);
 
     QThread *m_thread = nullptr;
     QObject *m_context = nullptr;  // lives on m_thread: jobs are queued to it
@@ -90,6 +102,7 @@ private:
     std::stop_source m_stop;              // of the answers being generated
     QStringList m_columns;
     bool m_busy = false;
+    bool m_retrieval = false;
 };
 
 } // namespace vltune

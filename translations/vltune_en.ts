@@ -17,9 +17,95 @@
     </message>
 </context>
 <context>
+    <name>HubClient</name>
+    <message>
+        <source>The Hub&apos;s answer for %1 is not JSON: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The Hub&apos;s answer for %1 has no &quot;sha&quot; or &quot;siblings&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>vltune::CaptionProposalBox</name>
+    <message>
+        <source>Adapter folder (optional: the base model without)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Adapter…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Adapter folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Describe the image.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What the model is asked with the image</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Caption with Model…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Let the preview model (with the adapter) propose a caption for this image; nothing is written until you save.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The model&apos;s proposal appears here</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Use Proposal</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Put the proposal in the caption editor (Save Caption writes it).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Discard</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not caption: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Captioning %1…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The model proposed an empty caption.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Proposed by the model: use it or discard it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose a model for the preview first (Model… above).</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>vltune::ChatController</name>
     <message>
         <source>%1 (%2) on %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 (CLIP retrieval) on %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> · compares with %1 only</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -194,6 +280,149 @@
     </message>
     <message>
         <source>You:</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>vltune::ClipRetrievalView</name>
+    <message>
+        <source>Captions for an image</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Images for a caption</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Base</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Adapted</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Difference</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Probability with the adapter switched off (softmax over the candidates)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Probability with the adapter (softmax over the candidates)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Adapted minus base, in percentage points</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rank</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Image…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Image to caption</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Images (*.png *.jpg *.jpeg *.webp *.bmp *.gif)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Candidate captions, one per line</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Score captions</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Which caption fits the image, by the base model and with the adapter</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Captions (one per line; paste or drop an image on the page)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Caption</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A caption to find images for</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Folder of images</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Folder…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rank images</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Which image of the folder fits the caption, by the base model and with the adapter</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Image</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Attach, drop or paste an image</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No image</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot show %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No adapter loaded: the base model&apos;s probabilities only.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Base against %1 on one loaded model; sorted by the adapted score.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>images</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>captions</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Probabilities: softmax over the %1 %2 (CLIP&apos;s logits_per_image). </source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Base model only; best first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Base against %1, sorted by the adapted score; the best of each column is bold.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>logit %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> · best in this column</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -966,9 +1195,209 @@
     </message>
 </context>
 <context>
+    <name>vltune::GetModelDialog</name>
+    <message>
+        <source>Download</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Use Model</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Get Model</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>organisation/name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A model repository on the Hugging Face Hub, as organisation/name.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>hf_… — only for gated or private models</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The Hub or a mirror of it (the HF_ENDPOINT environment variable sets the default).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Repository:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Access &amp;token:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Endpoint:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Progress</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Only the files vltune needs are fetched (configs, tokenizer, processor, safetensors), into the Hugging Face cache that transformers uses too. An interrupted download resumes.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Download from the Hugging Face Hub</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Models on this machine</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enter the repository as organisation/name, e.g. HuggingFaceTB/SmolVLM-256M-Instruct.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Asking %1 for the files of %2…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>waiting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Downloading %n file(s) of %1 at commit %2…</source>
+        <translation>
+            <numerusform>Downloading %n file of %1 at commit %2…</numerusform>
+            <numerusform>Downloading %n files of %1 at commit %2…</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1%</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>already cached</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>done ✓</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 of %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Downloaded and checked. The model is in %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>stopped</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>vltune::HistogramChart</name>
     <message>
         <source>count</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>vltune::HubClient</name>
+    <message>
+        <source>The Hub refused access to %1 (HTTP %2). A gated or private model needs an access token from an account that accepted its license.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 was not found on %2. Check the repository id (organisation/name).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not reach %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>vltune::HubDownload</name>
+    <message>
+        <source>Download cancelled.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 has no config.json at the top level: it is not a model vltune can load.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not enough disk space: %1 needs %2 more, but %3 has %4 free (keeping %5 spare). Free some space or set HF_HUB_CACHE to a bigger disk; what is already downloaded is kept.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not write %1: %2. Is the disk full? The part already downloaded is kept; free some space and press Download again to resume.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Too many redirects while downloading %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The %1 already downloaded are kept; press Download again to resume.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Download cancelled. %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The server refused to resume %1 (HTTP 416); the partial file was removed. Press Download again to fetch it from the start.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The Hub refused %1 (HTTP %2). A gated model needs an access token from an account that accepted its license.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>HTTP %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Downloading %1 stopped: %2. %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The connection ended after %1 of %2 of %3. %4</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 is corrupt: %2 bytes received, the Hub lists %3. It was removed; press Download again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 is corrupt: its sha256 is %2 but the Hub lists %3. It was removed and not put in the model folder; press Download again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot move %1 to %2.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1212,6 +1641,106 @@
     </message>
     <message>
         <source>Model folder (config.json, safetensors, tokenizer)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Theme</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;System</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Light</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Dark</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Language</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>System language</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The language changes when vltune starts again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reopened your last project (%1). Train the demo to try vltune on a tiny model first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Get Model…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Download a model from the Hugging Face Hub, or pick one already on this machine</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Recent &amp;Datasets</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>vltune::ModelLibrary</name>
+    <message>
+        <source>unreadable config</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 (not supported)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open Folder…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Family</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Dtype</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Use a model folder that is not in the Hugging Face cache (it must hold config.json).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No models in the Hugging Face cache at %1 yet.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Hugging Face cache: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open Model Folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 is not a model vltune can load:
+%2</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -17,10 +17,96 @@
     </message>
 </context>
 <context>
+    <name>HubClient</name>
+    <message>
+        <source>The Hub&apos;s answer for %1 is not JSON: %2</source>
+        <translation>Hub 对 %1 的响应不是 JSON：%2</translation>
+    </message>
+    <message>
+        <source>The Hub&apos;s answer for %1 has no &quot;sha&quot; or &quot;siblings&quot;.</source>
+        <translation>Hub 对 %1 的响应中没有 &quot;sha&quot; 或 &quot;siblings&quot;。</translation>
+    </message>
+</context>
+<context>
+    <name>vltune::CaptionProposalBox</name>
+    <message>
+        <source>Adapter folder (optional: the base model without)</source>
+        <translation>适配器文件夹（可选：留空则只用基础模型）</translation>
+    </message>
+    <message>
+        <source>Adapter…</source>
+        <translation>适配器…</translation>
+    </message>
+    <message>
+        <source>Adapter folder</source>
+        <translation>适配器文件夹</translation>
+    </message>
+    <message>
+        <source>Describe the image.</source>
+        <translation>Describe the image.</translation>
+    </message>
+    <message>
+        <source>What the model is asked with the image</source>
+        <translation>随图片向模型提出的问题</translation>
+    </message>
+    <message>
+        <source>Caption with Model…</source>
+        <translation>用模型生成描述…</translation>
+    </message>
+    <message>
+        <source>Let the preview model (with the adapter) propose a caption for this image; nothing is written until you save.</source>
+        <translation>让预览用模型（连同适配器）为此图片提议一条描述；保存之前不会写入任何内容。</translation>
+    </message>
+    <message>
+        <source>The model&apos;s proposal appears here</source>
+        <translation>模型提议的描述显示在这里</translation>
+    </message>
+    <message>
+        <source>Use Proposal</source>
+        <translation>采用提议</translation>
+    </message>
+    <message>
+        <source>Put the proposal in the caption editor (Save Caption writes it).</source>
+        <translation>将提议放入描述编辑器（点击“保存描述”才会写入）。</translation>
+    </message>
+    <message>
+        <source>Discard</source>
+        <translation>丢弃</translation>
+    </message>
+    <message>
+        <source>Could not caption: %1</source>
+        <translation>无法生成描述：%1</translation>
+    </message>
+    <message>
+        <source>Captioning %1…</source>
+        <translation>正在为 %1 生成描述…</translation>
+    </message>
+    <message>
+        <source>The model proposed an empty caption.</source>
+        <translation>模型提议的描述为空。</translation>
+    </message>
+    <message>
+        <source>Proposed by the model: use it or discard it.</source>
+        <translation>模型的提议：可采用或丢弃。</translation>
+    </message>
+    <message>
+        <source>Choose a model for the preview first (Model… above).</source>
+        <translation>请先选择预览用模型（上方的“预览用模型”）。</translation>
+    </message>
+</context>
+<context>
     <name>vltune::ChatController</name>
     <message>
         <source>%1 (%2) on %3</source>
         <translation>%1（%2），运行于 %3</translation>
+    </message>
+    <message>
+        <source>%1 (CLIP retrieval) on %2</source>
+        <translation>%1（CLIP 检索）运行于 %2</translation>
+    </message>
+    <message>
+        <source> · compares with %1 only</source>
+        <translation> · 仅与 %1 比较</translation>
     </message>
 </context>
 <context>
@@ -195,6 +281,149 @@
     <message>
         <source>You:</source>
         <translation>你：</translation>
+    </message>
+</context>
+<context>
+    <name>vltune::ClipRetrievalView</name>
+    <message>
+        <source>Captions for an image</source>
+        <translation>为图片找描述</translation>
+    </message>
+    <message>
+        <source>Images for a caption</source>
+        <translation>为描述找图片</translation>
+    </message>
+    <message>
+        <source>Base</source>
+        <translation>基础</translation>
+    </message>
+    <message>
+        <source>Adapted</source>
+        <translation>适配后</translation>
+    </message>
+    <message>
+        <source>Difference</source>
+        <translation>差值</translation>
+    </message>
+    <message>
+        <source>Probability with the adapter switched off (softmax over the candidates)</source>
+        <translation>关闭适配器时的概率（对候选项做 softmax）</translation>
+    </message>
+    <message>
+        <source>Probability with the adapter (softmax over the candidates)</source>
+        <translation>启用适配器时的概率（对候选项做 softmax）</translation>
+    </message>
+    <message>
+        <source>Adapted minus base, in percentage points</source>
+        <translation>适配后减去基础，单位为百分点</translation>
+    </message>
+    <message>
+        <source>Rank</source>
+        <translation>排名</translation>
+    </message>
+    <message>
+        <source>Image…</source>
+        <translation>图片…</translation>
+    </message>
+    <message>
+        <source>Image to caption</source>
+        <translation>要匹配描述的图片</translation>
+    </message>
+    <message>
+        <source>Images (*.png *.jpg *.jpeg *.webp *.bmp *.gif)</source>
+        <translation>图片 (*.png *.jpg *.jpeg *.webp *.bmp *.gif)</translation>
+    </message>
+    <message>
+        <source>Candidate captions, one per line</source>
+        <translation>候选描述，每行一条</translation>
+    </message>
+    <message>
+        <source>Score captions</source>
+        <translation>为描述打分</translation>
+    </message>
+    <message>
+        <source>Which caption fits the image, by the base model and with the adapter</source>
+        <translation>哪条描述与图片相符：分别由基础模型和启用适配器后判断</translation>
+    </message>
+    <message>
+        <source>Captions (one per line; paste or drop an image on the page)</source>
+        <translation>描述（每行一条；可将图片粘贴或拖放到页面上）</translation>
+    </message>
+    <message>
+        <source>Caption</source>
+        <translation>描述</translation>
+    </message>
+    <message>
+        <source>A caption to find images for</source>
+        <translation>要为其查找图片的描述</translation>
+    </message>
+    <message>
+        <source>Folder of images</source>
+        <translation>图片文件夹</translation>
+    </message>
+    <message>
+        <source>Folder…</source>
+        <translation>文件夹…</translation>
+    </message>
+    <message>
+        <source>Rank images</source>
+        <translation>为图片排序</translation>
+    </message>
+    <message>
+        <source>Which image of the folder fits the caption, by the base model and with the adapter</source>
+        <translation>文件夹中哪张图片与描述相符：分别由基础模型和启用适配器后判断</translation>
+    </message>
+    <message>
+        <source>Image</source>
+        <translation>图片</translation>
+    </message>
+    <message>
+        <source>Attach, drop or paste an image</source>
+        <translation>添加、拖放或粘贴图片</translation>
+    </message>
+    <message>
+        <source>No image</source>
+        <translation>无图片</translation>
+    </message>
+    <message>
+        <source>Cannot show %1</source>
+        <translation>无法显示 %1</translation>
+    </message>
+    <message>
+        <source>No adapter loaded: the base model&apos;s probabilities only.</source>
+        <translation>未加载适配器：仅显示基础模型的概率。</translation>
+    </message>
+    <message>
+        <source>Base against %1 on one loaded model; sorted by the adapted score.</source>
+        <translation>在同一个已加载的模型上比较基础与 %1；按适配后的分数排序。</translation>
+    </message>
+    <message>
+        <source>images</source>
+        <translation>图片</translation>
+    </message>
+    <message>
+        <source>captions</source>
+        <translation>描述</translation>
+    </message>
+    <message>
+        <source>Probabilities: softmax over the %1 %2 (CLIP&apos;s logits_per_image). </source>
+        <translation>概率：对 %1 个候选%2做 softmax（CLIP 的 logits_per_image）。 </translation>
+    </message>
+    <message>
+        <source>Base model only; best first.</source>
+        <translation>仅基础模型；最佳者在前。</translation>
+    </message>
+    <message>
+        <source>Base against %1, sorted by the adapted score; the best of each column is bold.</source>
+        <translation>基础与 %1 对比，按适配后的分数排序；每列最佳者以粗体显示。</translation>
+    </message>
+    <message>
+        <source>logit %1</source>
+        <translation>logit %1</translation>
+    </message>
+    <message>
+        <source> · best in this column</source>
+        <translation> · 本列最佳</translation>
     </message>
 </context>
 <context>
@@ -962,10 +1191,209 @@
     </message>
 </context>
 <context>
+    <name>vltune::GetModelDialog</name>
+    <message>
+        <source>Download</source>
+        <translation>下载</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>Use Model</source>
+        <translation>使用模型</translation>
+    </message>
+    <message>
+        <source>Get Model</source>
+        <translation>获取模型</translation>
+    </message>
+    <message>
+        <source>organisation/name</source>
+        <translation>组织/名称</translation>
+    </message>
+    <message>
+        <source>A model repository on the Hugging Face Hub, as organisation/name.</source>
+        <translation>Hugging Face Hub 上的模型仓库，格式为“组织/名称”。</translation>
+    </message>
+    <message>
+        <source>hf_… — only for gated or private models</source>
+        <translation>hf_…——仅受限或私有模型需要</translation>
+    </message>
+    <message>
+        <source>The Hub or a mirror of it (the HF_ENDPOINT environment variable sets the default).</source>
+        <translation>Hub 或其镜像（默认值由环境变量 HF_ENDPOINT 设置）。</translation>
+    </message>
+    <message>
+        <source>&amp;Repository:</source>
+        <translation>仓库(&amp;R)：</translation>
+    </message>
+    <message>
+        <source>Access &amp;token:</source>
+        <translation>访问令牌(&amp;T)：</translation>
+    </message>
+    <message>
+        <source>&amp;Endpoint:</source>
+        <translation>端点(&amp;E)：</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <source>Progress</source>
+        <translation>进度</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Only the files vltune needs are fetched (configs, tokenizer, processor, safetensors), into the Hugging Face cache that transformers uses too. An interrupted download resumes.</source>
+        <translation>只下载 vltune 需要的文件（配置文件、分词器、处理器、safetensors），保存到 transformers 也使用的 Hugging Face 缓存中。中断的下载可以续传。</translation>
+    </message>
+    <message>
+        <source>Download from the Hugging Face Hub</source>
+        <translation>从 Hugging Face Hub 下载</translation>
+    </message>
+    <message>
+        <source>Models on this machine</source>
+        <translation>本机上的模型</translation>
+    </message>
+    <message>
+        <source>Enter the repository as organisation/name, e.g. HuggingFaceTB/SmolVLM-256M-Instruct.</source>
+        <translation>请按“组织/名称”的格式输入仓库，例如 HuggingFaceTB/SmolVLM-256M-Instruct。</translation>
+    </message>
+    <message>
+        <source>Asking %1 for the files of %2…</source>
+        <translation>正在向 %1 查询 %2 的文件…</translation>
+    </message>
+    <message>
+        <source>waiting</source>
+        <translation>等待中</translation>
+    </message>
+    <message numerus="yes">
+        <source>Downloading %n file(s) of %1 at commit %2…</source>
+        <translation>
+            <numerusform>正在下载 %1 的 %n 个文件（提交 %2）…</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1%</source>
+        <translation>%1%</translation>
+    </message>
+    <message>
+        <source>already cached</source>
+        <translation>已缓存</translation>
+    </message>
+    <message>
+        <source>done ✓</source>
+        <translation>完成 ✓</translation>
+    </message>
+    <message>
+        <source>%1 of %2</source>
+        <translation>%1 / %2</translation>
+    </message>
+    <message>
+        <source>Downloaded and checked. The model is in %1</source>
+        <translation>已下载并校验。模型位于 %1</translation>
+    </message>
+    <message>
+        <source>stopped</source>
+        <translation>已停止</translation>
+    </message>
+</context>
+<context>
     <name>vltune::HistogramChart</name>
     <message>
         <source>count</source>
         <translation>数量</translation>
+    </message>
+</context>
+<context>
+    <name>vltune::HubClient</name>
+    <message>
+        <source>The Hub refused access to %1 (HTTP %2). A gated or private model needs an access token from an account that accepted its license.</source>
+        <translation>Hub 拒绝访问 %1（HTTP %2）。受限或私有模型需要使用已接受其许可协议的账号的访问令牌。</translation>
+    </message>
+    <message>
+        <source>%1 was not found on %2. Check the repository id (organisation/name).</source>
+        <translation>在 %2 上找不到 %1。请检查仓库 ID（组织/名称）。</translation>
+    </message>
+    <message>
+        <source>Could not reach %1: %2</source>
+        <translation>无法连接 %1：%2</translation>
+    </message>
+</context>
+<context>
+    <name>vltune::HubDownload</name>
+    <message>
+        <source>Download cancelled.</source>
+        <translation>下载已取消。</translation>
+    </message>
+    <message>
+        <source>%1 has no config.json at the top level: it is not a model vltune can load.</source>
+        <translation>%1 的顶层没有 config.json：不是 vltune 可以加载的模型。</translation>
+    </message>
+    <message>
+        <source>Not enough disk space: %1 needs %2 more, but %3 has %4 free (keeping %5 spare). Free some space or set HF_HUB_CACHE to a bigger disk; what is already downloaded is kept.</source>
+        <translation>磁盘空间不足：%1 还需要 %2，但 %3 只有 %4 可用（需预留 %5）。请释放一些空间，或将 HF_HUB_CACHE 设到更大的磁盘上；已下载的部分会保留。</translation>
+    </message>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation>无法写入 %1：%2</translation>
+    </message>
+    <message>
+        <source>Could not write %1: %2. Is the disk full? The part already downloaded is kept; free some space and press Download again to resume.</source>
+        <translation>无法写入 %1：%2。磁盘是否已满？已下载的部分会保留；请释放一些空间，然后再次点击“下载”以继续。</translation>
+    </message>
+    <message>
+        <source>Too many redirects while downloading %1.</source>
+        <translation>下载 %1 时重定向次数过多。</translation>
+    </message>
+    <message>
+        <source>The %1 already downloaded are kept; press Download again to resume.</source>
+        <translation>已下载的 %1 会保留；再次点击“下载”即可继续。</translation>
+    </message>
+    <message>
+        <source>Download cancelled. %1</source>
+        <translation>下载已取消。%1</translation>
+    </message>
+    <message>
+        <source>The server refused to resume %1 (HTTP 416); the partial file was removed. Press Download again to fetch it from the start.</source>
+        <translation>服务器拒绝续传 %1（HTTP 416）；已删除不完整的文件。请再次点击“下载”从头下载。</translation>
+    </message>
+    <message>
+        <source>The Hub refused %1 (HTTP %2). A gated model needs an access token from an account that accepted its license.</source>
+        <translation>Hub 拒绝了 %1（HTTP %2）。受限模型需要使用已接受其许可协议的账号的访问令牌。</translation>
+    </message>
+    <message>
+        <source>HTTP %1</source>
+        <translation>HTTP %1</translation>
+    </message>
+    <message>
+        <source>Downloading %1 stopped: %2. %3</source>
+        <translation>下载 %1 中止：%2。%3</translation>
+    </message>
+    <message>
+        <source>The connection ended after %1 of %2 of %3. %4</source>
+        <translation>%3 下载到 %1 / %2 时连接中断。%4</translation>
+    </message>
+    <message>
+        <source>%1 is corrupt: %2 bytes received, the Hub lists %3. It was removed; press Download again.</source>
+        <translation>%1 已损坏：收到 %2 字节，而 Hub 列出的是 %3。该文件已删除；请再次点击“下载”。</translation>
+    </message>
+    <message>
+        <source>%1 is corrupt: its sha256 is %2 but the Hub lists %3. It was removed and not put in the model folder; press Download again.</source>
+        <translation>%1 已损坏：其 sha256 为 %2，而 Hub 列出的是 %3。该文件已删除，未放入模型文件夹；请再次点击“下载”。</translation>
+    </message>
+    <message>
+        <source>Cannot move %1 to %2.</source>
+        <translation>无法将 %1 移动到 %2。</translation>
     </message>
 </context>
 <context>
@@ -1208,6 +1636,107 @@
     <message>
         <source>Model folder (config.json, safetensors, tokenizer)</source>
         <translation>模型文件夹（config.json、safetensors、分词器）</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <source>&amp;Theme</source>
+        <translation>主题(&amp;T)</translation>
+    </message>
+    <message>
+        <source>&amp;System</source>
+        <translation>跟随系统(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;Light</source>
+        <translation>浅色(&amp;L)</translation>
+    </message>
+    <message>
+        <source>&amp;Dark</source>
+        <translation>深色(&amp;D)</translation>
+    </message>
+    <message>
+        <source>&amp;Language</source>
+        <translation>语言(&amp;L)</translation>
+    </message>
+    <message>
+        <source>System language</source>
+        <translation>系统语言</translation>
+    </message>
+    <message>
+        <source>The language changes when vltune starts again.</source>
+        <translation>重新启动 vltune 后语言才会更改。</translation>
+    </message>
+    <message>
+        <source>Reopened your last project (%1). Train the demo to try vltune on a tiny model first.</source>
+        <translation>已重新打开上次的项目（%1）。可以先训练演示项目，在小模型上试用 vltune。</translation>
+    </message>
+    <message>
+        <source>&amp;Get Model…</source>
+        <translation>获取模型(&amp;G)…</translation>
+    </message>
+    <message>
+        <source>Download a model from the Hugging Face Hub, or pick one already on this machine</source>
+        <translation>从 Hugging Face Hub 下载模型，或选择本机上已有的模型</translation>
+    </message>
+    <message>
+        <source>Recent &amp;Datasets</source>
+        <translation>最近的数据集(&amp;D)</translation>
+    </message>
+</context>
+<context>
+    <name>vltune::ModelLibrary</name>
+    <message>
+        <source>unreadable config</source>
+        <translation>配置无法读取</translation>
+    </message>
+    <message>
+        <source>%1 (not supported)</source>
+        <translation>%1（不支持）</translation>
+    </message>
+    <message>
+        <source>Open Folder…</source>
+        <translation>打开文件夹…</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Family</source>
+        <translation>系列</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <source>Dtype</source>
+        <translation>数据类型</translation>
+    </message>
+    <message>
+        <source>Use a model folder that is not in the Hugging Face cache (it must hold config.json).</source>
+        <translation>使用不在 Hugging Face 缓存中的模型文件夹（其中必须有 config.json）。</translation>
+    </message>
+    <message>
+        <source>No models in the Hugging Face cache at %1 yet.</source>
+        <translation>%1 处的 Hugging Face 缓存中还没有模型。</translation>
+    </message>
+    <message>
+        <source>Hugging Face cache: %1</source>
+        <translation>Hugging Face 缓存：%1</translation>
+    </message>
+    <message>
+        <source>Open Model Folder</source>
+        <translation>打开模型文件夹</translation>
+    </message>
+    <message>
+        <source>%1 is not a model vltune can load:
+%2</source>
+        <translation>%1 不是 vltune 可以加载的模型：
+%2</translation>
     </message>
 </context>
 <context>

@@ -21,8 +21,10 @@
 #include <QShortcut>
 #include <QSpinBox>
 #include <QSplitter>
+#include <QStackedWidget>
 #include <QVBoxLayout>
 
+#include "ui/clip_retrieval_view.h"
 #include "widgets/chat_transcript.h"
 
 namespace vltune {
@@ -47,12 +49,22 @@ ChatPage::ChatPage(QWidget *parent)
     m_columns = new QSplitter(Qt::Horizontal, this);
     m_columns->setObjectName(QStringLiteral("chatColumns"));
     m_columns->setChildrenCollapsible(false);
+    m_retrieval = new ClipRetrievalView(this);
+    m_stack = new QStackedWidget(this);
+    m_stack->addWidget(m_columns);
+    m_stack->addWidget(m_retrieval);
 
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(createModelRow());
-    layout->addWidget(createSettingsRow());
-    layout->addWidget(m_columns, 1);
-    layout->addWidget(createInputRow());
+    m_settingsRow = createSettingsRow();
+    layout->addWidget(m_settingsRow);
+    layout->addWidget(m_stack, 1);
+    m_inputRow = createInputRow();
+    layout->addWidget(m_inputRow);
+
+    connect(m_retrieval, &ClipRetrievalView::scoreCaptionsRequested, m_controller, &ChatController::scoreCaptions);
+    connect(m_retrieval, &ClipRetrievalView::rankImagesRequested, m_controller, &ChatController::rankImages);
+    connect(m_controller, &ChatController::retrievalFinished, m_retrieval, &ClipRetrievalView::showResult);
 
     connect(m_controller, &ChatController::modelLoaded, this, &ChatPage::showColumns);
     connect(m_controller, &ChatController::tokenStreamed, this, &ChatPage::onToken);
@@ -213,8 +225,17 @@ ChatSettings ChatPage::settings() const
     return s;
 }
 
+bool ChatPage::isRetrievalShown() const
+{
+    return m_stack->currentWidget() == m_retrieval;
+}
+
 void ChatPage::attachImage(const QString &path)
 {
+    if (isImageFile(path) && isRetrievalShown()) {
+        m_retrieval->setImage(path);  // retrieval scores one image at a time
+        return;
+    }
     if (!isImageFile(path) || m_images.contains(path))
         return;
     m_images << path;
@@ -230,7 +251,9 @@ void ChatPage::dragEnterEvent(QDragEnterEvent *event)
 void ChatPage::dropEvent(QDropEvent *event)
 {
     for (const QUrl &url : event->mimeData()->urls()) {
-        if (url.isLocalFile())
+        if (url.isLocalFile() && isRetrievalShown() && QFileInfo(url.toLocalFile()).isDir())
+            m_retrieval->setFolder(url.toLocalFile());
+        else if (url.isLocalFile())
             attachImage(url.toLocalFile());
     }
     event->acceptProposedAction();
@@ -277,6 +300,7 @@ void ChatPage::updateButtons()
     m_regenerateButton->setEnabled(ready && !m_transcripts.isEmpty() && !m_transcripts.first()->lastAnswer().isNull());
     m_clearButton->setEnabled(ready);
     m_copyButton->setEnabled(!m_transcripts.isEmpty());
+    m_retrieval->setBusy(busy);
     updateImagesLabel();
 }
 
@@ -322,11 +346,35 @@ void ChatPage::showColumns(const QStringList &labels, const QString &summary)
 {
     qDeleteAll(m_transcripts);
     m_transcripts.clear();
+    if (m_controller->isRetrieval()) {
+        showRetrieval(labels, summary);
+        return;
+    }
+    m_stack->setCurrentWidget(m_columns);
+    // Undo only what showRetrieval() did: rows never hidden keep their implicit visibility.
+    if (m_settingsRow->isHidden())
+        m_settingsRow->show();
+    if (m_inputRow->isHidden())
+        m_inputRow->show();
     for (const QString &label : labels) {
         auto *t = new ChatTranscript(label, m_columns);
         m_columns->addWidget(t);
         m_transcripts << t;
     }
+    m_statusLabel->setText(summary);
+    updateButtons();
+}
+
+void ChatPage::showRetrieval(const QStringList &labels, const QString &summary)
+{
+    // labels: "base" and the adapter compared with it, if any.
+    m_retrieval->setAdapterLabel(labels.size() > 1 ? labels.at(1) : QString());
+    if (m_retrieval->image().isEmpty() && !m_images.isEmpty())
+        m_retrieval->setImage(m_images.first());
+    m_images.clear();
+    m_stack->setCurrentWidget(m_retrieval);
+    m_settingsRow->hide();
+    m_inputRow->hide();
     m_statusLabel->setText(summary);
     updateButtons();
 }

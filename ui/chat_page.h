@@ -14,14 +14,17 @@ class QPlainTextEdit;
 class QPushButton;
 class QSpinBox;
 class QSplitter;
+class QStackedWidget;
 
 namespace vltune {
 
 class ChatTranscript;
+class ClipRetrievalView;
 
 // Chat: a model (and adapters) loaded once; a question with images answered side by side by the
 // base model and each adapter, streamed; sampling settings, system prompt; Stop, Regenerate,
-// Clear, Copy; images by button, drag-and-drop or paste.
+// Clear, Copy; images by button, drag-and-drop or paste. A CLIP model answers no questions: the
+// page shows the retrieval view instead (captions for an image, images for a caption).
 class ChatPage final : public QWidget
 {
     Q_OBJECT
@@ -32,6 +35,9 @@ public:
     ChatController *controller() const { return m_controller; }
     // The columns on screen, in order.
     QList<ChatTranscript *> transcripts() const { return m_transcripts; }
+    // What the page shows for a CLIP model, and whether it shows it now.
+    ClipRetrievalView *retrievalView() const { return m_retrieval; }
+    bool isRetrievalShown() const;
     // Images attached to the next message.
     QStringList attachedImages() const { return m_images; }
     void attachImage(const QString &path);
@@ -61,6 +67,7 @@ private:
     void updateImagesLabel();
     void updateButtons();
     void showColumns(const QStringList &labels, const QString &summary);
+    void showRetrieval(const QStringList &labels, const QString &summary);
     void onToken(int column, const QString &piece);
     void onAnswer(const ChatAnswer &answer);
 
@@ -76,6 +83,10 @@ private:
     QDoubleSpinBox *m_topP = nullptr;
     QDoubleSpinBox *m_scale = nullptr;
     QLineEdit *m_systemEdit = nullptr;
+    QWidget *m_settingsRow = nullptr;
+    QWidget *m_inputRow = nullptr;
+    QStackedWidget *m_stack = nullptr;  // the chat columns, or the retrieval view
+    ClipRetrievalView *m_retrieval = nullptr;
     QSplitter *m_columns = nullptr;
     QList<ChatTranscript *> m_transcripts;
     QLabel *m_imagesLabel = nullptr;

@@ -31,6 +31,7 @@
 #include <QUrl>
 #include <QVBoxLayout>
 
+#include "ui/caption_proposal_box.h"
 #include "widgets/histogram_chart.h"
 #include "widgets/image_view.h"
 #include "widgets/thumbnail_grid.h"
@@ -149,6 +150,8 @@ DatasetPage::DatasetPage(QWidget *parent)
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(createTopRow());
     layout->addWidget(split, 1);
+    // The preview model is the one "Caption with model" asks (the top row exists only now).
+    connect(m_modelEdit, &QLineEdit::textChanged, m_proposalBox, &CaptionProposalBox::setModelDir);
 
     connect(m_controller, &DatasetController::opened, this, &DatasetPage::onOpened);
     connect(m_controller, &DatasetController::failed, this, &DatasetPage::onFailed);
@@ -395,6 +398,12 @@ QWidget *DatasetPage::createDetailPane()
     buttons->addWidget(redo);
     captionLayout->addWidget(m_captionEdit, 1);
     captionLayout->addLayout(buttons);
+    m_proposalBox = new CaptionProposalBox(m_captionTab);
+    connect(m_proposalBox, &CaptionProposalBox::accepted, this, [this](const QString &caption) {
+        if (m_captionEdit->isEnabled())
+            m_captionEdit->setPlainText(caption);  // an edit like typing: Save Caption writes it
+    });
+    captionLayout->addWidget(m_proposalBox);
 
     m_detailTabs->addTab(m_conversation, tr("Conversation"));
     m_detailTabs->addTab(m_prompt, tr("Training Prompt"));
@@ -627,6 +636,7 @@ void DatasetPage::onCurrentChanged()
     m_captionEdit->setEnabled(false);
     updateCaptionButtons();
     if (index < 0) {
+        m_proposalBox->setImage({});
         m_sampleTitle->setText(tr("No sample selected"));
         m_image->setImage(QImage(), tr("No sample selected"));
         m_conversation->clear();
@@ -634,6 +644,7 @@ void DatasetPage::onCurrentChanged()
         return;
     }
     const DatasetRow &row = m_rows.at(index);
+    m_proposalBox->setImage(row.imagePath);
     m_sampleTitle->setText(tr("<b>#%1</b> %2 row %3").arg(index).arg(escaped(row.file)).arg(row.row));
     if (row.imagePath.isEmpty()) {
         m_image->setImage(QImage(), tr("No image"));

@@ -23,6 +23,7 @@ class QUndoStack;
 
 namespace vltune {
 
+class CaptionProposalBox;
 class HistogramChart;
 class ImageView;
 class ThumbnailFilterModel;
@@ -48,6 +49,8 @@ public:
     ThumbnailFilterModel *filterModel() const { return m_filter; }
     QTreeWidget *problemList() const { return m_problems; }
     QUndoStack *undoStack() const { return m_undo; }
+    // "Caption with model" under the caption editor.
+    CaptionProposalBox *captionProposalBox() const { return m_proposalBox; }
     // The record shown in the detail pane (-1: none).
     int currentSample() const { return m_current; }
     // Whether `path` (a local folder or file) is something openPath() takes.
@@ -130,6 +133,7 @@ private:
     QPlainTextEdit *m_captionEdit = nullptr;
     QPushButton *m_saveCaption = nullptr;
     QPushButton *m_revertCaption = nullptr;
+    CaptionProposalBox *m_proposalBox = nullptr;  // "Caption with model": a proposal to accept
 
     DatasetSummary m_summary;
     QVector<DatasetRow> m_rows;

@@ -132,6 +132,8 @@ void TestAppWorkflow::trainFromYamlFollowedOnMonitorThenChat()
     // The Monitor drew every logged step from the log the run wrote.
     window.monitorPage()->refresh();
     QTRY_COMPARE(window.monitorPage()->chart()->pointCount(QStringLiteral("train loss")), int(steps));
+    // The checkpoints the run wrote (save_steps 1), newest first.
+    QTRY_COMPARE(window.monitorPage()->checkpointSteps(), QVector<qint64>({6, 5, 4, 3, 2, 1}));
     QVERIFY2(window.statusBar()->currentMessage().contains(QStringLiteral("finished at step 6")),
              qPrintable(window.statusBar()->currentMessage()));
 

@@ -4,7 +4,16 @@
 // a problem selects its sample, the filters narrow the grid, thumbnails arrive, a caption edit is
 // written atomically and undone/redone, an edit made on disk meanwhile is not overwritten, a drop
 // opens a dataset, and with the tiny Qwen2-VL fixture model the training prompt marks the learned
-// tokens.
+// tokens; "Caption with model" proposes what the engine's greedy generation gives, accepted into
+// the editor, nothing written until Save.
+
+// LibTorch and the engine before Qt: Qt's `slots` macro would break torch's headers.
+#include "core/data/sample_encoder.h"
+#include "core/gen/chat_session.h"
+#include "core/gen/generation_params.h"
+#include "core/gen/generator.h"
+#include "core/lora/lora_factory.h"
+#include "core/lora/pinned_samples.h"
 
 #include <QComboBox>
 #include <QDir>
@@ -14,6 +23,7 @@
 #include <QLineEdit>
 #include <QMimeData>
 #include <QPlainTextEdit>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QTabWidget>
 #include <QTemporaryDir>
@@ -23,9 +33,11 @@
 #include <QUndoStack>
 #include <QUrl>
 
+#include "app/caption_proposer.h"
 #include "app/dataset_controller.h"
 #include "tests/test_support.h"
 #include "tests/tiny_png.h"
+#include "ui/caption_proposal_box.h"
 #include "ui/dataset_page.h"
 #include "widgets/thumbnail_grid.h"
 #include "widgets/thumbnail_model.h"
@@ -120,6 +132,7 @@ private slots:
     void dropOpensDataset();
     void badPathIsReported();
     void promptPreviewMarksLearnedTokens();
+    void captionWithModelProposes();
 };
 
 void TestDatasetPage::captionFolderShowsFormatProblemsAndFilters()
@@ -366,6 +379,82 @@ void TestDatasetPage::promptPreviewMarksLearnedTokens()
     saveScreenshot(page, QStringLiteral("dataset_prompt"));
     page.findChild<QTabWidget *>(QStringLiteral("datasetLeftTabs"))->setCurrentIndex(1);
     saveScreenshot(page, QStringLiteral("dataset_statistics"));
+}
+
+void TestDatasetPage::captionWithModelProposes()
+{
+    const fs::path fixture = vltune::test::hf_fixtures_root() / "qwen2_vl";
+    const fs::path model = fixture / "model", adapter = fixture / "adapter";
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString root = writeCaptionFolder(dir);
+    const QString captionFile = QDir(root).filePath(QStringLiteral("a.txt"));
+    DatasetPage page;
+    page.resize(1280, 800);
+    page.show();
+    QVERIFY(openAndWait(page, root));
+    QSignalSpy opened(page.controller(), &DatasetController::opened);
+    page.setModelDir(QString::fromStdString(model.string()));
+    QVERIFY(opened.wait(60000));
+    page.selectSample(0);
+    auto *editor = page.findChild<QPlainTextEdit *>(QStringLiteral("datasetCaptionEdit"));
+    QTRY_VERIFY(editor->isEnabled());
+    QCOMPARE(editor->toPlainText(), QStringLiteral("a red car"));
+
+    vltune::CaptionProposalBox *box = page.captionProposalBox();
+    box->setAdapterDir(QString::fromStdString(adapter.string()));
+    QSignalSpy proposed(box->proposer(), &vltune::CaptionProposer::proposed);
+    QSignalSpy failed(box->proposer(), &vltune::CaptionProposer::failed);
+    auto *propose = page.findChild<QPushButton *>(QStringLiteral("captionProposeButton"));
+    QVERIFY(propose->isEnabled());
+    propose->click();
+    QVERIFY2(proposed.wait(120000), failed.isEmpty() ? "no answer" : qPrintable(failed.first().first().toString()));
+    const QString image = proposed.first().at(0).toString();
+    QCOMPARE(QFileInfo(image).fileName(), QStringLiteral("a.png"));
+
+    // What the engine answers for the same image and prompt: greedy, the adapter active.
+    const vltune::data::SampleEncoder encoder(model);
+    auto m = vltune::lora::open_model(model);
+    m->load_adapter(adapter, "adapter");
+    m->set_active_adapters({"adapter"});
+    vltune::gen::GenerationParams p = vltune::gen::read_generation_params(model);
+    for (int64_t id : vltune::lora::chat_eos_ids(model, encoder))
+        p.stop_ids.push_back(id);
+    p.do_sample = false;
+    p.max_new_tokens = 64;
+    vltune::gen::ChatSession chat;
+    chat.add_user("Describe the image.", {image.toStdString()});
+    const auto expected = vltune::gen::generate(*m, chat.prompt(encoder), encoder.tokenizer(), p);
+    const QString proposal = proposed.first().at(1).toString();
+    QCOMPARE(proposal, QString::fromStdString(expected.text).trimmed());
+    QVERIFY(!proposal.isEmpty());
+    QCOMPARE(box->proposal(), proposal);
+
+    // Accepting fills the editor; the file is unchanged until Save.
+    QCOMPARE(editor->toPlainText(), QStringLiteral("a red car"));
+    QTest::mouseClick(page.findChild<QPushButton *>(QStringLiteral("captionAcceptButton")), Qt::LeftButton);
+    QCOMPARE(editor->toPlainText(), proposal);
+    QVERIFY(box->proposal().isEmpty());
+    QCOMPARE(fileBytes(captionFile), QByteArray("a red car\n"));
+    page.findChild<QTabWidget *>(QStringLiteral("datasetDetailTabs"))->setCurrentIndex(2);
+    if (const QByteArray shots = qgetenv("VLTUNE_SCREENSHOT_DIR"); !shots.isEmpty())
+        page.grab().save(QString::fromLocal8Bit(shots) + QStringLiteral("/dataset_caption_with_model.png"));
+    page.grab().save(QStringLiteral("/tmp/shots/dataset_caption_with_model.png"));
+    QVERIFY(page.saveCaption());
+    QCOMPARE(fileBytes(captionFile), (proposal + QStringLiteral("\n")).toUtf8());
+
+    // Discard: a second proposal for another image goes without touching the editor.
+    page.selectSample(1);
+    QTRY_COMPARE(editor->toPlainText(), QStringLiteral("a blue bird"));
+    QVERIFY(propose->isEnabled());
+    propose->click();
+    QVERIFY2(proposed.wait(120000), failed.isEmpty() ? "no answer" : qPrintable(failed.last().first().toString()));
+    QVERIFY(!box->proposal().isEmpty());
+    // click(), not a second QTest::mouseClick soon after the last: QTest would make it a double click.
+    page.findChild<QPushButton *>(QStringLiteral("captionDiscardButton"))->click();
+    QVERIFY(box->proposal().isEmpty());
+    QCOMPARE(editor->toPlainText(), QStringLiteral("a blue bird"));
+    QCOMPARE(fileBytes(QDir(root).filePath(QStringLiteral("b.txt"))), QByteArray("a blue bird"));
 }
 
 QTEST_MAIN(TestDatasetPage)
