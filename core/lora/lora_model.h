@@ -15,6 +15,7 @@
 
 #include <torch/torch.h>
 
+#include "core/lora/chunked_loss.h"
 #include "core/lora/peft_adapter.h"
 #include "core/lora/targeting.h"
 #include "core/models/clip.h"
@@ -76,6 +77,9 @@ class LoraModel final : public train::TrainableModel {
   // turns it on unless disable_gradient_checkpointing). Same gradients; off by default here.
   void set_gradient_checkpointing(bool on);
   bool gradient_checkpointing() const { return m_gradient_checkpointing; }
+  // How loss() splits lm_head's rows (fewer rows: less memory for the logits, more launches).
+  void set_loss_params(const ChunkedLossParams& params) { m_loss_params = params; }
+  const ChunkedLossParams& loss_params() const { return m_loss_params; }
 
   // Folds the active adapters into the base weights (W += scaling * B @ A) and removes them.
   void merge_active_adapters();
@@ -89,7 +93,8 @@ class LoraModel final : public train::TrainableModel {
   std::vector<int64_t> generate_greedy(const data::Batch& prompt, int64_t max_new_tokens, const std::vector<int64_t>& eos_ids);
 
   // --- TrainableModel ---
-  // Causal LM families: summed token cross-entropy over label tokens, count = label tokens;
+  // Causal LM families: summed token cross-entropy over label tokens, count = label tokens (only
+  // the label positions go through lm_head, in chunks: chunked_causal_lm_loss_sum);
   // CLIP: the contrastive loss summed over pairs, count = pairs.
   train::BatchLoss loss(const data::Batch& batch) override;
   // The trainable adapter's lora_A / lora_B, layer by layer in model order (A then B), named as
@@ -112,6 +117,7 @@ class LoraModel final : public train::TrainableModel {
   std::string m_trainable;
   double m_scale = 1.0;
   bool m_gradient_checkpointing = false;
+  ChunkedLossParams m_loss_params;
 };
 
 }  // namespace vltune::lora

@@ -181,10 +181,11 @@ torch::Tensor Idefics3Impl::position_ids(const Idefics3Inputs& inputs) const {
   return torch::arange(t, inputs.input_ids.options().dtype(torch::kLong)).unsqueeze(0).expand({b, t});
 }
 
-torch::Tensor Idefics3Impl::forward(const Idefics3Inputs& inputs) {
-  auto h = text_model(embed(inputs), position_ids(inputs), inputs.attention_mask);  // [B, T, hidden]
-  return lm_head(h);
+torch::Tensor Idefics3Impl::hidden_states(const Idefics3Inputs& inputs) {
+  return text_model(embed(inputs), position_ids(inputs), inputs.attention_mask);  // [B, T, hidden]
 }
+
+torch::Tensor Idefics3Impl::forward(const Idefics3Inputs& inputs) { return lm_head(hidden_states(inputs)); }
 
 Prefill Idefics3Impl::prefill(const Idefics3Inputs& prompt, KvCache& cache) {
   torch::NoGradGuard no_grad;

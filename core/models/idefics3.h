@@ -110,6 +110,9 @@ class Idefics3Impl : public torch::nn::Module {
   // LlamaModel's positions: 0..T-1 in every row (the reference ignores right padding). -> [B, T]
   torch::Tensor position_ids(const Idefics3Inputs& inputs) const;
 
+  // The decoder's final hidden states, before lm_head (the training loss applies lm_head in
+  // chunks, core/lora/chunked_loss.h). -> [B, T, hidden]
+  torch::Tensor hidden_states(const Idefics3Inputs& inputs);
   // -> logits [B, T, vocab]
   torch::Tensor forward(const Idefics3Inputs& inputs);
 

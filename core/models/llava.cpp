@@ -81,10 +81,11 @@ torch::Tensor LlavaImpl::position_ids(const LlavaInputs& inputs) const {
   return torch::arange(t, inputs.input_ids.options().dtype(torch::kLong)).unsqueeze(0).expand({b, t});
 }
 
-torch::Tensor LlavaImpl::forward(const LlavaInputs& inputs) {
-  auto h = language_model(embed(inputs), position_ids(inputs), inputs.attention_mask);  // [B, T, hidden]
-  return lm_head(h);
+torch::Tensor LlavaImpl::hidden_states(const LlavaInputs& inputs) {
+  return language_model(embed(inputs), position_ids(inputs), inputs.attention_mask);  // [B, T, hidden]
 }
+
+torch::Tensor LlavaImpl::forward(const LlavaInputs& inputs) { return lm_head(hidden_states(inputs)); }
 
 Prefill LlavaImpl::prefill(const LlavaInputs& prompt, KvCache& cache) {
   torch::NoGradGuard no_grad;

@@ -53,6 +53,9 @@ class LlavaImpl : public torch::nn::Module {
   // LlamaModel's positions: 0..T-1 in every row (the reference ignores right padding). -> [B, T]
   torch::Tensor position_ids(const LlavaInputs& inputs) const;
 
+  // The decoder's final hidden states, before lm_head (the training loss applies lm_head in
+  // chunks, core/lora/chunked_loss.h). -> [B, T, hidden]
+  torch::Tensor hidden_states(const LlavaInputs& inputs);
   // -> logits [B, T, vocab]
   torch::Tensor forward(const LlavaInputs& inputs);
 

@@ -106,10 +106,11 @@ torch::Tensor QwenVLImpl::embed(const QwenVLInputs& inputs) {
   return embeds.masked_scatter(is_image.unsqueeze(-1).expand_as(embeds), image_embeds);
 }
 
-torch::Tensor QwenVLImpl::forward(const QwenVLInputs& inputs) {
-  auto h = model(embed(inputs), position_ids(inputs), inputs.attention_mask);
-  return lm_head(h);
+torch::Tensor QwenVLImpl::hidden_states(const QwenVLInputs& inputs) {
+  return model(embed(inputs), position_ids(inputs), inputs.attention_mask);
 }
+
+torch::Tensor QwenVLImpl::forward(const QwenVLInputs& inputs) { return lm_head(hidden_states(inputs)); }
 
 Prefill QwenVLImpl::prefill(const QwenVLInputs& prompt, KvCache& cache) {
   torch::NoGradGuard no_grad;

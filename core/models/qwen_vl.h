@@ -37,6 +37,9 @@ class QwenVLImpl : public torch::nn::Module {
   // Token embeddings with the image tokens replaced by the vision tower's output. -> [B, T, hidden]
   torch::Tensor embed(const QwenVLInputs& inputs);
 
+  // The decoder's final hidden states, before lm_head (the training loss applies lm_head in
+  // chunks, core/lora/chunked_loss.h). -> [B, T, hidden]
+  torch::Tensor hidden_states(const QwenVLInputs& inputs);
   // -> logits [B, T, vocab]
   torch::Tensor forward(const QwenVLInputs& inputs);
 

@@ -1,6 +1,7 @@
 #include "core/train/memory_usage.h"
 
 #include <fstream>
+#include <string>
 
 #if defined(__linux__)
 #include <unistd.h>
@@ -33,6 +34,38 @@ int64_t device_memory_bytes(const c10::Device& device) {
   }
 #endif
   return -1;
+}
+
+int64_t device_peak_memory_bytes(const c10::Device& device) {
+  if (device.is_cpu()) {
+#if defined(__linux__)
+    std::ifstream status("/proc/self/status");
+    std::string key;
+    int64_t kib = 0;
+    while (status >> key)
+      if (key == "VmHWM:" && status >> kib) return kib * 1024;
+#endif
+    return -1;
+  }
+#if defined(VLTUNE_WITH_CUDA)
+  if (device.is_cuda()) {
+    const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device.has_index() ? device.index() : 0);
+    return stats.allocated_bytes[0].peak;
+  }
+#endif
+  return -1;
+}
+
+void reset_device_peak_memory(const c10::Device& device) {
+  if (device.is_cpu()) {
+#if defined(__linux__)
+    std::ofstream("/proc/self/clear_refs") << "5";  // 5: reset the peak resident set
+#endif
+    return;
+  }
+#if defined(VLTUNE_WITH_CUDA)
+  if (device.is_cuda()) c10::cuda::CUDACachingAllocator::resetPeakStats(device.has_index() ? device.index() : 0);
+#endif
 }
 
 }  // namespace vltune::train

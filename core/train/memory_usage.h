@@ -17,4 +17,11 @@ int64_t process_resident_bytes();
 // bytes LibTorch's caching allocator has handed out on that device (-1 in a build without CUDA).
 int64_t device_memory_bytes(const c10::Device& device);
 
+// The most memory a run on `device` has held since the last reset_device_peak_memory(): CUDA,
+// the caching allocator's peak of allocated bytes (torch.cuda.max_memory_allocated); the CPU,
+// the process's peak resident set (VmHWM). -1 where it cannot be read.
+int64_t device_peak_memory_bytes(const c10::Device& device);
+// Starts a new peak (CUDA: resetPeakStats; the CPU: /proc/self/clear_refs).
+void reset_device_peak_memory(const c10::Device& device);
+
 }  // namespace vltune::train

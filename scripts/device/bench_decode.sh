@@ -8,25 +8,15 @@ set -uo pipefail
 OUT="${OUT:-/tmp/vltune-bench}"
 mkdir -p "$OUT"
 ROOT="$(pwd)"
-DEPS=/tmp/vltune-deps
 BENCH="${BENCH:-$ROOT/.device/bench}"
 MODELS="${MODELS:-smolvlm_256m qwen2_vl_2b qwen2_5_vl_3b}"
 DEVICE="${DEVICE:-cuda}"
 log() { echo "== $*" | tee -a "$OUT/summary.txt"; }
 
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee -a "$OUT/summary.txt"
-mkdir -p "$DEPS" && tar xJf "$ROOT/.device/deps.tar.xz" -C "$DEPS"
-sed -i "s|^prefix *= *.*|prefix=$DEPS/usr|" "$DEPS"/usr/lib/x86_64-linux-gnu/pkgconfig/*.pc
-export PKG_CONFIG_PATH="$DEPS/usr/lib/x86_64-linux-gnu/pkgconfig"
-export LD_LIBRARY_PATH="$DEPS/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-PKGCONF="$(command -v pkg-config || echo "$DEPS/usr/bin/pkgconf")"
-TORCH_PREFIX="$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')"
+source "$ROOT/scripts/device/setup_deps.sh"
 start=$(date +%s)
-cmake -S . -B build-cuda -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DVLTUNE_CORE_ONLY=ON -DVLTUNE_WITH_IMAGE_IO=OFF -DVLTUNE_BUILD_TESTS=OFF -DVLTUNE_BUILD_BENCHMARKS=ON \
-  -DCMAKE_PREFIX_PATH="$TORCH_PREFIX;$DEPS/usr" -DPKG_CONFIG_EXECUTABLE="$PKGCONF" \
-  -DVLTUNE_STB_INCLUDE_DIR="$DEPS/usr/include/stb" -DCMAKE_POLICY_VERSION_MINIMUM=3.5 \
-  >"$OUT/configure.log" 2>&1 || { log "configure FAILED"; tail -40 "$OUT/configure.log"; exit 1; }
+vltune_configure build-cuda -DVLTUNE_BUILD_BENCHMARKS=ON || { log "configure FAILED"; tail -40 "$OUT/configure.log"; exit 1; }
 timeout "${BUILD_TIMEOUT:-300}" cmake --build build-cuda --target vltune-bench-decode -j"$(nproc)" >"$OUT/build.log" 2>&1
 rc=$?
 log "build rc=$rc in $(( $(date +%s) - start )) s"

@@ -15,30 +15,17 @@ set -uo pipefail
 OUT="${OUT:-/tmp/vltune-gpu-check}"
 mkdir -p "$OUT"
 ROOT="$(pwd)"
-DEPS=/tmp/vltune-deps
 FIX="${FIX:-$ROOT/.device/fixtures}"
-DEPS_TAR="${DEPS_TAR:-$ROOT/.device/deps.tar.xz}"
 JOBS="${JOBS:-$(nproc)}"
 log() { echo "== $*" | tee -a "$OUT/summary.txt"; }
 
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee -a "$OUT/summary.txt"
-mkdir -p "$DEPS" && tar xJf "$DEPS_TAR" -C "$DEPS"
-sed -i "s|^prefix *= *.*|prefix=$DEPS/usr|" "$DEPS"/usr/lib/x86_64-linux-gnu/pkgconfig/*.pc
-export PKG_CONFIG_PATH="$DEPS/usr/lib/x86_64-linux-gnu/pkgconfig"
-export LD_LIBRARY_PATH="$DEPS/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-PKGCONF="$(command -v pkg-config || echo "$DEPS/usr/bin/pkgconf")"
-TORCH_PREFIX="$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')"
+source "$ROOT/scripts/device/setup_deps.sh"
 log "torch $(python3 -c 'import torch; print(torch.__version__, torch.version.cuda)'), gcc $(gcc -dumpfullversion), $(cmake --version | head -1)"
 
 # --- build ---------------------------------------------------------------------------------------
 start=$(date +%s)
-CUDA_ARGS=()
-[ -d /usr/local/cuda ] && CUDA_ARGS+=(-DCUDAToolkit_ROOT=/usr/local/cuda)
-cmake -S . -B build-cuda -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DVLTUNE_CORE_ONLY=ON -DVLTUNE_WITH_IMAGE_IO=OFF -DVLTUNE_BUILD_TESTS=OFF -DVLTUNE_BUILD_BENCHMARKS=OFF \
-  -DCMAKE_PREFIX_PATH="$TORCH_PREFIX;$DEPS/usr" -DPKG_CONFIG_EXECUTABLE="$PKGCONF" \
-  -DVLTUNE_STB_INCLUDE_DIR="$DEPS/usr/include/stb" -DCMAKE_POLICY_VERSION_MINIMUM=3.5 \
-  "${CUDA_ARGS[@]}" >"$OUT/configure.log" 2>&1 || { log "configure FAILED"; tail -40 "$OUT/configure.log"; exit 1; }
+vltune_configure build-cuda -DVLTUNE_BUILD_BENCHMARKS=OFF || { log "configure FAILED"; tail -40 "$OUT/configure.log"; exit 1; }
 timeout "${BUILD_TIMEOUT:-420}" cmake --build build-cuda --target vltune-cli -j"$JOBS" -- -k 0 >"$OUT/build.log" 2>&1
 rc=$?
 log "build rc=$rc in $(( $(date +%s) - start )) s"
