@@ -3,6 +3,7 @@
 #include <torch/cuda.h>
 
 #include "core/error.h"
+#include "core/lora/peft_adapter.h"
 #include "core/models/weight_loader.h"
 
 namespace vltune::lora {
@@ -70,8 +71,27 @@ std::string to_string(const ModelPlacement& placement) {
   return placement.device.str() + " " + dtype;
 }
 
-std::unique_ptr<LoraModel> open_model(const std::filesystem::path& folder, const ModelPlacement& placement) {
+int quantize_base_weights(LoraModel& model, const QuantParams& quant, torch::ScalarType dtype) {
+  int count = 0;
+  for (const auto& site : linear_sites(model.module(), model.layout())) {
+    if (site.part != models::ModelPart::language) continue;
+    lora_linear_at(model.module(), site.module_path).quantize_base(quant, dtype);
+    ++count;
+  }
+  if (count == 0) throw Error("quantization_bit: this model has no language-model linear layers to quantise");
+  return count;
+}
+
+bool has_quantized_base(LoraModel& model) {
+  for (const auto& [path, l] : lora_linears(model.module()))
+    if (l->is_quantized()) return true;
+  return false;
+}
+
+std::unique_ptr<LoraModel> open_model(const std::filesystem::path& folder, const ModelPlacement& placement,
+                                      const QuantParams& quant) {
   auto model = load_family(folder);
+  if (quant.bits != 0) quantize_base_weights(*model, quant, placement.dtype);
   // Loaded as float32 on the CPU, then moved: a half-precision copy on the device is what stays.
   if (placement.device != torch::Device(torch::kCPU) || placement.dtype != torch::kFloat32)
     models::place_module(model->module(), placement.device, placement.dtype);
@@ -82,7 +102,7 @@ std::unique_ptr<LoraModel> open_lora_model(const std::filesystem::path& folder, 
                                            const ModelPlacement& placement) {
   if (params.use_dora) throw Error("use_dora: DoRA is not supported; set use_dora: false");
   if (params.rank < 1) throw Error("lora_rank must be at least 1, got " + std::to_string(params.rank));
-  auto model = open_model(folder, placement);
+  auto model = open_model(folder, placement, params.quant);
   LoraAdapterParams adapter;
   adapter.r = params.rank;
   adapter.alpha = params.alpha;

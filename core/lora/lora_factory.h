@@ -40,11 +40,23 @@ struct LoraParams {
   FreezeParams freeze;                   // freeze_vision_tower / freeze_multi_modal_projector / freeze_language_model
   uint64_t seed = 42;                    // seeds torch's generator before the adapter's init (A kaiming-uniform, B zeros)
   std::string adapter_name = "default";  // the adapter's name on the model (PEFT's "default")
+  QuantParams quant;                     // quantization_bit / quantization_type / double_quantization: QLoRA base
 };
 
-// The model of `folder` (config.json + safetensors) without adapters, moved to `placement`.
+// Stores the frozen weight of every language-model linear layer (lm_head, vision tower and
+// projector stay in full precision, as transformers' bitsandbytes loading keeps lm_head) in
+// `quant`'s form, quantised from the weights rounded to `dtype`; they compute in `dtype`.
+// Quantise on the CPU before placing the model, so the device never holds the full-precision
+// copy. -> the number of layers quantised. Throws vltune::Error for bad settings.
+int quantize_base_weights(LoraModel& model, const QuantParams& quant, torch::ScalarType dtype);
+// Whether any linear layer of `model` has a quantised base weight.
+bool has_quantized_base(LoraModel& model);
+
+// The model of `folder` (config.json + safetensors) without adapters, its language model's base
+// weights quantised when quant.bits is 4 or 8 (on the CPU, before the move), moved to `placement`.
 // Throws FileError / FormatError naming the folder, file and tensor.
-std::unique_ptr<LoraModel> open_model(const std::filesystem::path& folder, const ModelPlacement& placement = {});
+std::unique_ptr<LoraModel> open_model(const std::filesystem::path& folder, const ModelPlacement& placement = {},
+                                      const QuantParams& quant = {});
 
 // open_model() plus a new adapter from `params`, trainable. Throws vltune::Error naming the
 // setting that is wrong (target matching nothing, use_dora, bad rank...).

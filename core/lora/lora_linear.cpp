@@ -8,6 +8,59 @@
 
 namespace vltune::lora {
 
+namespace {
+
+// y = x W^T + b with W dequantised on the fly, in forward and again in backward, so autograd
+// keeps only the quantised form between the two (bitsandbytes' MatMul4Bit does the same). The
+// frozen weight gets no gradient; the bias one only if it requires grad.
+struct DequantLinear : public torch::autograd::Function<DequantLinear> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& packed,
+                               const torch::Tensor& absmax, const torch::Tensor& absmax2, const torch::Tensor& bias,
+                               const quant::QuantizedWeight& meta) {
+    ctx->save_for_backward({packed, absmax, absmax2});
+    ctx->saved_data["type"] = static_cast<int64_t>(meta.type);
+    ctx->saved_data["shape"] = meta.shape;
+    ctx->saved_data["dtype"] = static_cast<int64_t>(meta.dtype);
+    ctx->saved_data["blocksize"] = meta.blocksize;
+    ctx->saved_data["double_quant"] = meta.double_quant;
+    ctx->saved_data["blocksize2"] = meta.blocksize2;
+    ctx->saved_data["offset"] = static_cast<double>(meta.offset);
+    // No bias comes as an empty tensor (an undefined one cannot be a custom Function's input).
+    const torch::Tensor b = bias.numel() > 0 ? bias : torch::Tensor();
+    return torch::nn::functional::linear(x, weight(meta, packed, absmax, absmax2, x.scalar_type()), b);
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx, torch::autograd::variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    quant::QuantizedWeight meta;
+    meta.type = static_cast<quant::QuantType>(ctx->saved_data["type"].toInt());
+    meta.shape = ctx->saved_data["shape"].toIntVector();
+    meta.dtype = static_cast<torch::ScalarType>(ctx->saved_data["dtype"].toInt());
+    meta.blocksize = ctx->saved_data["blocksize"].toInt();
+    meta.double_quant = ctx->saved_data["double_quant"].toBool();
+    meta.blocksize2 = ctx->saved_data["blocksize2"].toInt();
+    meta.offset = static_cast<float>(ctx->saved_data["offset"].toDouble());
+    const auto& g = grads[0];  // [..., out]
+    torch::Tensor grad_x, grad_bias;
+    if (ctx->needs_input_grad(0)) grad_x = torch::matmul(g, weight(meta, saved[0], saved[1], saved[2], g.scalar_type()));
+    if (ctx->needs_input_grad(4)) grad_bias = g.reshape({-1, g.size(-1)}).sum(0);
+    return {grad_x, {}, {}, {}, grad_bias, {}};
+  }
+
+  // [out, in] in `dtype`: dequantised to the dtype quantised from, then cast (bitsandbytes'
+  // dequantize_4bit(...).to(A.dtype)).
+  static torch::Tensor weight(quant::QuantizedWeight q, const torch::Tensor& packed, const torch::Tensor& absmax,
+                              const torch::Tensor& absmax2, torch::ScalarType dtype) {
+    q.packed = packed;
+    q.absmax = absmax;
+    q.absmax2 = absmax2;
+    auto w = quant::dequantize(q, q.dtype);
+    return w.scalar_type() == dtype ? w : w.to(dtype);
+  }
+};
+
+}  // namespace
+
 double lora_scaling(const LoraAdapterParams& params) {
   return params.use_rslora ? params.alpha / std::sqrt(static_cast<double>(params.r)) : params.alpha / static_cast<double>(params.r);
 }
@@ -27,7 +80,9 @@ LoraLinearImpl::LoraLinearImpl(const torch::nn::LinearOptions& options_) : optio
 }
 
 torch::Tensor LoraLinearImpl::forward(const torch::Tensor& x) {
-  auto result = torch::nn::functional::linear(x, weight, bias);  // [..., out]
+  auto result = m_quant_meta ? DequantLinear::apply(x, m_quant_packed, m_quant_absmax, m_quant_absmax2,
+                                                    bias.defined() ? bias : torch::empty({0}, x.options()), *m_quant_meta)
+                             : torch::nn::functional::linear(x, weight, bias);  // [..., out]
   if (m_active.empty()) return result;
   const auto result_dtype = result.scalar_type();
   for (const auto& name : m_active) {
@@ -112,11 +167,58 @@ torch::Tensor LoraLinearImpl::delta_weight(const std::string& name) const {
 }
 
 void LoraLinearImpl::merge_and_remove(const std::vector<std::string>& names) {
+  if (is_quantized() && !names.empty())
+    throw Error("cannot merge LoRA adapters into a " + std::to_string(m_quant_meta->type == quant::QuantType::nf4 ? 4 : 8) +
+                "-bit base weight: dequantise the base first (load the model without quantization_bit), then merge");
   torch::NoGradGuard no_grad;
   for (const auto& name : names) {
     weight.add_(delta_weight(name).to(weight.device()));
     remove_adapter(name);
   }
+}
+
+void LoraLinearImpl::quantize_base(const QuantParams& params, torch::ScalarType dtype) {
+  if (is_quantized()) throw Error("the base weight of this layer is already quantised");
+  if (params.bits != 4 && params.bits != 8)
+    throw Error("quantization_bit: " + std::to_string(params.bits) + " is not supported (4 or 8)");
+  if (params.bits == 4 && params.type != "nf4")
+    throw Error("quantization_type: \"" + params.type + "\" is not supported (nf4)");
+  torch::NoGradGuard no_grad;
+  const auto source = weight.scalar_type() == dtype ? weight.detach() : weight.detach().to(dtype);
+  quant::QuantizedWeight q =
+      params.bits == 4 ? quant::quantize_nf4(source, params.blocksize, params.double_quant) : quant::quantize_int8(source);
+  const auto empty_f32 = torch::empty({0}, torch::TensorOptions().dtype(torch::kFloat32).device(weight.device()));
+  const torch::Tensor absmax2 = q.absmax2.defined() ? q.absmax2 : empty_f32;
+  if (!m_quant_packed.defined()) {
+    m_quant_packed = register_buffer("quant_packed", q.packed);
+    m_quant_absmax = register_buffer("quant_absmax", q.absmax);
+    m_quant_absmax2 = register_buffer("quant_absmax2", absmax2);
+  } else {
+    m_quant_packed.set_data(q.packed);
+    m_quant_absmax.set_data(q.absmax);
+    m_quant_absmax2.set_data(absmax2);
+  }
+  q.packed = q.absmax = q.absmax2 = torch::Tensor();
+  m_quant_meta = std::move(q);
+  // Release the full-precision storage; the parameter keeps its name and dtype.
+  weight.set_data(torch::empty({0}, weight.options().dtype(dtype)));
+}
+
+quant::QuantizedWeight LoraLinearImpl::quantized_weight() const {
+  if (!m_quant_meta) throw Error("the base weight of this layer is not quantised");
+  quant::QuantizedWeight q = *m_quant_meta;
+  q.packed = m_quant_packed;
+  q.absmax = m_quant_absmax;
+  q.absmax2 = q.double_quant ? m_quant_absmax2 : torch::Tensor();
+  return q;
+}
+
+void LoraLinearImpl::dequantize_base() {
+  const quant::QuantizedWeight q = quantized_weight();
+  torch::NoGradGuard no_grad;
+  weight.set_data(quant::dequantize(q, q.dtype));
+  for (auto* t : {&m_quant_packed, &m_quant_absmax, &m_quant_absmax2}) t->set_data(torch::empty({0}, t->options()));
+  m_quant_meta.reset();
 }
 
 }  // namespace vltune::lora

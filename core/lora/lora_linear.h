@@ -12,10 +12,13 @@
 // with scaling = alpha / r (alpha / sqrt(r) with use_rslora).
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <torch/torch.h>
+
+#include "core/quant/nf4.h"
 
 namespace vltune::lora {
 
@@ -26,6 +29,14 @@ struct LoraAdapterParams {
   double dropout = 0.0;     // lora_dropout: probability on the adapter's input while training
   bool use_rslora = false;  // rank-stabilised scaling: alpha / sqrt(r)
   bool use_dora = false;    // weight-decomposed LoRA: refused (not implemented exactly)
+};
+
+// How the frozen base weight is stored (LLaMA-Factory's quantization_* keys, bitsandbytes' QLoRA).
+struct QuantParams {
+  int bits = 0;                  // quantization_bit: 4 (NF4), 8 (LLM.int8 rows) or 0 (full precision)
+  std::string type = "nf4";      // quantization_type: "nf4" (the one 4-bit type supported)
+  bool double_quant = true;      // double_quantization: the NF4 block scales quantised to 8 bits too
+  int64_t blocksize = 64;        // elements per NF4 scale (bitsandbytes' default)
 };
 
 // alpha / r, or alpha / sqrt(r) with use_rslora.
@@ -66,8 +77,22 @@ class LoraLinearImpl : public torch::nn::Module {
   // scaling * B @ A, the adapter's change of `weight`: [out, in], in weight's dtype.
   torch::Tensor delta_weight(const std::string& name) const;
   // Folds the listed adapters into `weight` (W += scaling * B @ A, PEFT's merge) and removes
-  // them (merge_and_unload).
+  // them (merge_and_unload). Throws vltune::Error on a quantised base (dequantise it first).
   void merge_and_remove(const std::vector<std::string>& names);
+
+  // Replaces the frozen weight by its NF4 / int8 form (params.bits 4 or 8), quantised from the
+  // weight rounded to `dtype` first (transformers loads in torch_dtype, then bitsandbytes
+  // quantises); forward() then dequantises to `dtype` on the fly. The full-precision weight is
+  // released: `weight` stays registered (checkpoint names do not change) but empty. The
+  // quantised tensors are buffers ("quant_*"), so module.to(device) moves them.
+  // Throws vltune::Error for bits other than 4 / 8, a 4-bit type other than nf4, or twice.
+  void quantize_base(const QuantParams& params, torch::ScalarType dtype);
+  bool is_quantized() const { return m_quant_meta.has_value(); }
+  // The stored form (tensors on the layer's current device); throws unless is_quantized().
+  quant::QuantizedWeight quantized_weight() const;
+  // Puts back a full-precision weight [out, in] in the dtype quantised from and drops the
+  // quantised form (dequantise the base before merging).
+  void dequantize_base();
 
   torch::nn::LinearOptions options;
   torch::Tensor weight;  // [out, in]
@@ -86,6 +111,10 @@ class LoraLinearImpl : public torch::nn::Module {
   std::map<std::string, Adapter> m_adapters;
   std::vector<std::string> m_active;
   double m_scale = 1.0;
+  // Quantised base: metadata here, the tensors registered as buffers quant_packed, quant_absmax
+  // and quant_absmax2 (so they follow .to(device); empty when unused).
+  std::optional<quant::QuantizedWeight> m_quant_meta;
+  torch::Tensor m_quant_packed, m_quant_absmax, m_quant_absmax2;
 };
 TORCH_MODULE(LoraLinear);
 

@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "core/io/json_file.h"
 #include "core/io/safetensors_writer.h"
+#include "core/lora/lora_factory.h"
 
 namespace vltune::lora {
 
@@ -37,6 +38,11 @@ std::string shard_name(size_t i, size_t n) {
 
 void export_merged(LoraModel& model, const fs::path& out_dir, const ExportParams& params) {
   const fs::path source = model.folder();
+  // LLaMA-Factory refuses too: merging into 4-/8-bit weights would round the adapter away.
+  if (has_quantized_base(model))
+    throw Error(out_dir.string() + ": cannot merge the adapter into a quantised (4-bit or 8-bit) base model; "
+                "dequantise the base first: open the model without quantization_bit (full precision or bf16), "
+                "load the adapter, then export");
   if (fs::exists(out_dir) && fs::equivalent(out_dir, source))
     throw Error(out_dir.string() + ": export into a different folder than the model's own");
   const io::ModelConfig config = io::read_model_config(source);
