@@ -12,6 +12,7 @@
 #include <QThread>
 
 #include <algorithm>
+#include <cstdlib>
 
 namespace vltune {
 
@@ -58,10 +59,27 @@ LaunchOptions parseCommandLine(const QStringList &arguments)
         QStringLiteral("no-demo"),
         QStringLiteral("Start without the demo project (a shapes dataset and a tiny model made on this machine)."));
     parser.addOption(noDemoOption);
+    const QCommandLineOption quitAfterOption(
+        QStringLiteral("quit-after-ms"),
+        QStringLiteral("Quit by itself this many milliseconds after the window shows and the demo project "
+                       "is open, with exit code 0 (1 if the demo could not be made): a smoke test of an "
+                       "installed build."),
+        QStringLiteral("ms"));
+    parser.addOption(quitAfterOption);
     parser.process(arguments);
 
     LaunchOptions options;
     options.openDemo = !parser.isSet(noDemoOption);
+    if (parser.isSet(quitAfterOption)) {
+        bool ok = false;
+        options.quitAfterMs = parser.value(quitAfterOption).toInt(&ok);
+        if (!ok || options.quitAfterMs < 0) {
+            // Like QCommandLineParser's own errors: a message and exit code 1.
+            qCritical("vltune: --quit-after-ms needs a number of milliseconds, not '%s'",
+                      qPrintable(parser.value(quitAfterOption)));
+            std::exit(1);
+        }
+    }
     if (parser.isSet(langOption)) {
         options.uiLocale = localeFromName(parser.value(langOption), "--lang");
     } else if (const QString env = qEnvironmentVariable("VLTUNE_LANG"); !env.isEmpty()) {

@@ -15,10 +15,12 @@ struct LaunchOptions
 {
     QLocale uiLocale; // the language of the UI: --lang, else $VLTUNE_LANG, else View > Language (QSettings ui/language), else the system locale
     bool openDemo = true; // open the demo project at start (--no-demo: start empty)
+    int quitAfterMs = -1; // --quit-after-ms N: quit by itself N ms after the window shows and the demo project is open (smoke tests of an installed build); -1 = run until closed
 };
 
-// Reads the command line (`--lang zh_CN` or `--lang=zh_CN`, --no-demo, --help, --version). Like any command
-// line tool it prints and exits the process for --help, --version and unknown options.
+// Reads the command line (`--lang zh_CN` or `--lang=zh_CN`, --no-demo, --quit-after-ms N, --help,
+// --version). Like any command line tool it prints and exits the process for --help, --version,
+// unknown options and a bad --quit-after-ms.
 LaunchOptions parseCommandLine(const QStringList &arguments);
 
 // Leaves one core to the GUI: LibTorch's intra-op pool gets (cores - 1) threads, so the window

@@ -11,8 +11,10 @@
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QStorageInfo>
+#include <QThread>
 
 #include <filesystem>
+#include <stop_token>
 
 namespace fs = std::filesystem;
 
@@ -43,6 +45,38 @@ QString sizeText(qint64 bytes) { return QLocale().formattedDataSize(bytes); }
 
 }  // namespace
 
+// The prefix of a partial file hashed on a worker thread; shared with it, so it outlives either side.
+struct HubDownload::PartialHash
+{
+    QString path;           // the .incomplete file
+    qint64 bytes = 0;       // how much of it to hash (what is on disk when the file starts)
+    std::stop_source stop;  // asked when the download stops meanwhile
+    data::Sha256 hasher;    // the state after `bytes`, continued by the transfer
+    QString error;          // why the file could not be read; "" = fine
+
+    void run()
+    {
+        QFile file(path);
+        if (!file.open(QIODevice::ReadOnly)) {
+            error = file.errorString();
+            return;
+        }
+        const std::stop_token token = stop.get_token();
+        for (qint64 left = bytes; left > 0;) {
+            if (token.stop_requested())
+                return;
+            const QByteArray chunk = file.read(qMin<qint64>(left, 1 << 20));
+            if (chunk.isEmpty()) {
+                error = file.error() != QFileDevice::NoError ? file.errorString()
+                                                              : HubDownload::tr("it is shorter than expected");
+                return;
+            }
+            hasher.update(chunk.constData(), size_t(chunk.size()));
+            left -= chunk.size();
+        }
+    }
+};
+
 HubDownload::HubDownload(QObject *parent)
     : QObject(parent), m_network(new QNetworkAccessManager(this)), m_client(new HubClient(m_network, this))
 {
@@ -54,6 +88,13 @@ HubDownload::~HubDownload()
 {
     if (m_reply)
         m_reply->abort();
+    if (m_partialHash)
+        m_partialHash->stop.request_stop();
+    if (m_hashThread) {
+        // Stops within one 1 MiB chunk; its queued finished() dies with this object.
+        m_hashThread->wait();
+        delete m_hashThread;
+    }
 }
 
 QString HubDownload::repoCacheDir() const { return m_repoDir; }
@@ -62,6 +103,8 @@ void HubDownload::start(const HubDownloadSettings &settings)
 {
     if (m_running)
         return;
+    if (m_hashThread)
+        m_hashThread->wait();  // a stopped hashing of the partial file this run would reopen
     m_settings = settings;
     m_settings.repoId = m_settings.repoId.trimmed();
     m_cacheRoot = settings.cacheRoot.isEmpty() ? QString::fromStdString(io::hf_hub_cache_root().string())
@@ -198,18 +241,52 @@ void HubDownload::startNextFile()
         return;
     }
     m_received = m_file->size();
-    m_hasher = std::make_unique<data::Sha256>();
-    if (m_received > 0) {
-        // The kept prefix goes into the hash first, so the check covers the whole file.
-        QByteArray chunk;
-        while (!(chunk = m_file->read(1 << 20)).isEmpty())
-            m_hasher->update(chunk.constData(), size_t(chunk.size()));
-    }
-    m_file->seek(m_received);
     m_firstChunk = true;
     m_writeError.clear();
-
     m_redirects = 0;
+    if (m_received > 0) {
+        // The kept prefix goes into the hash first, so the check covers the whole file.
+        hashPartialThenRequest();
+        return;
+    }
+    m_hasher = std::make_unique<data::Sha256>();
+    requestFile();
+}
+
+void HubDownload::hashPartialThenRequest()
+{
+    auto job = std::make_shared<PartialHash>();
+    job->path = m_file->fileName();
+    job->bytes = m_received;
+    m_partialHash = job;
+    m_hasher.reset();
+    emit fileProgress(m_index, m_received, m_files[m_index].size);
+    QThread *thread = QThread::create([job] { job->run(); });
+    m_hashThread = thread;
+    connect(thread, &QThread::finished, this, [this, thread, job] {
+        thread->deleteLater();
+        if (m_hashThread == thread)
+            m_hashThread = nullptr;
+        if (m_partialHash != job)
+            return;  // the download stopped meanwhile
+        m_partialHash.reset();
+        if (!job->error.isEmpty()) {
+            fail(tr("Cannot read the partly downloaded %1 (%2) to check it: %3")
+                     .arg(m_files[m_index].name, job->path, job->error));
+            return;
+        }
+        m_hasher = std::make_unique<data::Sha256>(job->hasher);
+        requestFile();
+    });
+    thread->start(QThread::LowPriority);
+    // Last: a slot may stop the download right here.
+    emit verifyingPartial(m_index, m_received);
+}
+
+void HubDownload::requestFile()
+{
+    const HubFile &file = m_files[m_index];
+    m_file->seek(m_received);
     sendRequest(m_client->resolveUrl(m_settings.repoId, m_commit, file.name));
     emit fileProgress(m_index, m_received, file.size);
 }
@@ -377,6 +454,10 @@ void HubDownload::fail(const QString &message)
         reply->disconnect(this);
         reply->abort();
         reply->deleteLater();
+    }
+    if (m_partialHash) {
+        m_partialHash->stop.request_stop();
+        m_partialHash.reset();
     }
     if (m_file)
         m_file->close();  // flushed: the partial file stays for resuming

@@ -4,7 +4,8 @@
 // a dropped connection or a restart), is checked (size, and the sha256 the Hub gives for LFS
 // files), then renamed to blobs/<hash> and linked from snapshots/<commit>/<file>; refs/main is
 // written last. Runs on the GUI thread: Qt Network is asynchronous, and the hashing is done as the
-// bytes arrive.
+// bytes arrive; only the part kept from an earlier try is hashed on a worker thread before the
+// transfer resumes (gigabytes of it would freeze the window for seconds).
 
 #include <QList>
 #include <QObject>
@@ -18,6 +19,7 @@
 class QFile;
 class QNetworkAccessManager;
 class QNetworkReply;
+class QThread;
 class QUrl;
 
 namespace vltune {
@@ -56,6 +58,8 @@ signals:
     // The files that will be fetched, in order; indexes below refer to this list.
     void filesListed(const QList<vltune::HubFile> &files, const QString &commit);
     void fileProgress(int index, qint64 received, qint64 total);
+    // The `bytes` kept from an earlier try of file `index` are being hashed before it resumes.
+    void verifyingPartial(int index, qint64 bytes);
     // The file is in the snapshot (`cached`: it was already there, nothing was downloaded).
     void fileFinished(int index, bool cached);
     void overallProgress(qint64 received, qint64 total);
@@ -67,6 +71,8 @@ signals:
 private:
     void onRepoInfo(const HubRepoInfo &info);
     void startNextFile();
+    void hashPartialThenRequest();
+    void requestFile();
     void sendRequest(const QUrl &url);
     void onReadyRead();
     void onReplyFinished();
@@ -95,6 +101,9 @@ private:
     QPointer<QNetworkReply> m_reply;
     std::unique_ptr<QFile> m_file;
     std::unique_ptr<data::Sha256> m_hasher;
+    struct PartialHash;
+    std::shared_ptr<PartialHash> m_partialHash;  // the hashing whose result is awaited; null when none
+    QThread *m_hashThread = nullptr;             // the worker still running (maybe a stopped one)
 };
 
 }  // namespace vltune

@@ -2,6 +2,7 @@
 
 #include <QApplication>
 #include <QSettings>
+#include <QTimer>
 
 #include "app/application.h"
 #include "app/theme.h"
@@ -22,7 +23,22 @@ int main(int argc, char *argv[])
     vltune::MainWindow window(vltune::runtime_info());
     window.show();
     // The last project the user worked on, else (first run, or the demo was the last) the demo.
-    if (!window.reopenLastProject() && options.openDemo)
+    const bool openDemo = !window.reopenLastProject() && options.openDemo;
+    if (options.quitAfterMs >= 0) {
+        // Smoke test of an installed build: the timer starts once the demo project (made on a
+        // worker thread) is open, so the check covers the engine too; a failure exits with 1.
+        const auto quitLater = [&app, ms = options.quitAfterMs] { QTimer::singleShot(ms, &app, &QCoreApplication::quit); };
+        if (openDemo) {
+            QObject::connect(&window, &vltune::MainWindow::demoReady, &app, quitLater);
+            QObject::connect(&window, &vltune::MainWindow::demoFailed, &app, [](const QString &message) {
+                qCritical("vltune: the demo project could not be made: %s", qPrintable(message));
+                QCoreApplication::exit(1);
+            });
+        } else {
+            quitLater();
+        }
+    }
+    if (openDemo)
         window.openDemoProject(vltune::demoProjectFolder());
     return QApplication::exec();
 }

@@ -18,6 +18,8 @@ PACKAGES=(
   qt6-base-dev qt6-tools-dev qt6-l10n-tools qt6-svg-dev qt6-qpa-plugins qt6-translations-l10n
   libqcustomplot-dev libqcustomplot2.1-qt6 libgl-dev
   fonts-noto-cjk xvfb xauth
+  # The .deb test (tests/packaging): dpkg-shlibdeps and `file` for CPack's Depends, the .desktop check.
+  dpkg-dev file desktop-file-utils
   # Data, not Python: ROUGE reads python3-jieba's dictionary at run time; python3-nltk is the BLEU
   # reference that tests/data/eval/make_metric_reference.py checks against.
   python3-nltk python3-jieba

@@ -3,8 +3,10 @@
 
 #include "ui/get_model_dialog.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
+#include <QDir>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHeaderView>
@@ -13,10 +15,12 @@
 #include <QLocale>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QSettings>
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
 #include "app/hub_download.h"
+#include "app/hub_token.h"
 #include "ui/model_library.h"
 
 namespace vltune {
@@ -25,10 +29,22 @@ namespace {
 
 enum FileColumn { FcName, FcSize, FcProgress, FcStatus };
 
+const QString kEndpointKey = QStringLiteral("hub/endpoint");
+
+QString normalizedEndpoint(QString endpoint)
+{
+    endpoint = endpoint.trimmed();
+    while (endpoint.endsWith(QLatin1Char('/')))
+        endpoint.chop(1);
+    return endpoint;
+}
+
 }  // namespace
 
 GetModelDialog::GetModelDialog(QWidget *parent)
-    : QDialog(parent), m_repo(new QComboBox(this)), m_token(new QLineEdit(this)), m_endpoint(new QLineEdit(this)),
+    : QDialog(parent), m_repo(new QComboBox(this)), m_token(new QLineEdit(this)),
+      m_rememberToken(new QCheckBox(tr("&Remember token"), this)), m_tokenSource(new QLabel(this)),
+      m_endpoint(new QLineEdit(this)),
       m_downloadButton(new QPushButton(tr("Download"), this)), m_cancelButton(new QPushButton(tr("Stop"), this)),
       m_useButton(new QPushButton(tr("Use Model"), this)), m_files(new QTreeWidget(this)),
       m_overall(new QProgressBar(this)), m_status(new QLabel(this)), m_library(new ModelLibrary(this)),
@@ -47,14 +63,30 @@ GetModelDialog::GetModelDialog(QWidget *parent)
     m_token->setObjectName(QStringLiteral("tokenEdit"));
     m_token->setEchoMode(QLineEdit::Password);
     m_token->setPlaceholderText(tr("hf_… — only for gated or private models"));
+    m_rememberToken->setObjectName(QStringLiteral("rememberTokenCheck"));
+    m_rememberToken->setToolTip(
+        tr("Save the token in %1, readable only by you, where huggingface-cli login keeps it; transformers "
+           "and other Hugging Face tools use it too. Without this the token is used for this download only.")
+            .arg(QDir::toNativeSeparators(hubTokenPath())));
+    m_tokenSource->setObjectName(QStringLiteral("tokenSource"));
+    m_tokenSource->setWordWrap(true);
+    m_tokenSource->setForegroundRole(QPalette::PlaceholderText);
     m_endpoint->setObjectName(QStringLiteral("endpointEdit"));
-    m_endpoint->setText(defaultHubEndpoint());
-    m_endpoint->setToolTip(tr("The Hub or a mirror of it (the HF_ENDPOINT environment variable sets the default)."));
+    m_endpoint->setToolTip(tr("The Hub or a mirror of it (the HF_ENDPOINT environment variable sets the default). "
+                              "Remembered for the next time."));
 
+    auto *tokenRow = new QHBoxLayout;
+    tokenRow->addWidget(m_token, 1);
+    tokenRow->addWidget(m_rememberToken);
     auto *form = new QFormLayout;
     form->addRow(tr("&Repository:"), m_repo);
-    form->addRow(tr("Access &token:"), m_token);
+    // An explicit label: a row whose field is a layout gets no buddy, so its shortcut would not work.
+    auto *tokenLabel = new QLabel(tr("Access &token:"), this);
+    tokenLabel->setBuddy(m_token);
+    form->addRow(tokenLabel, tokenRow);
+    form->addRow(QString(), m_tokenSource);
     form->addRow(tr("&Endpoint:"), m_endpoint);
+    loadHubSettings();
 
     m_files->setObjectName(QStringLiteral("downloadFiles"));
     m_files->setHeaderLabels({tr("File"), tr("Size"), tr("Progress"), tr("Status")});
@@ -114,6 +146,7 @@ GetModelDialog::GetModelDialog(QWidget *parent)
     connect(m_library, &ModelLibrary::modelChosen, this, &GetModelDialog::choose);
     connect(m_download, &HubDownload::filesListed, this, &GetModelDialog::onFilesListed);
     connect(m_download, &HubDownload::fileProgress, this, &GetModelDialog::onFileProgress);
+    connect(m_download, &HubDownload::verifyingPartial, this, &GetModelDialog::onVerifyingPartial);
     connect(m_download, &HubDownload::fileFinished, this, &GetModelDialog::onFileFinished);
     connect(m_download, &HubDownload::overallProgress, this, &GetModelDialog::onOverallProgress);
     connect(m_download, &HubDownload::finished, this, &GetModelDialog::onFinished);
@@ -143,16 +176,18 @@ void GetModelDialog::onDownload()
         m_status->setText(tr("Enter the repository as organisation/name, e.g. HuggingFaceTB/SmolVLM-256M-Instruct."));
         return;
     }
+    const QString tokenError = saveHubSettings();
     HubDownloadSettings settings;
     settings.repoId = repo;
-    settings.token = m_token->text();
-    settings.endpoint = m_endpoint->text();
+    settings.token = m_token->text().trimmed();
+    settings.endpoint = normalizedEndpoint(m_endpoint->text());
     settings.cacheRoot = m_cacheRoot;
     m_files->clear();
     m_overall->setValue(0);
     m_overall->setFormat(QString());
     m_useButton->setEnabled(false);
-    m_status->setText(tr("Asking %1 for the files of %2…").arg(m_endpoint->text(), repo));
+    const QString asking = tr("Asking %1 for the files of %2…").arg(settings.endpoint, repo);
+    m_status->setText(tokenError.isEmpty() ? asking : tokenError + QLatin1Char('\n') + asking);
     setBusy(true);
     m_download->start(settings);
 }
@@ -188,6 +223,16 @@ void GetModelDialog::onFileProgress(int index, qint64 received, qint64 total)
         bar->setValue(total > 0 ? int(1000 * received / total) : 0);
     item->setText(FcStatus, total > 0 ? tr("%1%").arg(100 * received / total) : QLocale().formattedDataSize(received));
     m_files->scrollToItem(item);
+}
+
+void GetModelDialog::onVerifyingPartial(int index, qint64 bytes)
+{
+    QTreeWidgetItem *item = m_files->topLevelItem(index);
+    if (!item)
+        return;
+    item->setText(FcStatus, tr("checking"));
+    m_status->setText(tr("Checking the %1 of %2 kept from the last try before resuming…")
+                          .arg(QLocale().formattedDataSize(bytes), item->text(FcName)));
 }
 
 void GetModelDialog::onFileFinished(int index, bool cached)
@@ -244,7 +289,52 @@ void GetModelDialog::setBusy(bool busy)
     m_cancelButton->setEnabled(busy);
     m_repo->setEnabled(!busy);
     m_token->setEnabled(!busy);
+    m_rememberToken->setEnabled(!busy);
     m_endpoint->setEnabled(!busy);
+}
+
+void GetModelDialog::loadHubSettings()
+{
+    // A mirror chosen here before wins over HF_ENDPOINT, which is only the default.
+    const QString saved = QSettings().value(kEndpointKey).toString();
+    m_endpoint->setText(saved.isEmpty() ? defaultHubEndpoint() : saved);
+
+    const HubToken token = readHubToken();
+    m_token->setText(token.value);
+    switch (token.source) {
+    case HubTokenSource::Environment:
+        m_tokenSource->setText(tr("From the HF_TOKEN environment variable."));
+        break;
+    case HubTokenSource::File:
+        m_tokenSource->setText(tr("From %1, where huggingface-cli login saved it.")
+                                   .arg(QDir::toNativeSeparators(hubTokenPath())));
+        break;
+    case HubTokenSource::None:
+        m_tokenSource->clear();
+        break;
+    }
+    m_tokenSource->setVisible(token.source != HubTokenSource::None);
+}
+
+QString GetModelDialog::saveHubSettings()
+{
+    QSettings settings;
+    const QString endpoint = normalizedEndpoint(m_endpoint->text());
+    // The default is not stored, so a later HF_ENDPOINT still applies.
+    if (endpoint.isEmpty() || endpoint == defaultHubEndpoint())
+        settings.remove(kEndpointKey);
+    else
+        settings.setValue(kEndpointKey, endpoint);
+
+    // Never in QSettings (plain text beside the other settings); the token file only when asked.
+    const QString token = m_token->text().trimmed();
+    if (!m_rememberToken->isChecked() || token.isEmpty())
+        return {};
+    if (const QString error = saveHubToken(token); !error.isEmpty())
+        return tr("The token was not saved: %1").arg(error);
+    m_tokenSource->setText(tr("Saved in %1 (readable only by you).").arg(QDir::toNativeSeparators(hubTokenPath())));
+    m_tokenSource->setVisible(true);
+    return {};
 }
 
 }  // namespace vltune

@@ -2,28 +2,35 @@
 // URL layout (/api/models/{repo}/revision/main, /{repo}/resolve/{commit}/{file}) with Range
 // support: the huggingface_hub cache layout, the bytes, only the needed files, the token, resume
 // after the server drops the connection mid-file, a corrupt file caught by its sha256 and kept out
-// of the snapshot, the free-space check, and the Get Model dialog listing the new model.
+// of the snapshot, the free-space check, and the Get Model dialog listing the new model. The part
+// kept from an earlier try is hashed off the GUI thread; the dialog remembers the endpoint, reads
+// the token as huggingface_hub does and saves it only when asked, in huggingface_hub's token file.
 
 // Engine headers before Qt's (house rule).
 #include "core/data/sha256.h"
 #include "core/io/hf_cache.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
 #include <QRandomGenerator>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 #include <QTreeWidget>
 
 #include "app/hub_client.h"
 #include "app/hub_download.h"
+#include "app/hub_token.h"
 #include "ui/get_model_dialog.h"
 #include "ui/model_library.h"
 
@@ -202,6 +209,20 @@ QByteArray randomBytes(int n, quint32 seed)
     return out;
 }
 
+// Many random bytes quickly (the per-byte loop above is too slow for tens of MB).
+QByteArray randomBlock(int n, quint32 seed)
+{
+    QByteArray out(n, Qt::Uninitialized);
+    QRandomGenerator(seed).fillRange(reinterpret_cast<quint32 *>(out.data()), n / 4);
+    return out;
+}
+
+void writeFile(const QString &path, const QByteArray &bytes)
+{
+    QFile f(path);
+    QVERIFY2(f.open(QIODevice::WriteOnly) && f.write(bytes) == bytes.size(), qPrintable(path));
+}
+
 QByteArray readAll(const fs::path &p)
 {
     QFile f(QString::fromStdString(p.string()));
@@ -216,6 +237,7 @@ class TestGetModel : public QObject
 
 private:
     std::unique_ptr<QTemporaryDir> m_cache;
+    std::unique_ptr<QTemporaryDir> m_hfHome;
     std::unique_ptr<FakeHub> m_hub;
     QByteArray m_weights;
 
@@ -248,6 +270,13 @@ private slots:
     {
         m_cache = std::make_unique<QTemporaryDir>();
         qputenv("HF_HUB_CACHE", m_cache->path().toUtf8());
+        // huggingface_hub's home (its token file) per test; no token or mirror from the environment.
+        m_hfHome = std::make_unique<QTemporaryDir>();
+        qputenv("HF_HOME", m_hfHome->path().toUtf8());
+        qunsetenv("HF_TOKEN");
+        qunsetenv("HF_TOKEN_PATH");
+        qunsetenv("HF_ENDPOINT");
+        QSettings().remove(QStringLiteral("hub"));
         m_hub = std::make_unique<FakeHub>();
         m_weights = randomBytes(300'000, 7);
         m_hub->files[QStringLiteral("config.json")] = {R"({"model_type": "clip", "torch_dtype": "float32"})", {}, false,
@@ -423,6 +452,153 @@ private slots:
         QVERIFY(!runDownload(d, s, &message));
         QVERIFY2(message.contains(QStringLiteral("org/missing")) && message.contains(QStringLiteral("not found")),
                  qPrintable(message));
+    }
+
+    void resumeHashesKeptPartOffTheGuiThread()
+    {
+        // A kept part big enough that hashing it takes a noticeable time on any machine.
+        const QByteArray big = randomBlock(48 << 20, 11);
+        const qint64 kept = big.size() - 5000;
+        m_hub->files[QStringLiteral("model.safetensors")] = {big, {}, true, QString()};
+        const fs::path blobs = repoDir() / "blobs";
+        fs::create_directories(blobs);
+        writeFile(QString::fromStdString((blobs / (sha256Hex(big) + ".incomplete")).string()), big.left(kept));
+
+        // A 1 ms timer counts the event loop's turns. While the kept part is hashed (between
+        // verifyingPartial and the request for the rest) the loop must keep turning: hashing on the
+        // GUI thread would run both in one call stack, with no turn in between.
+        int turns = 0;
+        QTimer ticker;
+        ticker.setInterval(1);
+        connect(&ticker, &QTimer::timeout, this, [&] { ++turns; });
+        ticker.start();
+        HubDownload d;
+        int weightsIndex = -1;
+        qint64 verifiedBytes = -1;
+        int turnsAtVerify = -1;
+        int turnsAtRequest = -1;
+        connect(&d, &HubDownload::verifyingPartial, this, [&](int index, qint64 bytes) {
+            weightsIndex = index;
+            verifiedBytes = bytes;
+            turnsAtVerify = turns;
+        });
+        connect(&d, &HubDownload::fileProgress, this, [&](int index, qint64 received, qint64) {
+            if (index == weightsIndex && turnsAtVerify >= 0 && turnsAtRequest < 0 && received == kept)
+                turnsAtRequest = turns;
+        });
+        QString message;
+        QVERIFY2(runDownload(d, settings(), &message), qPrintable(message));
+        QCOMPARE(verifiedBytes, kept);
+        QVERIFY(turnsAtRequest >= 0);
+        QVERIFY2(turnsAtRequest > turnsAtVerify,
+                 qPrintable(QStringLiteral("the event loop turned %1 times while the kept part was hashed")
+                                .arg(turnsAtRequest - turnsAtVerify)));
+        // Only the rest was fetched, and the whole file (kept part included) passed the sha256 check.
+        QByteArray lastRange;
+        for (const Seen &s : m_hub->seen)
+            if (s.path.endsWith(QStringLiteral("/model.safetensors")))
+                lastRange = s.range;
+        QCOMPARE(lastRange, "bytes=" + QByteArray::number(kept) + '-');
+        QCOMPARE(readAll(snapshot() / "model.safetensors"), big);
+    }
+
+    void stopWhileCheckingKeepsThePartialFile()
+    {
+        const QByteArray big = randomBlock(32 << 20, 12);
+        m_hub->files[QStringLiteral("model.safetensors")] = {big, {}, true, QString()};
+        const fs::path blobs = repoDir() / "blobs";
+        fs::create_directories(blobs);
+        const fs::path partial = blobs / (sha256Hex(big) + ".incomplete");
+        writeFile(QString::fromStdString(partial.string()), big.left(big.size() / 2));
+
+        QString message;
+        {
+            HubDownload d;
+            connect(&d, &HubDownload::verifyingPartial, &d, &HubDownload::cancel);
+            QVERIFY(!runDownload(d, settings(), &message));
+        }  // destroyed while its worker may still be stopping: it must wait, not crash
+        QVERIFY2(message.contains(QStringLiteral("cancelled")), qPrintable(message));
+        QCOMPARE(m_hub->resolveRequests(QStringLiteral("model.safetensors")), 0);
+        QCOMPARE(qint64(fs::file_size(partial)), qint64(big.size() / 2));  // kept for the next try
+        QVERIFY(!fs::exists(snapshot() / "model.safetensors"));
+    }
+
+    void dialogRemembersEndpointAndToken()
+    {
+        const QString tokenPath = m_hfHome->path() + QStringLiteral("/token");
+        auto downloadWith = [&](vltune::GetModelDialog &dialog) {
+            dialog.setCacheRoot(m_cache->path());
+            dialog.findChild<QComboBox *>(QStringLiteral("repoCombo"))->setEditText(kRepo);
+            QSignalSpy done(dialog.download(), &HubDownload::finished);
+            dialog.findChild<QPushButton *>(QStringLiteral("downloadButton"))->click();
+            QTRY_COMPARE_WITH_TIMEOUT(done.size(), 1, 20000);
+        };
+        auto settingsText = [] {
+            QSettings settings;
+            settings.sync();
+            QFile f(settings.fileName());
+            return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+        };
+
+        // First opening: huggingface.co, else $HF_ENDPOINT; no token anywhere.
+        {
+            vltune::GetModelDialog dialog;
+            QCOMPARE(dialog.findChild<QLineEdit *>(QStringLiteral("endpointEdit"))->text(), QStringLiteral("https://huggingface.co"));
+            QCOMPARE(dialog.findChild<QLineEdit *>(QStringLiteral("tokenEdit"))->text(), QString());
+            QVERIFY(!dialog.findChild<QCheckBox *>(QStringLiteral("rememberTokenCheck"))->isChecked());
+        }
+        qputenv("HF_ENDPOINT", "https://mirror.example/");
+        {
+            vltune::GetModelDialog dialog;
+            QCOMPARE(dialog.findChild<QLineEdit *>(QStringLiteral("endpointEdit"))->text(), QStringLiteral("https://mirror.example"));
+            // A download with another endpoint and a token typed but not to be remembered.
+            dialog.findChild<QLineEdit *>(QStringLiteral("endpointEdit"))->setText(m_hub->endpoint() + QLatin1Char('/'));
+            dialog.findChild<QLineEdit *>(QStringLiteral("tokenEdit"))->setText(QStringLiteral("hf_typed"));
+            downloadWith(dialog);
+        }
+        QCOMPARE(m_hub->seen.first().authorization, QByteArray("Bearer hf_typed"));
+        QVERIFY(!QFile::exists(tokenPath));
+        QVERIFY(!settingsText().contains("hf_typed"));
+        QCOMPARE(QSettings().value(QStringLiteral("hub/endpoint")).toString(), m_hub->endpoint());
+
+        // Reopened: the endpoint used last time wins over HF_ENDPOINT; the unsaved token is gone.
+        // A token file from `huggingface-cli login` (readable by others here) is the default token.
+        writeFile(tokenPath, "hf_from_login\n");
+        fs::permissions(tokenPath.toStdString(), fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                                                     fs::perms::others_read);
+        {
+            vltune::GetModelDialog dialog;
+            QCOMPARE(dialog.findChild<QLineEdit *>(QStringLiteral("endpointEdit"))->text(), m_hub->endpoint());
+            QCOMPARE(dialog.findChild<QLineEdit *>(QStringLiteral("tokenEdit"))->text(), QStringLiteral("hf_from_login"));
+            auto *source = dialog.findChild<QLabel *>(QStringLiteral("tokenSource"));
+            QVERIFY(!source->isHidden());
+            QVERIFY2(source->text().contains(QDir::toNativeSeparators(tokenPath)), qPrintable(source->text()));
+
+            // "Remember token": written to the token file, owner-only, never to the settings.
+            dialog.findChild<QLineEdit *>(QStringLiteral("tokenEdit"))->setText(QStringLiteral(" hf_remembered "));
+            dialog.findChild<QCheckBox *>(QStringLiteral("rememberTokenCheck"))->setChecked(true);
+            dialog.show();
+            downloadWith(dialog);
+            const QString dir = qEnvironmentVariable("VLTUNE_SCREENSHOT_DIR", QStringLiteral("/tmp/shots"));
+            QDir().mkpath(dir);
+            dialog.grab().save(dir + QStringLiteral("/get_model_token.png"));
+        }
+        QCOMPARE(m_hub->seen.last().authorization, QByteArray("Bearer hf_remembered"));
+        QCOMPARE(readAll(tokenPath.toStdString()), QByteArray("hf_remembered"));
+        QCOMPARE(fs::status(tokenPath.toStdString()).permissions() & fs::perms::all,
+                 fs::perms::owner_read | fs::perms::owner_write);
+        QVERIFY(!settingsText().contains("hf_remembered"));
+        QCOMPARE(vltune::readHubToken().value, QStringLiteral("hf_remembered"));
+
+        // HF_TOKEN wins over the file, as in huggingface_hub.
+        qputenv("HF_TOKEN", "hf_from_env");
+        {
+            vltune::GetModelDialog dialog;
+            QCOMPARE(dialog.findChild<QLineEdit *>(QStringLiteral("tokenEdit"))->text(), QStringLiteral("hf_from_env"));
+            QVERIFY(dialog.findChild<QLabel *>(QStringLiteral("tokenSource"))->text().contains(QStringLiteral("HF_TOKEN")));
+        }
+        qunsetenv("HF_TOKEN");
+        qunsetenv("HF_ENDPOINT");
     }
 
     void dialogDownloadsAndLists()
