@@ -95,6 +95,8 @@ void TrainController::start(const QString &yamlText, const QString &source, cons
     job.skip_bad_rows = options.skipBadRows;
     job.pinned_samples = options.pinnedSamples;
     job.pinned_every = options.pinnedEvery;
+    for (const PinnedRow &p : options.pinned)
+        job.pinned.push_back({p.file.toStdString(), p.row, p.question.toStdString()});
 
     m_thread = QThread::create([config, job, shared, post] {
         train::JobCallbacks callbacks;

@@ -8,6 +8,7 @@
 
 #include <QMetaType>
 #include <QObject>
+#include <QVector>
 #include <QString>
 
 #include <memory>
@@ -39,12 +40,21 @@ public:
     enum class State { Idle, Running, Paused, Stopping };
     Q_ENUM(State)
 
+    // A dataset row the user pinned, found by file and row, asked `question` ("" = its own).
+    struct PinnedRow
+    {
+        QString file;      // data file relative to the dataset root
+        qint64 row = 0;    // row within `file`
+        QString question;  // the user's question, "" = the row's own
+    };
+
     // Options of a run beyond its YAML.
     struct Options
     {
         QString device = QStringLiteral("auto");  // "auto", "cpu", "cuda", "cuda:N"
         bool skipBadRows = false;                 // leave rows with problems out instead of refusing
         int pinnedSamples = 0;                    // validation rows answered every pinnedEvery steps
+        QVector<PinnedRow> pinned;                // the user's rows instead (up to 4)
         int pinnedEvery = 0;                      // 0: eval_steps, else logging_steps
     };
 

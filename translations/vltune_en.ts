@@ -28,6 +28,21 @@
     </message>
 </context>
 <context>
+    <name>HubToken</name>
+    <message>
+        <source>Cannot create the folder of %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot make %1 private: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>vltune::CaptionProposalBox</name>
     <message>
         <source>Adapter folder (optional: the base model without)</source>
@@ -768,6 +783,26 @@
         <source>No readable images.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Pin</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pinned: answered before training and every N steps. Click to unpin (its question is on the Train page).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Four samples are pinned already; unpin one on the Train page first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pin this sample: the run answers it before training and every N steps, and the Monitor shows the answers change. Best taken from the validation split.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pinned #%1 for training; ask it your own question on the Train page.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>vltune::DeviceIndicator</name>
@@ -1225,10 +1260,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>The Hub or a mirror of it (the HF_ENDPOINT environment variable sets the default).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>&amp;Repository:</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1309,6 +1340,42 @@
     </message>
     <message>
         <source>stopped</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Remember token</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save the token in %1, readable only by you, where huggingface-cli login keeps it; transformers and other Hugging Face tools use it too. Without this the token is used for this download only.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The Hub or a mirror of it (the HF_ENDPOINT environment variable sets the default). Remembered for the next time.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>checking</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Checking the %1 of %2 kept from the last try before resuming…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>From the HF_TOKEN environment variable.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>From %1, where huggingface-cli login saved it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The token was not saved: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Saved in %1 (readable only by you).</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1398,6 +1465,14 @@
     </message>
     <message>
         <source>Cannot move %1 to %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>it is shorter than expected</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot read the partly downloaded %1 (%2) to check it: %3</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1689,6 +1764,14 @@
     </message>
     <message>
         <source>Recent &amp;Datasets</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Restart now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Quit and start vltune again in the chosen language; the last dataset and YAML reopen.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1995,11 +2078,55 @@
     </message>
 </context>
 <context>
-    <name>vltune::PinnedSamplesView</name>
+    <name>vltune::PinnedSamplesEditor</name>
     <message>
-        <source>No pinned samples in this run. Pin up to four validation samples on the Train page: every few steps the model answers them, and their answers appear here.</source>
+        <source>No samples pinned: the run answers its first four validation samples. Pin up to four on the Dataset page (the pin button above the image) and ask them your own question.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Answer every</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> steps</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>evaluation interval</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Steps between two rounds of answers (each round generates one answer per pinned sample). The evaluation interval, else the logging interval, when left at its lowest value.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no image</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>#%1 %2 row %3</source>
+        <extracomment>A pinned sample&apos;s title: record number, data file and row.</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>its own question</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>its own: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The question asked about this image every round; leave empty to ask the sample&apos;s own.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unpin this sample</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>vltune::PinnedSamplesView</name>
     <message>
         <source>Step through the rounds; the rightmost is the latest and follows new ones</source>
         <translation type="unfinished"></translation>
@@ -2073,6 +2200,22 @@
     </message>
     <message>
         <source>Step %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sample %1 · %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no image</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>image not found</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No pinned samples in this run. Pin up to four samples on the Dataset page (ask them your own question on the Train page): every few steps the model answers them, and their answers appear here.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -2569,6 +2712,26 @@
         <source>Choose an output folder.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>off (full-precision base)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>4-bit NF4 (QLoRA)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>8-bit (LLM.int8 rows)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Quantise base</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Store the frozen language-model weights in 4 or 8 bits (QLoRA): about ¼ or ½ of the bf16 weight memory, slightly slower; the adapters still train in float32. Usual: off, or 4-bit on 8–12 GB cards.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>vltune::TrainPage</name>
@@ -2791,6 +2954,14 @@
     </message>
     <message>
         <source>Choose a checkpoint folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pinned samples</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Answered with the current adapter before training and every N steps; the Monitor shows the answers change next to the base model&apos;s.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -28,6 +28,21 @@
     </message>
 </context>
 <context>
+    <name>HubToken</name>
+    <message>
+        <source>Cannot create the folder of %1.</source>
+        <translation>无法创建 %1 所在的文件夹。</translation>
+    </message>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation>无法写入 %1：%2</translation>
+    </message>
+    <message>
+        <source>Cannot make %1 private: %2</source>
+        <translation>无法将 %1 设为仅本人可读：%2</translation>
+    </message>
+</context>
+<context>
     <name>vltune::CaptionProposalBox</name>
     <message>
         <source>Adapter folder (optional: the base model without)</source>
@@ -768,6 +783,26 @@
         <source>No readable images.</source>
         <translation>没有可读取的图片。</translation>
     </message>
+    <message>
+        <source>Pin</source>
+        <translation>固定</translation>
+    </message>
+    <message>
+        <source>Pinned: answered before training and every N steps. Click to unpin (its question is on the Train page).</source>
+        <translation>已固定：训练前及每 N 步回答一次。点击取消固定（提问在“训练”页设置）。</translation>
+    </message>
+    <message>
+        <source>Four samples are pinned already; unpin one on the Train page first.</source>
+        <translation>已固定四个样本；请先在“训练”页取消固定一个。</translation>
+    </message>
+    <message>
+        <source>Pin this sample: the run answers it before training and every N steps, and the Monitor shows the answers change. Best taken from the validation split.</source>
+        <translation>固定此样本：训练前及每 N 步回答一次，“监控”页显示回答的变化。最好从验证集中选取。</translation>
+    </message>
+    <message>
+        <source>Pinned #%1 for training; ask it your own question on the Train page.</source>
+        <translation>已为训练固定 #%1；可在“训练”页为它设置自己的提问。</translation>
+    </message>
 </context>
 <context>
     <name>vltune::DeviceIndicator</name>
@@ -1221,10 +1256,6 @@
         <translation>hf_…——仅受限或私有模型需要</translation>
     </message>
     <message>
-        <source>The Hub or a mirror of it (the HF_ENDPOINT environment variable sets the default).</source>
-        <translation>Hub 或其镜像（默认值由环境变量 HF_ENDPOINT 设置）。</translation>
-    </message>
-    <message>
         <source>&amp;Repository:</source>
         <translation>仓库(&amp;R)：</translation>
     </message>
@@ -1305,6 +1336,42 @@
     <message>
         <source>stopped</source>
         <translation>已停止</translation>
+    </message>
+    <message>
+        <source>&amp;Remember token</source>
+        <translation>记住令牌(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Save the token in %1, readable only by you, where huggingface-cli login keeps it; transformers and other Hugging Face tools use it too. Without this the token is used for this download only.</source>
+        <translation>将令牌保存到 %1（仅本人可读），即 huggingface-cli login 保存的位置；transformers 等 Hugging Face 工具也会使用它。不勾选则令牌仅用于本次下载。</translation>
+    </message>
+    <message>
+        <source>The Hub or a mirror of it (the HF_ENDPOINT environment variable sets the default). Remembered for the next time.</source>
+        <translation>Hub 或其镜像（默认值由环境变量 HF_ENDPOINT 设置）。下次会记住。</translation>
+    </message>
+    <message>
+        <source>checking</source>
+        <translation>校验中</translation>
+    </message>
+    <message>
+        <source>Checking the %1 of %2 kept from the last try before resuming…</source>
+        <translation>续传前正在校验上次保留的 %1（共 %2）…</translation>
+    </message>
+    <message>
+        <source>From the HF_TOKEN environment variable.</source>
+        <translation>来自环境变量 HF_TOKEN。</translation>
+    </message>
+    <message>
+        <source>From %1, where huggingface-cli login saved it.</source>
+        <translation>来自 %1（huggingface-cli login 保存的位置）。</translation>
+    </message>
+    <message>
+        <source>The token was not saved: %1</source>
+        <translation>令牌未保存：%1</translation>
+    </message>
+    <message>
+        <source>Saved in %1 (readable only by you).</source>
+        <translation>已保存到 %1（仅本人可读）。</translation>
     </message>
 </context>
 <context>
@@ -1394,6 +1461,14 @@
     <message>
         <source>Cannot move %1 to %2.</source>
         <translation>无法将 %1 移动到 %2。</translation>
+    </message>
+    <message>
+        <source>it is shorter than expected</source>
+        <translation>它比预期的短</translation>
+    </message>
+    <message>
+        <source>Cannot read the partly downloaded %1 (%2) to check it: %3</source>
+        <translation>无法读取部分下载的 %1（%2）进行校验：%3</translation>
     </message>
 </context>
 <context>
@@ -1684,6 +1759,14 @@
     <message>
         <source>Recent &amp;Datasets</source>
         <translation>最近的数据集(&amp;D)</translation>
+    </message>
+    <message>
+        <source>Restart now</source>
+        <translation>立即重启</translation>
+    </message>
+    <message>
+        <source>Quit and start vltune again in the chosen language; the last dataset and YAML reopen.</source>
+        <translation>退出并以所选语言重新启动 vltune；上次的数据集和 YAML 会重新打开。</translation>
     </message>
 </context>
 <context>
@@ -1990,11 +2073,55 @@
     </message>
 </context>
 <context>
-    <name>vltune::PinnedSamplesView</name>
+    <name>vltune::PinnedSamplesEditor</name>
     <message>
-        <source>No pinned samples in this run. Pin up to four validation samples on the Train page: every few steps the model answers them, and their answers appear here.</source>
-        <translation>此次训练没有固定样本。可在训练页中固定最多四个验证样本：模型每隔若干步会回答它们，回答将显示在这里。</translation>
+        <source>No samples pinned: the run answers its first four validation samples. Pin up to four on the Dataset page (the pin button above the image) and ask them your own question.</source>
+        <translation>未固定样本：训练会回答验证集的前四个样本。可在“数据集”页（图像上方的固定按钮）固定最多四个样本，并为它们设置自己的提问。</translation>
     </message>
+    <message>
+        <source>Answer every</source>
+        <translation>回答间隔</translation>
+    </message>
+    <message>
+        <source> steps</source>
+        <translation> 步</translation>
+    </message>
+    <message>
+        <source>evaluation interval</source>
+        <translation>评估间隔</translation>
+    </message>
+    <message>
+        <source>Steps between two rounds of answers (each round generates one answer per pinned sample). The evaluation interval, else the logging interval, when left at its lowest value.</source>
+        <translation>两轮回答之间的步数（每轮为每个固定样本生成一个回答）。设为最小值时使用评估间隔，否则使用日志间隔。</translation>
+    </message>
+    <message>
+        <source>no image</source>
+        <translation>无图像</translation>
+    </message>
+    <message>
+        <source>#%1 %2 row %3</source>
+        <extracomment>A pinned sample&apos;s title: record number, data file and row.</extracomment>
+        <translation>#%1 %2 第 %3 行</translation>
+    </message>
+    <message>
+        <source>its own question</source>
+        <translation>样本自身的提问</translation>
+    </message>
+    <message>
+        <source>its own: %1</source>
+        <translation>自身提问：%1</translation>
+    </message>
+    <message>
+        <source>The question asked about this image every round; leave empty to ask the sample&apos;s own.</source>
+        <translation>每轮针对此图像提出的问题；留空则使用样本自身的提问。</translation>
+    </message>
+    <message>
+        <source>Unpin this sample</source>
+        <translation>取消固定此样本</translation>
+    </message>
+</context>
+<context>
+    <name>vltune::PinnedSamplesView</name>
     <message>
         <source>Step through the rounds; the rightmost is the latest and follows new ones</source>
         <translation>逐轮查看；最右端为最新一轮，并会跟随新的轮次</translation>
@@ -2068,6 +2195,22 @@
     <message>
         <source>Step %1</source>
         <translation>第 %1 步</translation>
+    </message>
+    <message>
+        <source>Sample %1 · %2</source>
+        <translation>样本 %1 · %2</translation>
+    </message>
+    <message>
+        <source>no image</source>
+        <translation>无图像</translation>
+    </message>
+    <message>
+        <source>image not found</source>
+        <translation>找不到图像</translation>
+    </message>
+    <message>
+        <source>No pinned samples in this run. Pin up to four samples on the Dataset page (ask them your own question on the Train page): every few steps the model answers them, and their answers appear here.</source>
+        <translation>本次训练没有固定样本。可在“数据集”页固定最多四个样本（在“训练”页为它们设置提问）：每隔几步模型会回答它们，回答显示在这里。</translation>
     </message>
 </context>
 <context>
@@ -2563,6 +2706,26 @@
         <source>Choose an output folder.</source>
         <translation>请选择输出文件夹。</translation>
     </message>
+    <message>
+        <source>off (full-precision base)</source>
+        <translation>关闭（全精度基座）</translation>
+    </message>
+    <message>
+        <source>4-bit NF4 (QLoRA)</source>
+        <translation>4 位 NF4（QLoRA）</translation>
+    </message>
+    <message>
+        <source>8-bit (LLM.int8 rows)</source>
+        <translation>8 位（LLM.int8 按行）</translation>
+    </message>
+    <message>
+        <source>Quantise base</source>
+        <translation>量化基座</translation>
+    </message>
+    <message>
+        <source>Store the frozen language-model weights in 4 or 8 bits (QLoRA): about ¼ or ½ of the bf16 weight memory, slightly slower; the adapters still train in float32. Usual: off, or 4-bit on 8–12 GB cards.</source>
+        <translation>以 4 位或 8 位存储冻结的语言模型权重（QLoRA）：约为 bf16 权重显存的 ¼ 或 ½，速度稍慢；适配器仍以 float32 训练。通常：关闭，8–12 GB 显卡用 4 位。</translation>
+    </message>
 </context>
 <context>
     <name>vltune::TrainPage</name>
@@ -2787,6 +2950,14 @@
     <message>
         <source>Choose a checkpoint folder</source>
         <translation>选择检查点文件夹</translation>
+    </message>
+    <message>
+        <source>Pinned samples</source>
+        <translation>固定样本</translation>
+    </message>
+    <message>
+        <source>Answered with the current adapter before training and every N steps; the Monitor shows the answers change next to the base model&apos;s.</source>
+        <translation>训练前及每 N 步用当前适配器回答；“监控”页将回答的变化与基座模型的回答并列显示。</translation>
     </message>
 </context>
 <context>

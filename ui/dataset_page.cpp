@@ -346,6 +346,17 @@ QWidget *DatasetPage::createDetailPane()
         bar->addWidget(b);
     };
     bar->addWidget(m_sampleTitle, 1);
+    m_pinButton = new QToolButton(imageBox);
+    m_pinButton->setObjectName(QStringLiteral("datasetPinButton"));
+    m_pinButton->setText(tr("Pin"));
+    m_pinButton->setIcon(QIcon(QStringLiteral(":/icons/pin.svg")));
+    m_pinButton->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    m_pinButton->setCheckable(true);
+    m_pinButton->setAutoRaise(true);
+    m_pinButton->setEnabled(false);
+    connect(m_pinButton, &QToolButton::clicked, this, &DatasetPage::onPinClicked);
+    bar->addWidget(m_pinButton);
+    bar->addSpacing(8);
     addZoomButton(tr("Fit"), tr("Fit the image to the view"), &ImageView::fitToView);
     addZoomButton(QStringLiteral("−"), tr("Zoom out (Ctrl+wheel)"), &ImageView::zoomOut);
     addZoomButton(QStringLiteral("+"), tr("Zoom in (Ctrl+wheel)"), &ImageView::zoomIn);
@@ -635,6 +646,7 @@ void DatasetPage::onCurrentChanged()
     }
     m_captionEdit->setEnabled(false);
     updateCaptionButtons();
+    updatePinButton();
     if (index < 0) {
         m_proposalBox->setImage({});
         m_sampleTitle->setText(tr("No sample selected"));
@@ -657,6 +669,53 @@ void DatasetPage::onCurrentChanged()
     m_conversation->setPlainText(row.text);
     m_prompt->setHtml(tr("<p style='color:gray'>Rendering…</p>"));
     m_controller->requestPreview(index);
+}
+
+void DatasetPage::setPinnedSamples(const QVector<PinnedSampleChoice> &pinned)
+{
+    m_pinned = pinned;
+    updatePinButton();
+}
+
+void DatasetPage::updatePinButton()
+{
+    const bool have = m_current >= 0 && m_current < m_rows.size();
+    bool pinned = false;
+    if (have) {
+        const DatasetRow &row = m_rows.at(m_current);
+        for (const PinnedSampleChoice &p : std::as_const(m_pinned))
+            pinned = pinned || (p.file == row.file && p.row == row.row);
+    }
+    const bool full = m_pinned.size() >= PinnedSamplesEditor::kMaxPinned;
+    m_pinButton->setChecked(pinned);
+    m_pinButton->setEnabled(have && (pinned || !full));
+    if (pinned)
+        m_pinButton->setToolTip(tr("Pinned: answered before training and every N steps. Click to unpin (its question is on the Train page)."));
+    else if (full)
+        m_pinButton->setToolTip(tr("Four samples are pinned already; unpin one on the Train page first."));
+    else
+        m_pinButton->setToolTip(tr("Pin this sample: the run answers it before training and every N steps, and the Monitor "
+                                   "shows the answers change. Best taken from the validation split."));
+}
+
+void DatasetPage::onPinClicked(bool checked)
+{
+    if (m_current < 0 || m_current >= m_rows.size())
+        return;
+    const DatasetRow &row = m_rows.at(m_current);
+    if (checked) {
+        PinnedSampleChoice choice;
+        choice.file = row.file;
+        choice.row = row.row;
+        choice.index = row.index;
+        choice.imagePath = row.imagePath;
+        choice.text = row.text;
+        emit pinRequested(choice);
+        emit statusMessage(tr("Pinned #%1 for training; ask it your own question on the Train page.").arg(row.index));
+    } else {
+        emit unpinRequested(row.file, row.row);
+    }
+    updatePinButton();
 }
 
 void DatasetPage::onPreview(const DatasetPreview &preview)

@@ -5,6 +5,7 @@
 #include <QWidget>
 
 #include "app/dataset_controller.h"
+#include "ui/pinned_samples_editor.h"
 
 class QComboBox;
 class QLabel;
@@ -62,6 +63,10 @@ public:
     void setModelDir(const QString &dir);
     // Selects record `index` in the grid (clearing filters that hide it) and shows it.
     void selectSample(int index);
+    // The samples pinned for training (the Train page's list): the Pin button shows whether the
+    // sample on show is one of them, and is off when four are.
+    void setPinnedSamples(const QVector<vltune::PinnedSampleChoice> &pinned);
+    QToolButton *pinButton() const { return m_pinButton; }
     // The caption editor's text becomes the sample's caption: written atomically, undoable.
     // Returns false (and says why on the page) when it could not be written.
     bool saveCaption();
@@ -69,6 +74,9 @@ public:
 signals:
     // A dataset was opened: its path and detected format.
     void datasetOpened(const QString &path, const QString &format);
+    // The Pin button: pin the sample on show for training, or unpin it.
+    void pinRequested(const vltune::PinnedSampleChoice &sample);
+    void unpinRequested(const QString &file, qint64 row);
     // A one-line message for the status bar.
     void statusMessage(const QString &message);
 
@@ -95,6 +103,8 @@ private:
     void applyFilters();
     void updateCountLabel();
     void updateCaptionButtons();
+    void updatePinButton();
+    void onPinClicked(bool checked);
     void showStatistics(const DatasetStatistics &statistics);
     // Sets sample `index`'s caption to `text` everywhere after its file was written.
     void captionWritten(int index, const QString &text);
@@ -125,6 +135,8 @@ private:
 
     ImageView *m_image = nullptr;
     QLabel *m_zoomLabel = nullptr;
+    QToolButton *m_pinButton = nullptr;
+    QVector<PinnedSampleChoice> m_pinned;  // the Train page's pins
     QLabel *m_sampleTitle = nullptr;
     QTabWidget *m_detailTabs = nullptr;
     QTextBrowser *m_conversation = nullptr;

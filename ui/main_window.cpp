@@ -10,6 +10,7 @@
 #include "ui/evaluate_page.h"
 #include "ui/get_model_dialog.h"
 #include "ui/monitor_page.h"
+#include "ui/pinned_samples_editor.h"
 #include "ui/train_page.h"
 #include "widgets/device_indicator.h"
 
@@ -33,6 +34,7 @@
 #include <QHBoxLayout>
 #include <QMimeData>
 #include <QPointer>
+#include <QProcess>
 #include <QPushButton>
 #include <QSettings>
 #include <QActionGroup>
@@ -66,17 +68,17 @@ MainWindow::MainWindow(const RuntimeInfo &runtime, QWidget *parent)
     m_pages = new QTabWidget(this);
     m_pages->setObjectName(QStringLiteral("pages"));
     m_pages->setDocumentMode(true);
-    m_pages->addTab(createStartPanel(), tr("Start"));
+    m_pages->addTab(createStartPanel(), QIcon(QStringLiteral(":/icons/start.svg")), tr("Start"));
     m_datasetPage = new DatasetPage(m_pages);
-    m_pages->addTab(m_datasetPage, tr("Dataset"));
+    m_pages->addTab(m_datasetPage, QIcon(QStringLiteral(":/icons/dataset.svg")), tr("Dataset"));
     m_trainPage = new TrainPage(m_pages);
-    m_pages->addTab(m_trainPage, tr("Train"));
+    m_pages->addTab(m_trainPage, QIcon(QStringLiteral(":/icons/train.svg")), tr("Train"));
     m_monitorPage = new MonitorPage(m_pages);
-    m_pages->addTab(m_monitorPage, tr("Monitor"));
+    m_pages->addTab(m_monitorPage, QIcon(QStringLiteral(":/icons/monitor.svg")), tr("Monitor"));
     m_chatPage = new ChatPage(m_pages);
-    m_pages->addTab(m_chatPage, tr("Chat"));
+    m_pages->addTab(m_chatPage, QIcon(QStringLiteral(":/icons/chat.svg")), tr("Chat"));
     m_evaluatePage = new EvaluatePage(m_pages);
-    m_pages->addTab(m_evaluatePage, tr("Evaluate && Export"));
+    m_pages->addTab(m_evaluatePage, QIcon(QStringLiteral(":/icons/export.svg")), tr("Evaluate && Export"));
     setCentralWidget(m_pages);
     setAcceptDrops(true);
     connectTraining();
@@ -86,8 +88,19 @@ MainWindow::MainWindow(const RuntimeInfo &runtime, QWidget *parent)
         auto *shortcut = new QShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)), this);
         connect(shortcut, &QShortcut::activated, this, [this, i] { m_pages->setCurrentIndex(i); });
     }
-    connect(m_datasetPage, &DatasetPage::datasetOpened, this,
-            [this](const QString &path, const QString &) { rememberDataset(path); });
+    connect(m_datasetPage, &DatasetPage::datasetOpened, this, [this](const QString &path, const QString &) {
+        rememberDataset(path);
+        // Pins name rows of the dataset they were taken from.
+        if (QFileInfo(path).absoluteFilePath() != m_pinnedDataset)
+            m_trainPage->pinnedEditor()->clear();
+        m_pinnedDataset = QFileInfo(path).absoluteFilePath();
+    });
+    PinnedSamplesEditor *pinned = m_trainPage->pinnedEditor();
+    connect(m_datasetPage, &DatasetPage::pinRequested, pinned, &PinnedSamplesEditor::addSample);
+    connect(m_datasetPage, &DatasetPage::unpinRequested, pinned, &PinnedSamplesEditor::removeSample);
+    connect(pinned, &PinnedSamplesEditor::changed, this, [this] {
+        m_datasetPage->setPinnedSamples(m_trainPage->pinnedEditor()->choices());
+    });
     connect(m_trainPage, &TrainPage::startRequested, this, [](const QString &, const QString &yamlPath) {
         if (!yamlPath.isEmpty())
             QSettings().setValue(QStringLiteral("project/yaml"), yamlPath);
@@ -127,7 +140,19 @@ void MainWindow::createViewMenu()
         });
     }
 
-    // The language applies at the next start: every page builds its text once.
+    // The language applies at the next start: every page builds its text once. "Restart now" in
+    // the status bar restarts at once (asking first when a run is training; the project reopens).
+    m_restartButton = new QPushButton(tr("Restart now"), this);
+    m_restartButton->setObjectName(QStringLiteral("restartButton"));
+    m_restartButton->setToolTip(tr("Quit and start vltune again in the chosen language; the last dataset and YAML reopen."));
+    m_restartButton->setFlat(true);
+    m_restartButton->hide();
+    statusBar()->addPermanentWidget(m_restartButton);
+    connect(m_restartButton, &QPushButton::clicked, this, [this] {
+        m_restartOnClose = true;
+        if (!close())
+            m_restartOnClose = false;
+    });
     QMenu *language = view->addMenu(tr("&Language"));
     language->setObjectName(QStringLiteral("menuLanguage"));
     auto *languages = new QActionGroup(this);
@@ -147,6 +172,7 @@ void MainWindow::createViewMenu()
             else
                 QSettings().setValue(QStringLiteral("ui/language"), code);
             statusBar()->showMessage(tr("The language changes when vltune starts again."), 8000);
+            m_restartButton->show();
         });
     }
 }
@@ -206,7 +232,12 @@ void MainWindow::connectTraining()
     m_trainController = new TrainController(this);
     connect(m_trainPage, &TrainPage::startRequested, this, [this](const QString &yamlText, const QString &yamlPath) {
         TrainController::Options options;
-        options.pinnedSamples = 4;  // the Monitor's pinned samples: the first validation rows
+        // The Monitor's pinned samples: the user's, else the first validation rows.
+        const QVector<PinnedSampleChoice> pins = m_trainPage->pinnedEditor()->choices();
+        options.pinnedSamples = pins.isEmpty() ? PinnedSamplesEditor::kMaxPinned : 0;
+        for (const PinnedSampleChoice &p : pins)
+            options.pinned.append({p.file, p.row, p.question});
+        options.pinnedEvery = m_trainPage->pinnedEditor()->every();
         m_trainController->start(yamlText, yamlPath.isEmpty() ? tr("Train page") : yamlPath, options);
     });
     connect(m_trainPage, &TrainPage::stopRequested, m_trainController, &TrainController::stop);
@@ -315,6 +346,10 @@ void MainWindow::closeEvent(QCloseEvent *event)
     }
     QSettings().setValue(QStringLiteral("window/geometry"), saveGeometry());
     event->accept();
+    if (m_restartOnClose) {
+        QSettings().sync();
+        QProcess::startDetached(QCoreApplication::applicationFilePath(), QCoreApplication::arguments().mid(1));
+    }
 }
 
 MainWindow::~MainWindow() = default;

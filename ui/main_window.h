@@ -106,6 +106,9 @@ private:
     QLabel *m_demoLabel = nullptr;
     QPushButton *m_trainDemoButton = nullptr;
     QString m_demoRoot;
+    QPushButton *m_restartButton = nullptr;  // "Restart now" after a language change
+    bool m_restartOnClose = false;
+    QString m_pinnedDataset;  // the dataset the Train page's pins were taken from (absolute)
 };
 
 } // namespace vltune

@@ -5,6 +5,8 @@
 #include <QGridLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
+#include <QImageReader>
+#include <QPixmap>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -34,6 +36,21 @@ QLabel *textLabel(QWidget *parent)
     return label;
 }
 
+constexpr int kImageSide = 112;
+
+// The image of a card, decoded at its size (four at most, once per run).
+QPixmap cardImage(const QString &path, qreal dpr)
+{
+    QImageReader reader(path);
+    reader.setAutoTransform(true);
+    const int side = qRound(kImageSide * dpr);
+    if (reader.size().isValid())
+        reader.setScaledSize(reader.size().scaled(side, side, Qt::KeepAspectRatio));
+    QPixmap pixmap = QPixmap::fromImage(reader.read());
+    pixmap.setDevicePixelRatio(dpr);
+    return pixmap;
+}
+
 QLabel *captionLabel(const QString &text, QWidget *parent)
 {
     auto *label = new QLabel(text, parent);
@@ -56,8 +73,8 @@ PinnedSamplesView::PinnedSamplesView(QWidget *parent)
     m_empty->setAlignment(Qt::AlignCenter);
     m_empty->setWordWrap(true);
     m_empty->setForegroundRole(QPalette::PlaceholderText);
-    m_empty->setText(tr("No pinned samples in this run. Pin up to four validation samples on the Train page: "
-                        "every few steps the model answers them, and their answers appear here."));
+    m_empty->setText(tr("No pinned samples in this run. Pin up to four samples on the Dataset page (ask them your own "
+                        "question on the Train page): every few steps the model answers them, and their answers appear here."));
     m_slider->setObjectName(QStringLiteral("pinnedRoundSlider"));
     m_slider->setRange(0, 0);
     m_slider->setPageStep(1);
@@ -175,6 +192,8 @@ std::optional<PinnedRoundText> PinnedSamplesView::parseLine(const QByteArray &li
         const QJsonObject s = value.toObject();
         PinnedAnswerText a;
         a.record = s.value(QStringLiteral("record")).toInteger();
+        a.source = s.value(QStringLiteral("source")).toString();
+        a.image = s.value(QStringLiteral("image")).toString();
         a.question = s.value(QStringLiteral("question")).toString();
         a.reference = s.value(QStringLiteral("reference")).toString();
         a.answer = s.value(QStringLiteral("answer")).toString();
@@ -219,6 +238,11 @@ QString PinnedSamplesView::baseAnswer(int sample) const
     return base && sample >= 0 && sample < base->answers.size() ? base->answers[sample].answer : QString();
 }
 
+QString PinnedSamplesView::shownImage(int sample) const
+{
+    return sample >= 0 && sample < m_cards.size() && sample < sampleCount() ? m_cards[sample].imagePath : QString();
+}
+
 QString PinnedSamplesView::shownAnswer(int sample) const
 {
     const int round = currentRound();
@@ -235,6 +259,11 @@ void PinnedSamplesView::ensureCards(int count)
         Card c;
         auto *box = new QGroupBox(this);
         c.box = box;
+        c.image = new QLabel(box);
+        c.image->setObjectName(QStringLiteral("pinnedImage%1").arg(index));
+        c.image->setFixedSize(kImageSide, kImageSide);
+        c.image->setAlignment(Qt::AlignCenter);
+        c.image->setForegroundRole(QPalette::PlaceholderText);
         c.question = textLabel(box);
         QFont bold = c.question->font();
         bold.setBold(true);
@@ -255,16 +284,17 @@ void PinnedSamplesView::ensureCards(int count)
         c.history->setWordWrap(true);
         c.history->setAlignment(Qt::AlignLeft | Qt::AlignTop);
         auto *grid = new QGridLayout(box);
-        grid->setColumnStretch(1, 1);
-        grid->addWidget(c.question, 0, 0, 1, 2);
-        grid->addWidget(captionLabel(tr("Reference"), box), 1, 0);
-        grid->addWidget(c.reference, 1, 1);
-        grid->addWidget(captionLabel(tr("Base model"), box), 2, 0);
-        grid->addWidget(c.base, 2, 1);
-        grid->addWidget(c.answerTitle, 3, 0);
-        grid->addWidget(c.answer, 3, 1);
-        grid->addWidget(captionLabel(tr("Over steps"), box), 4, 0);
-        grid->addWidget(c.history, 4, 1);
+        grid->setColumnStretch(2, 1);
+        grid->addWidget(c.image, 0, 0, 3, 1, Qt::AlignTop);
+        grid->addWidget(c.question, 0, 1, 1, 2);
+        grid->addWidget(captionLabel(tr("Reference"), box), 1, 1);
+        grid->addWidget(c.reference, 1, 2);
+        grid->addWidget(captionLabel(tr("Base model"), box), 2, 1);
+        grid->addWidget(c.base, 2, 2);
+        grid->addWidget(c.answerTitle, 3, 0, 1, 2);
+        grid->addWidget(c.answer, 3, 2);
+        grid->addWidget(captionLabel(tr("Over steps"), box), 4, 0, 1, 2);
+        grid->addWidget(c.history, 4, 2);
         grid->setRowStretch(5, 1);
         // Two columns: four samples fit without scrolling on a normal window.
         m_grid->addWidget(box, index / 2, index % 2);
@@ -322,8 +352,21 @@ void PinnedSamplesView::showRound()
     for (int i = 0; i < count; ++i) {
         Card &c = m_cards[i];
         const PinnedAnswerText &info = m_rounds.last().answers[i];
-        static_cast<QGroupBox *>(c.box)->setTitle(tr("Sample %1 · record %2").arg(i + 1).arg(info.record));
-        c.question->setText(info.question);
+        static_cast<QGroupBox *>(c.box)->setTitle(info.source.isEmpty()
+                                                      ? tr("Sample %1 · record %2").arg(i + 1).arg(info.record)
+                                                      : tr("Sample %1 · %2").arg(i + 1).arg(info.source));
+        if (c.imagePath != info.image || c.image->pixmap().isNull()) {
+            c.imagePath = info.image;
+            const QPixmap pixmap = info.image.isEmpty() ? QPixmap() : cardImage(info.image, devicePixelRatioF());
+            if (pixmap.isNull())
+                c.image->setText(info.image.isEmpty() ? tr("no image") : tr("image not found"));
+            else
+                c.image->setPixmap(pixmap);
+            c.image->setToolTip(QDir::toNativeSeparators(info.image));
+        }
+        QString question = info.question;
+        question.remove(QStringLiteral("<image>"));
+        c.question->setText(question.trimmed());
         c.reference->setText(info.reference);
         c.base->setText(base && i < base->answers.size() ? base->answers[i].answer : tr("(not recorded)"));
         QString answer = i < shown.answers.size() ? shown.answers[i].answer : QString();

@@ -17,7 +17,9 @@ namespace vltune {
 struct PinnedAnswerText
 {
     qint64 record = 0;   // index into the dataset's records
-    QString question;    // the last user turn
+    QString source;      // "data.json row 3" ("" in files written before it was recorded)
+    QString image;       // the sample's first image ("" = none or not recorded)
+    QString question;    // the last user turn as asked
     QString reference;   // the dataset's answer
     QString answer;      // the model's
     bool stopped = true; // ended with an EOS (false: cut at max_new_tokens)
@@ -54,6 +56,8 @@ public:
     int sampleCount() const;
     // The step-0 answer of sample `sample` (empty without a step-0 round).
     QString baseAnswer(int sample) const;
+    // The image path shown on sample `sample`'s card ("" when none).
+    QString shownImage(int sample) const;
     // The answer of sample `sample` in the round shown.
     QString shownAnswer(int sample) const;
     // The first line that could not be read, naming it; empty if none.
@@ -71,6 +75,8 @@ private:
     struct Card
     {
         QWidget *box = nullptr;
+        QLabel *image = nullptr;
+        QString imagePath;  // what `image` shows
         QLabel *title = nullptr;
         QLabel *question = nullptr;
         QLabel *reference = nullptr;

@@ -96,6 +96,7 @@ private:
     void addEnum(QFormLayout *form, const QString &key, const QString &label, const QString &tooltip,
                  E train::TrainConfig::*member, const QList<std::pair<E, QString>> &items);
     void addPrecision(QFormLayout *form);
+    void addQuantization(QFormLayout *form);
     void addTemplate(QFormLayout *form);
     void onFieldChanged();
     void markInvalid(const QString &key, const QString &message);

@@ -23,6 +23,7 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include "ui/pinned_samples_editor.h"
 #include "ui/train_form.h"
 #include "ui/train_form_fields.h"
 #include "ui/train_page_preview.h"
@@ -237,8 +238,17 @@ QWidget *TrainPage::createSidePanel()
     runLayout->addWidget(m_checkpointButton, 3, 0, 1, 3);
     runLayout->addWidget(m_blockedLabel, 4, 0, 1, 3);
 
+    auto *pinnedBox = new QGroupBox(tr("Pinned samples"), panel);
+    pinnedBox->setToolTip(tr("Answered with the current adapter before training and every N steps; the Monitor shows "
+                             "the answers change next to the base model's."));
+    auto *pinnedLayout = new QVBoxLayout(pinnedBox);
+    m_pinned = new PinnedSamplesEditor(pinnedBox);
+    m_pinned->setObjectName(QStringLiteral("trainPinnedEditor"));
+    pinnedLayout->addWidget(m_pinned);
+
     layout->addWidget(estimateBox);
     layout->addWidget(runBox);
+    layout->addWidget(pinnedBox);
     layout->addStretch(1);
     return panel;
 }

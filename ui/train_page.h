@@ -20,6 +20,7 @@ class QTimer;
 
 namespace vltune {
 
+class PinnedSamplesEditor;
 class TrainForm;
 
 class TrainPage final : public QWidget
@@ -34,6 +35,8 @@ public:
     ~TrainPage() override;
 
     TrainForm *form() const { return m_form; }
+    // The samples the run answers every N steps (pinned from the Dataset page).
+    PinnedSamplesEditor *pinnedEditor() const { return m_pinned; }
     RunState runState() const { return m_state; }
 
     // The YAML file the settings were last loaded from or saved to ("" = none yet).
@@ -86,6 +89,7 @@ private:
     void chooseCheckpoint();
 
     TrainForm *m_form = nullptr;
+    PinnedSamplesEditor *m_pinned = nullptr;
     RunState m_state = RunState::Idle;
     QString m_yamlPath;
     QComboBox *m_presetCombo = nullptr;

@@ -24,7 +24,8 @@ namespace {
 
 constexpr const char* kTrainUsage =
     "usage: vltune-cli train <config.yaml> [--skip-bad-rows] [--device auto|cpu|cuda|cuda:N]\n"
-    "                        [--pinned-samples N] [--pinned-every STEPS]\n"
+    "                        [--pinned-samples N | --pin FILE:ROW [--pin-question TEXT] ...]\n"
+    "                        [--pinned-every STEPS]\n"
     "  Trains a LoRA adapter as LLaMA-Factory's `llamafactory-cli train` does with the same YAML\n"
     "  (stage sft, finetuning_type lora). Paths in the YAML are relative to the current folder.\n"
     "  Every dataset row is validated first; rows with problems stop the run and are listed,\n"
@@ -35,7 +36,9 @@ constexpr const char* kTrainUsage =
     "  stay float32. fp16 needs CUDA.\n"
     "  --pinned-samples N: answer the first N validation samples before training and every\n"
     "  --pinned-every steps (default: eval_steps, else logging_steps), printed and appended to\n"
-    "  output_dir/pinned_samples.jsonl, to watch the answers change.\n";
+    "  output_dir/pinned_samples.jsonl, to watch the answers change.\n"
+    "  --pin FILE:ROW: pin that dataset row instead (FILE relative to the dataset folder, ROW 0-based;\n"
+    "  up to 4); --pin-question TEXT asks the pin before it TEXT instead of its own question.\n";
 
 constexpr const char* kExportUsage =
     "usage: vltune-cli export --model DIR --adapter DIR --out DIR [--dtype float32|bfloat16|float16]\n"
@@ -67,6 +70,7 @@ int run_train(const std::vector<std::string>& args) {
   bool skip_bad_rows = false;
   std::string device = "auto";
   int64_t pinned_count = 0, pinned_every = 0;
+  std::vector<train::PinnedChoice> pins;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "-h" || a == "--help") {
@@ -74,6 +78,29 @@ int run_train(const std::vector<std::string>& args) {
       return 0;
     } else if (a == "--skip-bad-rows") skip_bad_rows = true;
     else if (a == "--device" && i + 1 < args.size()) device = args[++i];
+    else if (a == "--pin" && i + 1 < args.size()) {
+      const std::string& v = args[++i];
+      const size_t colon = v.rfind(':');
+      train::PinnedChoice pin;
+      bool ok = colon != std::string::npos && colon > 0 && colon + 1 < v.size();
+      if (ok) {
+        pin.file = v.substr(0, colon);
+        const std::string row = v.substr(colon + 1);
+        ok = row.find_first_not_of("0123456789") == std::string::npos && row.size() < 18;
+        if (ok) pin.row = std::stoll(row);
+      }
+      if (!ok) {
+        std::fprintf(stderr, "vltune-cli train: --pin needs FILE:ROW (e.g. data.json:3), not \"%s\"\n", v.c_str());
+        return 2;
+      }
+      pins.push_back(pin);
+    } else if (a == "--pin-question" && i + 1 < args.size()) {
+      if (pins.empty()) {
+        std::fputs("vltune-cli train: --pin-question comes after the --pin it asks\n", stderr);
+        return 2;
+      }
+      pins.back().question = args[++i];
+    }
     else if ((a == "--pinned-samples" || a == "--pinned-every") && i + 1 < args.size()) {
       const std::string& v = args[++i];
       int64_t n = -1;
@@ -138,6 +165,7 @@ int run_train(const std::vector<std::string>& args) {
   options.skip_bad_rows = skip_bad_rows;
   options.pinned_samples = pinned_count;
   options.pinned_every = pinned_every;
+  options.pinned = pins;
   train::JobCallbacks callbacks;
   callbacks.on_message = [](const std::string& line) { std::fprintf(stderr, "vltune: %s\n", line.c_str()); };
   callbacks.on_progress = [](const train::TrainProgress& p) {

@@ -9,6 +9,7 @@
 #include "core/gen/generator.h"
 #include "core/io/aux_configs.h"
 #include "core/text/chat_template.h"
+#include "core/text/conversation.h"
 
 namespace vltune::lora {
 
@@ -27,7 +28,28 @@ std::string last_turn(const data::Record& r, const std::string& role) {
   return "";
 }
 
+// How many times `marker` occurs in `text`.
+size_t count_of(const std::string& text, std::string_view marker) {
+  size_t n = 0;
+  for (size_t at = text.find(marker); at != std::string::npos; at = text.find(marker, at + marker.size())) ++n;
+  return n;
+}
+
 }  // namespace
+
+data::Record with_question(data::Record record, const std::string& question) {
+  if (trimmed(question).empty()) return record;
+  for (auto it = record.turns.rbegin(); it != record.turns.rend(); ++it) {
+    if (it->role != "user") continue;
+    const std::string_view marker = text::kImageMarker;
+    std::string content;
+    if (count_of(question, marker) == 0)
+      for (size_t k = count_of(it->content, marker); k > 0; --k) content += marker;
+    it->content = content + question;
+    break;
+  }
+  return record;
+}
 
 std::vector<int64_t> chat_eos_ids(const std::filesystem::path& model_dir, const data::SampleEncoder& encoder) {
   std::vector<int64_t> eos;
@@ -41,13 +63,16 @@ std::vector<int64_t> chat_eos_ids(const std::filesystem::path& model_dir, const 
 }
 
 PinnedSamples::PinnedSamples(const data::SampleEncoder& encoder, const std::vector<data::Record>& records,
-                             std::vector<int64_t> indices, const std::vector<int64_t>& eos_ids, PinnedParams params)
-    : m_encoder(encoder), m_records(records), m_indices(std::move(indices)), m_eos(eos_ids), m_params(params) {
+                             std::vector<int64_t> indices, const std::vector<int64_t>& eos_ids, PinnedParams params,
+                             const std::vector<std::string>& questions)
+    : m_encoder(encoder), m_indices(std::move(indices)), m_eos(eos_ids), m_params(params) {
   if (encoder.family() == io::ModelFamily::clip) throw Error("pinned samples: CLIP generates no answers");
-  for (int64_t i : m_indices) {
+  for (size_t k = 0; k < m_indices.size(); ++k) {
+    const int64_t i = m_indices[k];
     if (i < 0 || i >= static_cast<int64_t>(records.size()))
       throw Error("pinned samples: record " + std::to_string(i) + " is out of range (" + std::to_string(records.size()) + " records)");
-    const data::EncodedExample prompt = encoder.encode_prompt(records[static_cast<size_t>(i)], i);
+    m_records.push_back(with_question(records[static_cast<size_t>(i)], k < questions.size() ? questions[k] : std::string()));
+    const data::EncodedExample prompt = encoder.encode_prompt(m_records.back(), i);
     m_prompts.push_back(data::collate({&prompt, 1}, encoder.family(), encoder.pad_id()));
   }
 }
@@ -56,7 +81,7 @@ PinnedRound PinnedSamples::answer(LoraModel& model, int64_t step) const {
   PinnedRound round;
   round.step = step;
   for (size_t k = 0; k < m_prompts.size(); ++k) {
-    const data::Record& r = m_records[static_cast<size_t>(m_indices[k])];
+    const data::Record& r = m_records[k];
     // The app's generation engine, greedy: what the Chat page would answer at this step.
     gen::GenerationParams params;
     params.max_new_tokens = m_params.max_new_tokens;
@@ -64,6 +89,8 @@ PinnedRound PinnedSamples::answer(LoraModel& model, int64_t step) const {
     const gen::GenerationResult result = gen::generate(model, m_prompts[k], m_encoder.tokenizer(), params);
     PinnedAnswer a;
     a.record = m_indices[k];
+    a.source = r.file + " row " + std::to_string(r.row);
+    if (!r.images.empty()) a.image = r.images.front().path.string();
     a.question = last_turn(r, "user");
     a.reference = last_turn(r, "assistant");
     a.stopped = result.finish == gen::FinishReason::eos;
@@ -76,7 +103,7 @@ PinnedRound PinnedSamples::answer(LoraModel& model, int64_t step) const {
 std::string to_json_line(const PinnedRound& round) {
   nlohmann::json samples = nlohmann::json::array();
   for (const auto& a : round.answers)
-    samples.push_back({{"record", a.record}, {"question", a.question}, {"reference", a.reference}, {"answer", a.answer}, {"stopped", a.stopped}});
+    samples.push_back({{"record", a.record}, {"source", a.source}, {"image", a.image}, {"question", a.question}, {"reference", a.reference}, {"answer", a.answer}, {"stopped", a.stopped}});
   // Replacement characters, not an exception, for a half-decoded multi-byte piece.
   return nlohmann::json{{"step", round.step}, {"samples", samples}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }

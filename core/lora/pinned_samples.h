@@ -25,7 +25,9 @@ struct PinnedParams {
 // One sample's answer in one round.
 struct PinnedAnswer {
   int64_t record = 0;     // index into the dataset's records
-  std::string question;   // the last user turn, as written
+  std::string source;     // where the row is: "data.json row 3" (Record::file and row)
+  std::string image;      // the sample's first image, resolved ("" when it has none)
+  std::string question;   // the last user turn as asked (the user's own question when one was given)
   std::string reference;  // the dataset's answer (the final assistant turn)
   std::string answer;     // the model's, special tokens skipped, trimmed
   bool stopped = false;   // ended with an EOS (false: cut at max_new_tokens)
@@ -38,11 +40,13 @@ struct PinnedRound {
 
 class PinnedSamples {
  public:
-  // `records[i]` for each i in `indices` (usually the first few of the validation split). The
-  // encoder and the records must outlive this. Throws what SampleEncoder::encode_prompt throws,
-  // naming the row, and vltune::Error for CLIP (nothing to generate).
+  // `records[i]` for each i in `indices` (the user's choice, or the first few of the validation
+  // split), asked `questions[k]` instead of the row's last user turn where that is not empty
+  // (`questions` may be shorter than `indices`). The encoder must outlive this; the records are
+  // copied. Throws what SampleEncoder::encode_prompt throws, naming the row, and vltune::Error for
+  // CLIP (nothing to generate) or an index out of range.
   PinnedSamples(const data::SampleEncoder& encoder, const std::vector<data::Record>& records, std::vector<int64_t> indices,
-                const std::vector<int64_t>& eos_ids, PinnedParams params = {});
+                const std::vector<int64_t>& eos_ids, PinnedParams params = {}, const std::vector<std::string>& questions = {});
 
   // Every pinned sample answered by `model` as it is now (active adapters), in eval mode without
   // autograd; the training mode is restored.
@@ -52,18 +56,23 @@ class PinnedSamples {
 
  private:
   const data::SampleEncoder& m_encoder;
-  const std::vector<data::Record>& m_records;
+  std::vector<data::Record> m_records;  // the pinned rows, with the user's questions put in
   std::vector<int64_t> m_indices;
   std::vector<data::Batch> m_prompts;  // one batch of one prompt per sample
   std::vector<int64_t> m_eos;
   PinnedParams m_params;
 };
 
+// `record` asked `question` in place of its last user turn. The turn's `<image>` markers stay (in
+// front of the question) unless the question places them itself. An empty question changes nothing.
+data::Record with_question(data::Record record, const std::string& question);
+
 // The stop ids of a chat model: generation_config.json's eos_token_id(s) in `model_dir` (when the
 // file exists) and the template's EOS, without duplicates.
 std::vector<int64_t> chat_eos_ids(const std::filesystem::path& model_dir, const data::SampleEncoder& encoder);
 
-// {"step": N, "samples": [{"record", "question", "reference", "answer", "stopped"}]} on one line.
+// {"step": N, "samples": [{"record", "source", "image", "question", "reference", "answer", "stopped"}]}
+// on one line.
 std::string to_json_line(const PinnedRound& round);
 
 }  // namespace vltune::lora

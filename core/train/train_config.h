@@ -40,7 +40,7 @@ struct TrainConfig {
   std::vector<std::string> adapter_name_or_path;   // adapters to start from, comma list; LoRA only
   int64_t image_max_pixels = 768 * 768;            // images larger than this area are scaled down first
   int64_t image_min_pixels = 32 * 32;              // images smaller than this area are scaled up first
-  std::optional<int64_t> quantization_bit;         // 4 or 8: quantised base for QLoRA (a later issue: the trainer refuses)
+  std::optional<int64_t> quantization_bit;         // 4 or 8: quantised base for QLoRA (the language model's linears)
   std::string quantization_type = "nf4";           // 4-bit data type: nf4 or fp4 (with quantization_bit)
   bool double_quantization = true;                 // quantise the quantisation constants too (with quantization_bit)
   bool disable_gradient_checkpointing = false;     // LLaMA-Factory checkpoints every decoder layer unless this is set

@@ -1,5 +1,6 @@
 #include "core/train/training_job.h"
 
+#include <algorithm>
 #include <cstdarg>
 #include <cstdio>
 #include <fstream>
@@ -56,6 +57,19 @@ std::vector<int64_t> cap_per_dataset(const data::Dataset& ds, const std::vector<
   return out;
 }
 
+// The index of the record the user pinned (by file and row). Throws vltune::Error naming the row
+// when the dataset has no such row, or when the row has problems and was left out.
+int64_t pinned_record(const data::Dataset& ds, const std::vector<size_t>& usable, const PinnedChoice& p) {
+  const std::string where = "pinned sample " + p.file + " row " + std::to_string(p.row);
+  for (size_t i = 0; i < ds.records.size(); ++i) {
+    if (ds.records[i].file != p.file || ds.records[i].row != p.row) continue;
+    if (std::find(usable.begin(), usable.end(), i) == usable.end())
+      throw Error(where + ": the row has problems and is left out of training; pin another sample");
+    return static_cast<int64_t>(i);
+  }
+  throw Error(where + ": no such row in the training data (was it pinned from another dataset?)");
+}
+
 }  // namespace
 
 TrainerParams trainer_params(const TrainConfig& c, int64_t steps_per_epoch) {
@@ -101,7 +115,8 @@ void check_trainable(const TrainConfig& c) {
   if (c.stage != Stage::sft) throw Error("stage: only sft trains here so far (got " + std::string(to_string(c.stage)) + ")");
   if (c.finetuning_type != FinetuningType::lora)
     throw Error("finetuning_type: only lora trains here so far (got " + std::string(to_string(c.finetuning_type)) + ")");
-  if (c.quantization_bit) throw Error("quantization_bit: QLoRA is not supported yet; remove the key to train in full precision");
+  if (c.quantization_bit && *c.quantization_bit == 4 && c.quantization_type != "nf4")
+    throw Error("quantization_type: only nf4 is supported for 4-bit QLoRA (got " + c.quantization_type + ")");
   if (c.adapter_name_or_path.size() > 1)
     throw Error("adapter_name_or_path: one adapter to continue, not " + std::to_string(c.adapter_name_or_path.size()) +
                 " (merge the others into the base first: vltune-cli export)");
@@ -159,6 +174,10 @@ TrainResult run_training_job(const TrainConfig& c, const JobOptions& options, co
   lp.target = join(c.lora_target, ",");
   lp.use_rslora = c.use_rslora;
   lp.use_dora = c.use_dora;
+  // QLoRA: the language model's frozen linears quantised on the CPU before the move to the device.
+  lp.quant.bits = static_cast<int>(c.quantization_bit.value_or(0));
+  lp.quant.type = c.quantization_type;
+  lp.quant.double_quant = c.double_quantization;
   lp.freeze = {c.freeze_vision_tower, c.freeze_multi_modal_projector, c.freeze_language_model};
   lp.seed = static_cast<uint64_t>(c.seed);
   std::unique_ptr<lora::LoraModel> model;
@@ -167,14 +186,18 @@ TrainResult run_training_job(const TrainConfig& c, const JobOptions& options, co
   } else {
     // LLaMA-Factory's adapter_name_or_path: go on training a saved PEFT adapter (its own rank,
     // alpha and target modules; the lora_* keys do not apply).
-    model = lora::open_model(c.model_name_or_path, placement);
+    model = lora::open_model(c.model_name_or_path, placement, lp.quant);
     model->load_adapter(c.adapter_name_or_path.front(), lp.adapter_name);
     model->set_trainable_adapter(lp.adapter_name);
     say("training on from the adapter in " + c.adapter_name_or_path.front() + " (its rank, alpha and targets; lora_* keys ignored)");
   }
   // LLaMA-Factory checkpoints every layer unless told not to: the same gradients for less memory.
   model->set_gradient_checkpointing(!c.disable_gradient_checkpointing);
-  say("base weights on " + lora::to_string(placement) + ", LoRA weights float32");
+  say("base weights on " + lora::to_string(placement) +
+      (lp.quant.bits == 4   ? std::string(", language model linears in NF4") + (lp.quant.double_quant ? " (double-quantised scales)" : "")
+       : lp.quant.bits == 8 ? ", language model linears in int8"
+                            : "") +
+      ", LoRA weights float32");
 
   data::LoaderParams lparams;
   lparams.batch_size = c.per_device_train_batch_size;
@@ -205,16 +228,32 @@ TrainResult run_training_job(const TrainConfig& c, const JobOptions& options, co
   tc.on_checkpoint = callbacks.on_checkpoint;
   tc.memory_probe = [device = placement.device] { return device_memory_bytes(device); };
 
-  // Pinned samples: the first validation rows (training rows when there is no validation split).
+  // Pinned samples: the user's rows, else the first validation rows (training rows when there is
+  // no validation split).
   std::unique_ptr<lora::PinnedSamples> pinned;
   std::ofstream pinned_log;
-  if (options.pinned_samples > 0 && encoder.family() != io::ModelFamily::clip) {
-    const auto& pool = split.validation.empty() ? split.train : split.validation;
+  if ((options.pinned_samples > 0 || !options.pinned.empty()) && encoder.family() != io::ModelFamily::clip) {
     std::vector<int64_t> indices;
-    for (size_t k = 0; k < pool.size() && static_cast<int64_t>(k) < options.pinned_samples; ++k)
-      indices.push_back(static_cast<int64_t>(pool[k]));
+    std::vector<std::string> questions;
+    if (!options.pinned.empty()) {
+      if (options.pinned.size() > kMaxPinned)
+        throw Error(printf_string("pinned samples: %zu chosen, at most %zu", options.pinned.size(), kMaxPinned));
+      for (const PinnedChoice& p : options.pinned) {
+        const int64_t index = pinned_record(dataset, usable, p);
+        if (std::find(split.validation.begin(), split.validation.end(), index) == split.validation.end())
+          say(printf_string("pinned sample %s row %lld is a training row: its answers show what was learnt by heart, "
+                            "a validation row shows what generalises",
+                            p.file.c_str(), static_cast<long long>(p.row)));
+        indices.push_back(index);
+        questions.push_back(p.question);
+      }
+    } else {
+      const auto& pool = split.validation.empty() ? split.train : split.validation;
+      for (size_t k = 0; k < pool.size() && static_cast<int64_t>(k) < options.pinned_samples; ++k)
+        indices.push_back(static_cast<int64_t>(pool[k]));
+    }
     pinned = std::make_unique<lora::PinnedSamples>(encoder, dataset.records, indices,
-                                                   lora::chat_eos_ids(c.model_name_or_path, encoder));
+                                                   lora::chat_eos_ids(c.model_name_or_path, encoder), lora::PinnedParams{}, questions);
     params.pinned_samples_steps = options.pinned_every > 0 ? options.pinned_every
                                   : params.eval_steps > 0  ? params.eval_steps
                                                            : params.logging_steps;

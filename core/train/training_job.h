@@ -10,6 +10,7 @@
 #include <functional>
 #include <stop_token>
 #include <string>
+#include <vector>
 
 #include "core/error.h"
 #include "core/lora/pinned_samples.h"
@@ -18,11 +19,23 @@
 
 namespace vltune::train {
 
+// The most samples a run answers every N steps: each round costs a generation per sample.
+inline constexpr size_t kMaxPinned = 4;
+
+// A sample the user pinned: a dataset row by file and row (stable across readers, unlike an index),
+// asked the user's question or, when `question` is empty, its own last user turn.
+struct PinnedChoice {
+  std::string file;      // Record::file: the data file relative to the dataset root
+  int64_t row = 0;       // Record::row: 0-based row within that file
+  std::string question;  // "" = the row's own question
+};
+
 // How to run a job beyond what the YAML says.
 struct JobOptions {
   std::string device = "auto";  // "auto" (the first CUDA device when there is one), "cpu", "cuda", "cuda:N"
   bool skip_bad_rows = false;   // leave rows with problems out (counted) instead of refusing to start
   int64_t pinned_samples = 0;   // validation rows answered before training and every pinned_every steps (0 = none)
+  std::vector<PinnedChoice> pinned;  // the user's pinned rows (up to kMaxPinned); when set, pinned_samples is ignored
   int64_t pinned_every = 0;     // steps between pinned rounds (0: eval_steps, else logging_steps)
 };
 
@@ -42,7 +55,7 @@ class DatasetProblemsError : public FormatError {
 };
 
 // What this engine cannot train yet, refused before any work, naming the key: a stage other than
-// sft, finetuning_type other than lora, quantization_bit, several adapters to continue, unset
+// sft, finetuning_type other than lora, a 4-bit quantization_type other than nf4, several adapters to continue, unset
 // model_name_or_path / output_dir / dataset, eval_dataset.
 void check_trainable(const TrainConfig& config);
 

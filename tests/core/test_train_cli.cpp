@@ -1,6 +1,7 @@
 // `vltune-cli train config.yaml` end to end on a fixture model: a LLaMA-Factory folder and YAML
 // in, LLaMA-Factory's files out, the loss falling; bad rows stop the run unless skipped.
 
+#include <cmath>
 #include <fstream>
 #include <iterator>
 
@@ -67,6 +68,8 @@ class TestTrainCli : public QObject {
  private slots:
   void trainsAndWritesLlamaFactoryFiles();
   void badRowsStopUnlessSkipped();
+  void pinnedRowsAskTheUsersQuestion();
+  void qloraTrainsOnAQuantisedBase();
 };
 
 void TestTrainCli::trainsAndWritesLlamaFactoryFiles() {
@@ -157,6 +160,83 @@ void TestTrainCli::badRowsStopUnlessSkipped() {
   r = run_cli({"train", "bad.yaml"}, dir.path());
   QCOMPARE(r.code, 2);
   QVERIFY2(test::contains(r.err, "learning_rate"), r.err.c_str());
+}
+
+// --pin FILE:ROW picks the rows the run answers, --pin-question asks them the user's question
+// (the image marker kept); a pinned row that is not there, or has problems, is named.
+void TestTrainCli::pinnedRowsAskTheUsersQuestion() {
+  const auto families = test::fixture_families_of({io::ModelFamily::qwen2_vl});
+  if (families.empty()) QSKIP("no qwen2_vl family in this fixture set");
+  test::TempDir dir;
+  write_dataset(dir.path(), true);
+  write_config(dir.path(), test::hf_fixtures_root() / families.front() / "model");
+  Run r = run_cli({"train", "train.yaml", "--skip-bad-rows", "--pin", "colours.json:5", "--pin-question", "Red or blue?", "--pin",
+                   "colours.json:0", "--pinned-every", "2"},
+                  dir.path());
+  QVERIFY2(r.code == 0, r.err.c_str());
+  QVERIFY2(test::contains(r.err, "pinned sample colours.json row 5 is a training row"), r.err.c_str());
+  std::ifstream pinned(dir.path() / "saves/colours/pinned_samples.jsonl");
+  int rounds = 0;
+  for (std::string line; std::getline(pinned, line); ++rounds) {
+    const json samples = json::parse(line).at("samples");
+    QCOMPARE(samples.size(), size_t(2));
+    QCOMPARE(samples[0].at("source").get<std::string>(), std::string("colours.json row 5"));
+    QCOMPARE(samples[0].at("question").get<std::string>(), std::string("<image>Red or blue?"));
+    QCOMPARE(samples[0].at("reference").get<std::string>(), std::string("It is red."));
+    QCOMPARE(fs::path(samples[0].at("image").get<std::string>()).filename().string(), std::string("1.png"));
+    QCOMPARE(samples[1].at("source").get<std::string>(), std::string("colours.json row 0"));
+    QCOMPARE(samples[1].at("question").get<std::string>(), std::string("<image>What colour is it?"));
+    QCOMPARE(samples[1].at("reference").get<std::string>(), std::string("It is blue."));
+  }
+  QVERIFY2(rounds >= 3, std::to_string(rounds).c_str());
+
+  r = run_cli({"train", "train.yaml", "--skip-bad-rows", "--pin", "colours.json:8"}, dir.path());
+  QVERIFY(r.code != 0);
+  QVERIFY2(test::contains(r.err, "pinned sample colours.json row 8: the row has problems"), r.err.c_str());
+  r = run_cli({"train", "train.yaml", "--skip-bad-rows", "--pin", "colours.json:99"}, dir.path());
+  QVERIFY(r.code != 0);
+  QVERIFY2(test::contains(r.err, "pinned sample colours.json row 99: no such row"), r.err.c_str());
+  r = run_cli({"train", "train.yaml", "--pin", "colours.json"}, dir.path());
+  QCOMPARE(r.code, 2);
+  QVERIFY2(test::contains(r.err, "--pin needs FILE:ROW"), r.err.c_str());
+}
+
+// quantization_bit: 4 trains LoRA on an NF4 base (the job says so) and writes a PEFT adapter; a
+// 4-bit type other than nf4 is refused by name.
+void TestTrainCli::qloraTrainsOnAQuantisedBase() {
+  const auto families = test::fixture_families_of({io::ModelFamily::qwen2_vl});
+  if (families.empty()) QSKIP("no qwen2_vl family in this fixture set");
+  test::TempDir dir;
+  write_dataset(dir.path(), false);
+  write_config(dir.path(), test::hf_fixtures_root() / families.front() / "model");
+  std::string yaml;
+  {
+    std::ifstream in(dir.path() / "train.yaml");
+    yaml.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  yaml.replace(yaml.find("lora_rank: 8"), 12, "lora_rank: 8\nquantization_bit: 4");
+  yaml.replace(yaml.find("num_train_epochs: 4.0"), 21, "max_steps: 3");
+  test::write_text(dir.path() / "qlora.yaml", yaml);
+  Run r = run_cli({"train", "qlora.yaml"}, dir.path());
+  QVERIFY2(r.code == 0, r.err.c_str());
+  QVERIFY2(test::contains(r.err, "language model linears in NF4 (double-quantised scales)"), r.err.c_str());
+  QVERIFY(fs::exists(dir.path() / "saves/colours/adapter_model.safetensors"));
+  std::ifstream log(dir.path() / "saves/colours/trainer_log.jsonl");
+  int lines = 0;
+  for (std::string line; std::getline(log, line);) {
+    const json j = json::parse(line);
+    if (!j.contains("loss")) continue;
+    const double loss = j.at("loss").get<double>();
+    QVERIFY2(std::isfinite(loss) && loss > 0, line.c_str());
+    ++lines;
+  }
+  QCOMPARE(lines, 3);
+
+  yaml.replace(yaml.find("quantization_bit: 4"), 19, "quantization_bit: 4\nquantization_type: fp4");
+  test::write_text(dir.path() / "fp4.yaml", yaml);
+  r = run_cli({"train", "fp4.yaml"}, dir.path());
+  QVERIFY(r.code != 0);
+  QVERIFY2(test::contains(r.err, "quantization_type: only nf4"), r.err.c_str());
 }
 
 QTEST_GUILESS_MAIN(TestTrainCli)

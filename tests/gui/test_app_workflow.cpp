@@ -11,12 +11,16 @@
 #include "ui/chat_page.h"
 #include "ui/dataset_page.h"
 #include "ui/monitor_page.h"
+#include "ui/pinned_samples_editor.h"
+#include "ui/pinned_samples_view.h"
 #include "ui/train_page.h"
 #include "widgets/loss_chart.h"
 
 #include "ui/main_window.h"
 
+#include <QLabel>
 #include <QLineEdit>
+#include <QToolButton>
 #include <QMimeData>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -24,6 +28,8 @@
 #include <QTabWidget>
 #include <QUrl>
 #include <QtTest/QtTest>
+
+#include <fstream>
 
 #include <nlohmann/json.hpp>
 
@@ -105,6 +111,33 @@ void TestAppWorkflow::trainFromYamlFollowedOnMonitorThenChat()
     QVERIFY(QTest::qWaitForWindowExposed(&window));
     TrainPage *train = window.trainPage();
     QVERIFY2(train->loadYaml(QString::fromStdString((dir.path() / "train.yaml").string())), qPrintable(train->message()));
+
+    // Pin a sample on the Dataset page and ask it the user's own question on the Train page.
+    DatasetPage *dataset = window.datasetPage();
+    QSignalSpy opened(dataset, &DatasetPage::datasetOpened);
+    dataset->openPath(QString::fromStdString((dir.path() / "data").string()));
+    QVERIFY(opened.wait(30000));
+    auto *pin = dataset->pinButton();
+    dataset->selectSample(5);
+    QTRY_VERIFY(pin->isEnabled());
+    QVERIFY(!pin->isChecked());
+    QTest::mouseClick(pin, Qt::LeftButton);
+    QVERIFY(pin->isChecked());
+    PinnedSamplesEditor *pinned = train->pinnedEditor();
+    QCOMPARE(pinned->choices().size(), 1);
+    QCOMPARE(pinned->choices().front().file, QStringLiteral("colours.json"));
+    QCOMPARE(pinned->choices().front().row, 5);
+    auto *question = pinned->findChild<QLineEdit *>(QStringLiteral("pinnedQuestionEdit"));
+    QVERIFY(question);
+    QVERIFY2(question->placeholderText().contains(QStringLiteral("Name the colour.")), qPrintable(question->placeholderText()));
+    QTest::keyClicks(question, QStringLiteral("Red or blue?"));
+    // Unpinned from the Train page, the Dataset page's button follows; pinned again.
+    dataset->selectSample(0);
+    QTest::mouseClick(pin, Qt::LeftButton);
+    QCOMPARE(pinned->choices().size(), 2);
+    QTest::mouseClick(pinned->findChildren<QToolButton *>(QStringLiteral("pinnedRemoveButton")).last(), Qt::LeftButton);
+    QCOMPARE(pinned->choices().size(), 1);
+    QVERIFY(!pin->isChecked());
     window.pages()->setCurrentWidget(train);
     auto *start = train->findChild<QPushButton *>(QStringLiteral("trainStartButton"));
     QVERIFY(start);
@@ -134,6 +167,21 @@ void TestAppWorkflow::trainFromYamlFollowedOnMonitorThenChat()
     QTRY_COMPARE(window.monitorPage()->chart()->pointCount(QStringLiteral("train loss")), int(steps));
     // The checkpoints the run wrote (save_steps 1), newest first.
     QTRY_COMPARE(window.monitorPage()->checkpointSteps(), QVector<qint64>({6, 5, 4, 3, 2, 1}));
+    // The pinned sample was asked the user's question before training and every logged step, and
+    // its card shows its image.
+    std::ifstream pinnedLog(dir.path() / "saves/run/pinned_samples.jsonl");
+    int rounds = 0;
+    for (std::string line; std::getline(pinnedLog, line); ++rounds) {
+        const json samples = json::parse(line).at("samples");
+        QCOMPARE(samples.size(), size_t(1));
+        QCOMPARE(samples[0].at("source").get<std::string>(), std::string("colours.json row 5"));
+        QCOMPARE(samples[0].at("question").get<std::string>(), std::string("<image>Red or blue?"));
+    }
+    QCOMPARE(rounds, 7);  // step 0 and each of the 6 steps
+    PinnedSamplesView *pinnedView = window.monitorPage()->pinnedView();
+    QTRY_COMPARE(pinnedView->roundCount(), 7);
+    QCOMPARE(QFileInfo(pinnedView->shownImage(0)).fileName(), QStringLiteral("1.png"));
+    QVERIFY(!pinnedView->findChild<QLabel *>(QStringLiteral("pinnedImage0"))->pixmap().isNull());
     QVERIFY2(window.statusBar()->currentMessage().contains(QStringLiteral("finished at step 6")),
              qPrintable(window.statusBar()->currentMessage()));
 

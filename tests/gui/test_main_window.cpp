@@ -8,6 +8,7 @@
 #include <QStatusBar>
 #include <QTest>
 #include <QTranslator>
+#include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QPalette>
@@ -268,7 +269,10 @@ void TestMainWindow::languageMenuAppliesAtNextStart()
     auto *chinese = window.findChild<QAction *>(QStringLiteral("actionLanguage_zh_CN"));
     auto *systemLanguage = window.findChild<QAction *>(QStringLiteral("actionLanguage_system"));
     QVERIFY(chinese && systemLanguage);
+    auto *restart = window.findChild<QPushButton *>(QStringLiteral("restartButton"));
+    QVERIFY(restart && restart->isHidden());
     chinese->trigger();
+    QVERIFY(!restart->isHidden());  // "Restart now" offered
     QCOMPARE(QSettings().value(QStringLiteral("ui/language")).toString(), QStringLiteral("zh_CN"));
     QVERIFY(window.statusBar()->currentMessage().contains(QStringLiteral("starts again")));
     // The next start reads it (an explicit --lang still wins).
