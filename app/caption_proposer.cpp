@@ -6,7 +6,7 @@
 #include "core/gen/generator.h"
 #include "core/io/hf_config.h"
 #include "core/lora/lora_factory.h"
-#include "core/lora/pinned_samples.h"
+#include "core/gen/chat_defaults.h"
 
 #include "app/caption_proposer.h"
 
@@ -39,11 +39,7 @@ struct CaptionProposer::Engine
             m->load_adapter(adapter.toStdString(), "adapter");
             m->set_active_adapters({"adapter"});
         }
-        defaults = gen::read_generation_params(dir);
-        for (int64_t id : lora::chat_eos_ids(dir, *encoder)) {
-            if (std::find(defaults.stop_ids.begin(), defaults.stop_ids.end(), id) == defaults.stop_ids.end())
-                defaults.stop_ids.push_back(id);
-        }
+        defaults = gen::chat_generation_defaults(dir, *encoder);
         model = std::move(m);
         modelDir = model_;
         adapterDir = adapter;

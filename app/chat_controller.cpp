@@ -7,7 +7,7 @@
 #include "core/gen/generator.h"
 #include "core/io/hf_config.h"
 #include "core/lora/lora_factory.h"
-#include "core/lora/pinned_samples.h"
+#include "core/gen/chat_defaults.h"
 
 #include "app/chat_controller.h"
 
@@ -132,11 +132,7 @@ void ChatController::loadModel(const QString &modelDir, const QStringList &adapt
                     columns.push_back({"base", {}});
                 for (const auto &n : names)
                     columns.push_back({n, {n}});
-                gen::GenerationParams defaults = gen::read_generation_params(dir);
-                for (int64_t id : lora::chat_eos_ids(dir, *encoder)) {
-                    if (std::find(defaults.stop_ids.begin(), defaults.stop_ids.end(), id) == defaults.stop_ids.end())
-                        defaults.stop_ids.push_back(id);
-                }
+                const gen::GenerationParams defaults = gen::chat_generation_defaults(dir, *encoder);
                 engine->model = std::move(model);
                 engine->encoder = std::move(encoder);
                 engine->defaults = defaults;

@@ -2,6 +2,7 @@
 #include "core/error.h"
 #include "core/eval/metrics.h"
 #include "core/eval/predict_job.h"
+#include "core/gen/chat_defaults.h"
 #include "core/eval/predict_runner.h"
 #include "core/lora/lora_factory.h"
 #include "core/lora/merge_export.h"
@@ -147,7 +148,7 @@ void EvaluateController::evaluate(const EvaluateSettings &settings)
             const auto model = eval::open_predict_model(dataParams.model_dir, adapters, placement);
 
             eval::PredictParams params;
-            params.generation = eval::predict_generation_defaults(dataParams.model_dir, *data.encoder);
+            params.generation = gen::chat_generation_defaults(dataParams.model_dir, *data.encoder);
             params.generation.max_new_tokens = settings.maxNewTokens;
             params.generation.do_sample = !settings.greedy;
             params.generation.temperature = settings.temperature;

@@ -16,7 +16,7 @@
 #include "core/gen/generator.h"
 #include "core/io/hf_config.h"
 #include "core/lora/lora_factory.h"
-#include "core/lora/pinned_samples.h"
+#include "core/gen/chat_defaults.h"
 
 namespace vltune::cli {
 
@@ -248,9 +248,7 @@ int run_chat(const std::vector<std::string>& args) {
   enc.template_name = o.template_name;
   if (o.image_max_pixels > 0) enc.supervised.image.image_max_pixels = o.image_max_pixels;
   const data::SampleEncoder encoder(o.model, enc);
-  gen::GenerationParams params = gen::read_generation_params(o.model);
-  for (int64_t id : lora::chat_eos_ids(o.model, encoder))
-    if (std::find(params.stop_ids.begin(), params.stop_ids.end(), id) == params.stop_ids.end()) params.stop_ids.push_back(id);
+  gen::GenerationParams params = gen::chat_generation_defaults(o.model, encoder);
   if (o.max_new_tokens) params.max_new_tokens = *o.max_new_tokens;
   if (o.do_sample) params.do_sample = *o.do_sample;
   if (o.temperature) params.temperature = *o.temperature;

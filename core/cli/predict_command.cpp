@@ -17,7 +17,7 @@
 #include "core/gen/generation_params.h"
 #include "core/lora/lora_factory.h"
 #include "core/lora/lora_model.h"
-#include "core/lora/pinned_samples.h"
+#include "core/gen/chat_defaults.h"
 #include "core/train/train_config.h"
 
 namespace vltune::cli {
@@ -73,7 +73,7 @@ void check_predict_config(const train::TrainConfig& c, const fs::path& file) {
 
 // LLaMA-Factory's generation arguments over the model's generation_config.json (its kwargs win).
 gen::GenerationParams generation_params(const train::TrainConfig& c, const data::SampleEncoder& encoder) {
-  gen::GenerationParams p = eval::predict_generation_defaults(c.model_name_or_path, encoder);
+  gen::GenerationParams p = gen::chat_generation_defaults(c.model_name_or_path, encoder);
   p.do_sample = c.do_sample;
   p.temperature = c.temperature;
   p.top_p = c.top_p;

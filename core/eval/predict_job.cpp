@@ -4,7 +4,7 @@
 #include <string>
 
 #include "core/error.h"
-#include "core/lora/pinned_samples.h"
+#include "core/gen/chat_defaults.h"
 #include "core/text/image_placeholders.h"
 
 namespace vltune::eval {
@@ -47,13 +47,6 @@ std::unique_ptr<lora::LoraModel> open_predict_model(const std::filesystem::path&
   }
   model->set_active_adapters(names);
   return model;
-}
-
-gen::GenerationParams predict_generation_defaults(const std::filesystem::path& model_dir,
-                                                  const data::SampleEncoder& encoder) {
-  gen::GenerationParams p = gen::read_generation_params(model_dir);
-  p.stop_ids = lora::chat_eos_ids(model_dir, encoder);
-  return p;
 }
 
 }  // namespace vltune::eval

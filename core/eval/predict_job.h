@@ -48,8 +48,5 @@ std::unique_ptr<lora::LoraModel> open_predict_model(const std::filesystem::path&
                                                     const std::vector<std::filesystem::path>& adapter_dirs,
                                                     const lora::ModelPlacement& placement = {});
 
-// `model_dir`/generation_config.json (or the defaults) with the chat's stop ids (lora::chat_eos_ids).
-gen::GenerationParams predict_generation_defaults(const std::filesystem::path& model_dir,
-                                                  const data::SampleEncoder& encoder);
 
 }  // namespace vltune::eval

@@ -42,7 +42,7 @@ class LoraModel;
 namespace vltune::eval {
 
 struct PredictParams {
-  gen::GenerationParams generation;  // how every answer is generated (stop_ids: lora::chat_eos_ids)
+  gen::GenerationParams generation;  // how every answer is generated (stop_ids: gen::chat_eos_ids)
   std::filesystem::path output_dir;  // where the files go (created); "" = write nothing
   bool compute_eval_loss = false;    // also the eval loss and perplexity over the same samples (do_eval)
   int64_t eval_batch_size = 8;       // samples per batch of that loss (per_device_eval_batch_size)

@@ -7,8 +7,6 @@
 
 #include "core/error.h"
 #include "core/gen/generator.h"
-#include "core/io/aux_configs.h"
-#include "core/text/chat_template.h"
 #include "core/text/conversation.h"
 
 namespace vltune::lora {
@@ -49,17 +47,6 @@ data::Record with_question(data::Record record, const std::string& question) {
     break;
   }
   return record;
-}
-
-std::vector<int64_t> chat_eos_ids(const std::filesystem::path& model_dir, const data::SampleEncoder& encoder) {
-  std::vector<int64_t> eos;
-  const auto config = model_dir / "generation_config.json";
-  if (std::filesystem::exists(config)) eos = io::read_generation_config(config).eos_token_ids;
-  if (encoder.chat_template()) {
-    const int64_t id = text::template_eos_id(*encoder.chat_template(), encoder.tokenizer());
-    if (id >= 0 && std::find(eos.begin(), eos.end(), id) == eos.end()) eos.push_back(id);
-  }
-  return eos;
 }
 
 PinnedSamples::PinnedSamples(const data::SampleEncoder& encoder, const std::vector<data::Record>& records,

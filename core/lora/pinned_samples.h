@@ -67,10 +67,6 @@ class PinnedSamples {
 // front of the question) unless the question places them itself. An empty question changes nothing.
 data::Record with_question(data::Record record, const std::string& question);
 
-// The stop ids of a chat model: generation_config.json's eos_token_id(s) in `model_dir` (when the
-// file exists) and the template's EOS, without duplicates.
-std::vector<int64_t> chat_eos_ids(const std::filesystem::path& model_dir, const data::SampleEncoder& encoder);
-
 // {"step": N, "samples": [{"record", "source", "image", "question", "reference", "answer", "stopped"}]}
 // on one line.
 std::string to_json_line(const PinnedRound& round);

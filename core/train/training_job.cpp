@@ -13,6 +13,7 @@
 #include "core/data/sample_encoder.h"
 #include "core/data/split.h"
 #include "core/data/validation.h"
+#include "core/gen/chat_defaults.h"
 #include "core/io/json_file.h"
 #include "core/lora/lora_factory.h"
 #include "core/text/image_placeholders.h"
@@ -253,7 +254,7 @@ TrainResult run_training_job(const TrainConfig& c, const JobOptions& options, co
         indices.push_back(static_cast<int64_t>(pool[k]));
     }
     pinned = std::make_unique<lora::PinnedSamples>(encoder, dataset.records, indices,
-                                                   lora::chat_eos_ids(c.model_name_or_path, encoder), lora::PinnedParams{}, questions);
+                                                   gen::chat_eos_ids(c.model_name_or_path, encoder), lora::PinnedParams{}, questions);
     params.pinned_samples_steps = options.pinned_every > 0 ? options.pinned_every
                                   : params.eval_steps > 0  ? params.eval_steps
                                                            : params.logging_steps;

@@ -14,7 +14,7 @@
 #include "core/gen/generator.h"
 #include "core/lora/lora_factory.h"
 #include "core/lora/peft_adapter.h"
-#include "core/lora/pinned_samples.h"
+#include "core/gen/chat_defaults.h"
 
 #include <QtTest/QtTest>
 
@@ -341,10 +341,9 @@ void TestCompare::cliOneShotAndCompare() {
   auto model = vltune::lora::open_model(f.dir / "model");
   vltune::gen::ChatSession chat;
   chat.add_user("Describe it.", {image});
-  GenerationParams p = vltune::gen::read_generation_params(f.dir / "model");
+  GenerationParams p = vltune::gen::chat_generation_defaults(f.dir / "model", encoder);
   p.max_new_tokens = 5;
   p.do_sample = false;
-  for (int64_t id : vltune::lora::chat_eos_ids(f.dir / "model", encoder)) p.stop_ids.push_back(id);
   const auto expected = vltune::gen::generate(*model, chat.prompt(encoder), encoder.tokenizer(), p);
 
   const QString cli = QStringLiteral(VLTUNE_CLI_PATH);
@@ -376,10 +375,9 @@ void TestCompare::cliInteractive() {
   const fs::path image = chat_image(tmp.path().toStdString(), 6);
   const vltune::data::SampleEncoder encoder(f.dir / "model");
   auto model = vltune::lora::open_model(f.dir / "model");
-  GenerationParams p = vltune::gen::read_generation_params(f.dir / "model");
+  GenerationParams p = vltune::gen::chat_generation_defaults(f.dir / "model", encoder);
   p.max_new_tokens = 4;
   p.do_sample = false;
-  for (int64_t id : vltune::lora::chat_eos_ids(f.dir / "model", encoder)) p.stop_ids.push_back(id);
   vltune::gen::ChatSession chat;
   chat.add_user("What is this?", {image});
   const auto one = vltune::gen::generate(*model, chat.prompt(encoder), encoder.tokenizer(), p);

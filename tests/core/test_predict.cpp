@@ -16,7 +16,7 @@
 #include "core/gen/generator.h"
 #include "core/lora/lora_factory.h"
 #include "core/lora/lora_model.h"
-#include "core/lora/pinned_samples.h"
+#include "core/gen/chat_defaults.h"
 #include "core/train/batch_source.h"
 #include "core/train/train_config.h"
 #include "core/train/trainer.h"
@@ -137,7 +137,7 @@ std::unique_ptr<Setup> setup(const fs::path& root) {
   s->params.generation.repetition_penalty = 1.0;
   s->params.generation.seed = 42;
   s->params.generation.max_new_tokens = 8;
-  s->params.generation.stop_ids = lora::chat_eos_ids(s->fixture / "model", *s->encoder);
+  s->params.generation.stop_ids = gen::chat_eos_ids(s->fixture / "model", *s->encoder);
   s->params.output_dir = root / "out";
   s->params.compute_eval_loss = true;
   s->params.eval_batch_size = 2;

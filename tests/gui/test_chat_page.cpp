@@ -9,7 +9,7 @@
 #include "core/gen/compare.h"
 #include "core/gen/generation_params.h"
 #include "core/lora/lora_factory.h"
-#include "core/lora/pinned_samples.h"
+#include "core/gen/chat_defaults.h"
 
 #include <QLineEdit>
 #include <QPlainTextEdit>
@@ -48,9 +48,7 @@ std::vector<std::string> engineAnswers(const std::vector<vltune::gen::ChatSessio
     const vltune::data::SampleEncoder encoder(model_dir);
     auto model = vltune::lora::open_model(model_dir);
     model->load_adapter(fixture() / "adapter", "adapter");
-    vltune::gen::GenerationParams p = vltune::gen::read_generation_params(model_dir);
-    for (int64_t id : vltune::lora::chat_eos_ids(model_dir, encoder))
-        p.stop_ids.push_back(id);
+    vltune::gen::GenerationParams p = vltune::gen::chat_generation_defaults(model_dir, encoder);
     p.max_new_tokens = tokens;
     p.do_sample = false;
     std::vector<vltune::data::Batch> prompts;

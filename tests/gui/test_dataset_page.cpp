@@ -13,7 +13,7 @@
 #include "core/gen/generation_params.h"
 #include "core/gen/generator.h"
 #include "core/lora/lora_factory.h"
-#include "core/lora/pinned_samples.h"
+#include "core/gen/chat_defaults.h"
 
 #include <QComboBox>
 #include <QDir>
@@ -417,9 +417,7 @@ void TestDatasetPage::captionWithModelProposes()
     auto m = vltune::lora::open_model(model);
     m->load_adapter(adapter, "adapter");
     m->set_active_adapters({"adapter"});
-    vltune::gen::GenerationParams p = vltune::gen::read_generation_params(model);
-    for (int64_t id : vltune::lora::chat_eos_ids(model, encoder))
-        p.stop_ids.push_back(id);
+    vltune::gen::GenerationParams p = vltune::gen::chat_generation_defaults(model, encoder);
     p.do_sample = false;
     p.max_new_tokens = 64;
     vltune::gen::ChatSession chat;
