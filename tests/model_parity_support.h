@@ -78,19 +78,33 @@ struct ParityFixture {
   io::SafetensorsFile tensors;      // reference.safetensors
 };
 
-// The fixture's main case (input.*) as a collated batch for `family`: with its labels for a loss,
-// without (the prompt alone, as generation takes it) when `labels` is false.
-inline data::Batch fixture_batch(io::ModelFamily family, const ParityFixture& f, bool labels = true) {
+// The fixture's case under `prefix` ("input." the main case, "batch.input." the two-sample
+// padded batch) as a collated batch for `family`: with its labels for a loss, without (the prompt
+// alone, as generation takes it) when `labels` is false.
+inline data::Batch fixture_case_batch(io::ModelFamily family, const ParityFixture& f, const std::string& prefix,
+                                      bool labels = true) {
   data::Batch b;
   b.family = family;
-  auto get = [&](const std::string& key) { return f.tensors.contains(key) ? f.tensors.tensor(key).clone() : at::Tensor(); };
-  b.input_ids = get("input.input_ids");
-  b.attention_mask = get("input.attention_mask");
-  if (labels) b.labels = get("input.labels");
-  b.pixel_values = get("input.pixel_values");
-  b.image_grid_thw = get("input.image_grid_thw");
-  b.pixel_attention_mask = get("input.pixel_attention_mask");
+  auto get = [&](const std::string& key) {
+    return f.tensors.contains(prefix + key) ? f.tensors.tensor(prefix + key).clone() : at::Tensor();
+  };
+  b.input_ids = get("input_ids");
+  b.attention_mask = get("attention_mask");
+  if (labels) b.labels = get("labels");
+  b.pixel_values = get("pixel_values");
+  b.image_grid_thw = get("image_grid_thw");
+  b.pixel_attention_mask = get("pixel_attention_mask");
   return b;
+}
+
+// The fixture's main case (input.*).
+inline data::Batch fixture_batch(io::ModelFamily family, const ParityFixture& f, bool labels = true) {
+  return fixture_case_batch(family, f, "input.", labels);
+}
+
+// The fixture's two-sample padded batch (batch.input.*) when it has one, else its main case.
+inline data::Batch fixture_padded_batch(io::ModelFamily family, const ParityFixture& f) {
+  return fixture_case_batch(family, f, f.tensors.contains("batch.input.input_ids") ? "batch.input." : "input.");
 }
 
 inline ParityFixture parity_fixture(const QString& family) {

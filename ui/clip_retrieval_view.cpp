@@ -6,7 +6,6 @@
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
-#include <QImageReader>
 #include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
@@ -21,6 +20,8 @@
 
 #include <algorithm>
 #include <numeric>
+
+#include "widgets/thumbnail_loader.h"
 
 namespace vltune {
 
@@ -196,12 +197,7 @@ void ClipRetrievalView::setImage(const QString &path)
         m_preview->setText(tr("Attach, drop or paste an image"));
         m_imageName->setText(tr("No image"));
     } else {
-        QImageReader reader(path);
-        reader.setAutoTransform(true);
-        const QSize size = reader.size();
-        if (size.isValid())
-            reader.setScaledSize(size.scaled(kPreviewSize - 8, kPreviewSize - 8, Qt::KeepAspectRatio));
-        const QImage image = reader.read();
+        const QImage image = decodeThumbnail(path, QSize(kPreviewSize - 8, kPreviewSize - 8));
         if (image.isNull())
             m_preview->setText(tr("Cannot show %1").arg(QFileInfo(path).fileName()));
         else

@@ -1,8 +1,9 @@
 #include "ui/pinned_samples_editor.h"
 
+#include "widgets/thumbnail_loader.h"
+
 #include <QFileInfo>
 #include <QHBoxLayout>
-#include <QImageReader>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPixmap>
@@ -21,15 +22,8 @@ QPixmap thumbnail(const QString &path, qreal dpr)
 {
     if (path.isEmpty())
         return {};
-    QImageReader reader(path);
-    reader.setAutoTransform(true);
-    const QSize size = reader.size();
     const int side = qRound(kThumb * dpr);
-    if (size.isValid())
-        reader.setScaledSize(size.scaled(side, side, Qt::KeepAspectRatio));
-    QPixmap pixmap = QPixmap::fromImage(reader.read());
-    if (!pixmap.isNull() && (pixmap.width() > side || pixmap.height() > side))
-        pixmap = pixmap.scaled(side, side, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+    QPixmap pixmap = QPixmap::fromImage(decodeThumbnail(path, QSize(side, side)));
     pixmap.setDevicePixelRatio(dpr);
     return pixmap;
 }

@@ -1,11 +1,12 @@
 #include "ui/pinned_samples_view.h"
 
+#include "widgets/thumbnail_loader.h"
+
 #include <QDir>
 #include <QFile>
 #include <QGridLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
-#include <QImageReader>
 #include <QPixmap>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -41,12 +42,8 @@ constexpr int kImageSide = 112;
 // The image of a card, decoded at its size (four at most, once per run).
 QPixmap cardImage(const QString &path, qreal dpr)
 {
-    QImageReader reader(path);
-    reader.setAutoTransform(true);
     const int side = qRound(kImageSide * dpr);
-    if (reader.size().isValid())
-        reader.setScaledSize(reader.size().scaled(side, side, Qt::KeepAspectRatio));
-    QPixmap pixmap = QPixmap::fromImage(reader.read());
+    QPixmap pixmap = QPixmap::fromImage(decodeThumbnail(path, QSize(side, side)));
     pixmap.setDevicePixelRatio(dpr);
     return pixmap;
 }

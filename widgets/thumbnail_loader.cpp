@@ -7,8 +7,6 @@
 
 namespace vltune {
 
-namespace {
-
 QImage decodeThumbnail(const QString &path, QSize box)
 {
     QImageReader reader(path);
@@ -25,8 +23,6 @@ QImage decodeThumbnail(const QString &path, QSize box)
         image = image.scaled(box, Qt::KeepAspectRatio, Qt::SmoothTransformation);
     return image.convertToFormat(QImage::Format_ARGB32_Premultiplied);
 }
-
-} // namespace
 
 ThumbnailLoader::ThumbnailLoader(QSize size, int cacheMegabytes, QObject *parent)
     : QObject(parent)

@@ -18,6 +18,11 @@
 
 namespace vltune {
 
+// `path` decoded to fit in `box` (aspect kept, EXIF orientation applied): the decoder scales when
+// the header gives the size (JPEG: cheaply), else the decoded image is scaled down. A null image
+// when the file cannot be read. Any thread.
+QImage decodeThumbnail(const QString &path, QSize box);
+
 class ThumbnailLoader final : public QObject
 {
     Q_OBJECT

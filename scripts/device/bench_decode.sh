@@ -16,11 +16,7 @@ log() { echo "== $*" | tee -a "$OUT/summary.txt"; }
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee -a "$OUT/summary.txt"
 source "$ROOT/scripts/device/setup_deps.sh"
 start=$(date +%s)
-vltune_configure build-cuda -DVLTUNE_BUILD_BENCHMARKS=ON || { log "configure FAILED"; tail -40 "$OUT/configure.log"; exit 1; }
-timeout "${BUILD_TIMEOUT:-300}" cmake --build build-cuda --target vltune-bench-decode -j"$(nproc)" >"$OUT/build.log" 2>&1
-rc=$?
-log "build rc=$rc in $(( $(date +%s) - start )) s"
-[ $rc -ne 0 ] && { grep -E "error|FAILED|undefined reference" "$OUT/build.log" | head -40; exit 1; }
+vltune_build_benchmark vltune-bench-decode "${BUILD_TIMEOUT:-300}"
 
 for m in $MODELS; do
   timeout 200 build-cuda/bin/vltune-bench-decode --config "$BENCH/configs/$m.config.json" --device "$DEVICE" --precision bf16 \

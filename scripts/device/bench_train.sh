@@ -22,11 +22,7 @@ log() { echo "== $*" | tee -a "$OUT/summary.txt"; }
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee -a "$OUT/summary.txt"
 source "$ROOT/scripts/device/setup_deps.sh"
 start=$(date +%s)
-vltune_configure build-cuda -DVLTUNE_BUILD_BENCHMARKS=ON || { log "configure FAILED"; tail -40 "$OUT/configure.log"; exit 1; }
-timeout "${BUILD_TIMEOUT:-360}" cmake --build build-cuda --target vltune-bench-train -j"$(nproc)" >"$OUT/build.log" 2>&1
-rc=$?
-log "build rc=$rc in $(( $(date +%s) - start )) s"
-[ $rc -ne 0 ] && { grep -E "error|FAILED|undefined reference" "$OUT/build.log" | head -40; exit 1; }
+vltune_build_benchmark vltune-bench-train "${BUILD_TIMEOUT:-360}"
 BIN="$ROOT/build-cuda/bin/vltune-bench-train"
 
 # --- speed and memory: ours, then HF's, one process per model so peaks don't mix ---------------

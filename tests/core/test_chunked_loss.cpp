@@ -77,23 +77,6 @@ torch::Tensor random_labels(int64_t vocab) {
   return labels;
 }
 
-// The batch a fixture holds (its two-sample padded batch when there is one).
-vltune::data::Batch batch_of(const LoraModel& model, const vltune::test::ParityFixture& f) {
-  const std::string prefix = f.tensors.contains("batch.input.input_ids") ? "batch.input." : "input.";
-  auto get = [&](const std::string& key) {
-    return f.tensors.contains(prefix + key) ? f.tensors.tensor(prefix + key).clone() : at::Tensor();
-  };
-  vltune::data::Batch b;
-  b.family = model.family();
-  b.input_ids = get("input_ids");
-  b.attention_mask = get("attention_mask");
-  b.labels = get("labels");
-  b.pixel_values = get("pixel_values");
-  b.image_grid_thw = get("image_grid_thw");
-  b.pixel_attention_mask = get("pixel_attention_mask");
-  return b;
-}
-
 // The unchunked loss: every position's logits, then causal_lm_loss_sum.
 std::pair<torch::Tensor, int64_t> full_logits_loss(LoraModel& model, const vltune::data::Batch& batch) {
   torch::Tensor logits;
@@ -234,7 +217,7 @@ void TestChunkedLoss::fixtureModels() {
       if (param.group == vltune::train::ParamGroup::lora_B) param.tensor.copy_(at::randn(param.tensor.sizes(), gen) * 0.05);
   }
   model->set_training(true);
-  const auto batch = batch_of(*model, f);
+  const auto batch = vltune::test::fixture_padded_batch(model->family(), f);
   QVERIFY(batch.labels.defined());
   auto params = model->trainable_parameters();
   bool has_head = false;

@@ -50,23 +50,6 @@ std::unique_ptr<LoraModel> trained_model(const Fixture& f, bool train_vision) {
   return model;
 }
 
-// The fixture's two-sample padded batch (batch.*) when it has one, else its main case (input.*).
-vltune::data::Batch fixture_batch(const LoraModel& model, const Fixture& f) {
-  const std::string prefix = f.tensors.contains("batch.input.input_ids") ? "batch.input." : "input.";
-  auto get = [&](const std::string& key) {
-    return f.tensors.contains(prefix + key) ? f.tensors.tensor(prefix + key).clone() : at::Tensor();
-  };
-  vltune::data::Batch b;
-  b.family = model.family();
-  b.input_ids = get("input_ids");
-  b.attention_mask = get("attention_mask");
-  b.labels = get("labels");
-  b.pixel_values = get("pixel_values");
-  b.image_grid_thw = get("image_grid_thw");
-  b.pixel_attention_mask = get("pixel_attention_mask");
-  return b;
-}
-
 // Every stack of blocks the model can checkpoint (decoder, encoders, vision blocks).
 std::vector<const vltune::models::CheckpointedStack*> stacks(LoraModel& model) {
   std::vector<const vltune::models::CheckpointedStack*> out;
@@ -195,7 +178,7 @@ void TestGradientCheckpointing::sameLossAndGradients() {
   QFETCH(bool, train_vision);
   const Fixture f = vltune::test::parity_fixture(family);
   auto model = trained_model(f, train_vision);
-  const auto batch = fixture_batch(*model, f);
+  const auto batch = vltune::test::fixture_padded_batch(model->family(), f);
   const TrainingBlocks blocks = training_blocks(*model);
   QVERIFY2(blocks.language > 0, "no language-model layer carries the adapter");
 
@@ -252,7 +235,7 @@ void TestGradientCheckpointing::onlyWhileTraining() {
   QFETCH(QString, family);
   const Fixture f = vltune::test::parity_fixture(family);
   auto model = trained_model(f, /*train_vision=*/true);
-  const auto batch = fixture_batch(*model, f);
+  const auto batch = vltune::test::fixture_padded_batch(model->family(), f);
   model->set_gradient_checkpointing(true);
   QVERIFY(model->gradient_checkpointing());
   // Evaluation (eval mode, grad on, as an eval loss with a graph would be): not checkpointed.
