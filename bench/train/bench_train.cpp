@@ -8,17 +8,22 @@
 // JSON object per setting with hf_baseline.json's fields.
 //   vltune-bench-train --config-dir ../shared/bench/configs --model smolvlm_256m [--device cuda]
 //                      [--precision bf16] [--grad-ckpt both|on|off] [--steps 8] [--warmup 3]
-//                      [--layers N] [--chunk-rows 1024] [--out FILE]
+//                      [--layers N] [--chunk-rows 1024] [--quant none|nf4|int8]
+//                      [--memory-fraction F] [--out FILE]
 //   vltune-bench-train --load DIR ...   (the folder `bench_hf.py --save DIR NAME` wrote: the same
 //                      weights and batch; prints our first-step loss next to HF's step-0 loss)
 // Mixed precision differs from HF's: HF keeps bf16 weights under torch.autocast (LoRA's float32
 // matrices cast to bf16 for each product); here the base runs in bf16 and LoRA in float32, as the
 // app trains. --layers N keeps the first N decoder layers (the language model only), for a CPU
-// run; the JSON says so.
+// run; the JSON says so. --quant nf4|int8 keeps the language model's linear weights quantised
+// (QLoRA, quantised on the CPU before the move) for the LoRA-vs-QLoRA memory figures;
+// --memory-fraction F caps this process's share of the card (torch's per-process memory
+// fraction), to show a run fits a smaller card.
 #include <execinfo.h>
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdlib>
 
 #include <algorithm>
 #include <chrono>
@@ -80,6 +85,8 @@ struct Options {
   int64_t chunk_rows = 1024;     // the chunked loss's rows per lm_head product
   int64_t rank = 64;
   double alpha = 128;
+  std::string quant = "none";    // none, nf4 (4-bit, double-quantised scales) or int8
+  double memory_fraction = 0;    // > 0: cap the CUDA caching allocator at this share of the card
   fs::path out;                  // also write the JSON rows here (a JSON array)
 };
 
@@ -105,6 +112,8 @@ Options parse(int argc, char** argv) {
     else if (a == "--chunk-rows") o.chunk_rows = std::stoll(value());
     else if (a == "--rank") o.rank = std::stoll(value());
     else if (a == "--alpha") o.alpha = std::stod(value());
+    else if (a == "--quant") o.quant = value();
+    else if (a == "--memory-fraction") o.memory_fraction = std::stod(value());
     else if (a == "--out") o.out = value();
     else throw Error("unknown option " + a);
   }
@@ -112,6 +121,9 @@ Options parse(int argc, char** argv) {
     throw Error("give --config-dir DIR --model NAME (random weights) or --load DIR (bench_hf.py --save)");
   if (o.grad_ckpt != "both" && o.grad_ckpt != "on" && o.grad_ckpt != "off")
     throw Error("--grad-ckpt is both, on or off, not " + o.grad_ckpt);
+  if (o.quant != "none" && o.quant != "nf4" && o.quant != "int8")
+    throw Error("--quant is none, nf4 or int8, not " + o.quant);
+  if (o.memory_fraction < 0 || o.memory_fraction > 1) throw Error("--memory-fraction is between 0 and 1");
   if (o.steps < 1 || o.warmup < 0) throw Error("--steps must be at least 1 and --warmup at least 0");
   return o;
 }
@@ -228,6 +240,9 @@ int main(int argc, char** argv) {
     const Options o = parse(argc, argv);
     const lora::ModelPlacement placement = lora::resolve_placement(o.device, o.precision);
     const bool loaded = !o.load.empty();
+    lora::QuantParams quant;
+    if (o.quant != "none") quant.bits = o.quant == "nf4" ? 4 : 8;
+    const bool capped = o.memory_fraction > 0 && train::set_device_memory_fraction(placement.device, o.memory_fraction);
     std::string name = o.model;
     nlohmann::json config;
     double hf_step0 = std::nan("");
@@ -261,7 +276,7 @@ int main(int argc, char** argv) {
       std::unique_ptr<lora::LoraModel> model;
       if (loaded) {
         stage("loading " + o.load.string());
-        model = lora::open_model(o.load, placement);
+        model = lora::open_model(o.load, placement, quant);
       } else {
         stage("building " + name + " with random weights");
         torch::manual_seed(0);
@@ -269,6 +284,7 @@ int main(int argc, char** argv) {
         const double std = config.value("initializer_range",
                                         config.contains("text_config") ? config["text_config"].value("initializer_range", 0.02) : 0.02);
         init_like_hf(model->module(), std);
+        if (quant.bits != 0) lora::quantize_base_weights(*model, quant, placement.dtype);
         models::place_module(model->module(), placement.device, placement.dtype);
       }
       const data::Batch batch = loaded ? saved_batch(o.load / "batch.safetensors", model->family()) : make_batch(config, model->family(), o);
@@ -337,11 +353,13 @@ int main(int argc, char** argv) {
           {"steps", o.steps},
           {"warmup", o.warmup},
           {"chunk_rows", o.chunk_rows},
+          {"quant", o.quant},
           {"weights", loaded ? "loaded: " + o.load.string() : std::string("random")},
           {"torch", describe(runtime_info())},
       };
       if (placement.device.is_cpu()) r["peak_mem_note"] = "CPU: the process's peak resident set, weights included";
       if (o.layers > 0) r["truncated_layers"] = o.layers;
+      if (capped) r["memory_fraction"] = o.memory_fraction;
       if (loaded) {
         r["hf_step0_loss"] = std::isnan(hf_step0) ? nlohmann::json(nullptr) : nlohmann::json(hf_step0);
         if (!std::isnan(hf_step0)) r["loss_diff_vs_hf"] = first_loss - hf_step0;
@@ -355,6 +373,15 @@ int main(int argc, char** argv) {
       fs::remove_all(scratch, ec);
     }
     if (!o.out.empty()) std::ofstream(o.out) << nlohmann::json(rows).dump(1) << "\n";
+    if (placement.device.is_cuda()) {
+      // Seen on an H200 with LibTorch 2.11: after CUDA training steps on random weights this
+      // process crashed on its way out (a call through a null pointer on the main thread, after
+      // the results; not with --load). Everything is written and flushed by now: leave without
+      // the static destructors so scripts see the run's real status.
+      std::fflush(stdout);
+      std::fflush(stderr);
+      std::_Exit(0);
+    }
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "vltune-bench-train: %s\n", e.what());

@@ -229,6 +229,14 @@ torch::Tensor dequantize_absmax(const QuantizedWeight& q) {
   return vals + q.offset;
 }
 
+bool has_cuda_dequant_kernel() {
+#if defined(VLTUNE_WITH_CUDA_KERNELS)
+  return true;
+#else
+  return false;
+#endif
+}
+
 torch::Tensor dequantize(const QuantizedWeight& q, torch::ScalarType out_dtype) {
   const int64_t n = q.numel();
   if (q.type == QuantType::int8) {

@@ -110,6 +110,10 @@ torch::Tensor dequantize_absmax(const QuantizedWeight& q);
 torch::Tensor dequantize(const QuantizedWeight& q, torch::ScalarType out_dtype);
 inline torch::Tensor dequantize(const QuantizedWeight& q) { return dequantize(q, q.dtype); }
 
+// Whether this build has the NF4 dequantisation kernel of core/quant/cuda (nvcc and a CUDA
+// LibTorch at build time): dequantize() then uses it for CUDA tensors to bfloat16.
+bool has_cuda_dequant_kernel();
+
 // The unpacked NF4 codes, uint8 [numel] (tests and diagnostics).
 torch::Tensor nf4_codes(const QuantizedWeight& q);
 

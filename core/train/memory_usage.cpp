@@ -8,6 +8,7 @@
 #endif
 
 #if defined(VLTUNE_WITH_CUDA)
+#include <ATen/ATen.h>
 #include <c10/cuda/CUDACachingAllocator.h>
 #endif
 
@@ -66,6 +67,20 @@ void reset_device_peak_memory(const c10::Device& device) {
 #if defined(VLTUNE_WITH_CUDA)
   if (device.is_cuda()) c10::cuda::CUDACachingAllocator::resetPeakStats(device.has_index() ? device.index() : 0);
 #endif
+}
+
+bool set_device_memory_fraction(const c10::Device& device, double fraction) {
+#if defined(VLTUNE_WITH_CUDA)
+  if (device.is_cuda()) {
+    // The allocator exists once CUDA is initialised: a first allocation does that on any version.
+    (void)at::empty({1}, at::TensorOptions().device(device));
+    c10::cuda::CUDACachingAllocator::setMemoryFraction(fraction, device.has_index() ? device.index() : 0);
+    return true;
+  }
+#endif
+  (void)device;
+  (void)fraction;
+  return false;
 }
 
 }  // namespace vltune::train

@@ -55,33 +55,5 @@ fi
 rm -rf "$SAVED"  # the random model is large; its numbers are in the logs
 
 # --- one table: ours / HF --------------------------------------------------------------------------
-python3 - "$OUT/train.jsonl" "$OUT/loss_check.jsonl" <<'PY' | tee -a "$OUT/summary.txt"
-import json, sys
-rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
-ours = {(r["model"], r["grad_ckpt"]): r for r in rows if r.get("system") == "vltune"}
-hf = {(r["model"], r["grad_ckpt"]): r for r in rows if r.get("system", "").startswith("hf_")}
-def ratio(a, b):
-    return "%.2f" % (a / b) if isinstance(a, (int, float)) and isinstance(b, (int, float)) and b else "-"
-def num(r, k, fmt="%.1f"):
-    v = r.get(k) if r else None
-    return "-" if v is None else fmt % v
-print("| model | grad ckpt | ours tok/s | HF tok/s | tok/s ours/HF | ours peak GiB | HF peak GiB | peak ours/HF | ours loss (step 1) | HF loss (step 1) |")
-print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-for key in sorted(set(ours) | set(hf)):
-    o, h = ours.get(key), hf.get(key)
-    print("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-        key[0], "on" if key[1] else "off", num(o, "tokens_per_s"), num(h, "tokens_per_s"),
-        ratio(o and o.get("tokens_per_s"), h and h.get("tokens_per_s")),
-        num(o, "peak_mem_gib", "%.2f"), num(h, "peak_mem_gib", "%.2f"), ratio(o and o.get("peak_mem_gib"), h and h.get("peak_mem_gib")),
-        "%.4f" % o["first_step_loss"] if o else "-", "%.4f" % h["first_step_loss"] if h and "first_step_loss" in h else "-"))
-print("(the step-1 losses above are on different random weights: each side draws its own)")
-for l in open(sys.argv[2]):
-    if not l.startswith("{"):
-        continue
-    r = json.loads(l)
-    hf0 = r.get("hf_step0_loss")
-    print("same weights and batch (%s, bench_hf.py --save): ours first step %.5f, HF step 0 %s, diff %s" % (
-        r["model"], r["first_step_loss"], "-" if hf0 is None else "%.5f" % hf0,
-        "-" if hf0 is None else "%+.5f (%.2f%%)" % (r["first_step_loss"] - hf0, 100 * abs(r["first_step_loss"] - hf0) / abs(hf0))))
-PY
+python3 "$ROOT/scripts/device/train_table.py" "$OUT/train.jsonl" "$OUT/loss_check.jsonl" | tee -a "$OUT/summary.txt"
 log "done in $(( $(date +%s) - start )) s"

@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# Every GPU figure the open issues ask for, in one run on one card, most wanted first, each step
+# given what is left of a deadline (a GPU session is short and can't be resumed):
+#   1. build vltune-bench-{quant,decode,train} against the machine's CUDA LibTorch (with the NF4
+#      kernel; if nvcc can't build it, without, and the report says so);
+#   2. vltune-bench-quant: the NF4 kernel bit-identical to the CPU dequantisation, and its speed;
+#   3. decode (issue 8): ours for the three configs of ../shared/bench;
+#   4. training (issue 11): ours and bench_hf.py's train_bench, gradient checkpointing on and off;
+#   5. LoRA vs QLoRA memory at 2k tokens (issue 12): Qwen2.5-VL-3B, and a 7B-shaped Qwen2.5-VL
+#      (bench/configs) in NF4 capped at 10 GiB and in bf16 capped at 24 GiB of the card;
+#   6. the same-weights loss check (bench_hf.py --save, ours --load); 7. HF's eager decode, same card.
+# Run from the repository root with .device/ carried (deps.tar.xz, bench/ from ../shared/bench).
+# Reports in $OUT: summary.txt (the tables), quant/decode/train/loss_check .jsonl, logs.tar.gz.
+#   BUDGET_S=555 (seconds until the last step must end)  SKIP_HF=1
+set -uo pipefail
+R="${OUT:-/tmp/vltune-all}"
+W=/tmp/vltune-all-work
+mkdir -p "$R" "$W"
+ROOT="$(pwd)"
+BENCH="${BENCH:-$ROOT/.device/bench}"
+DEADLINE=$(( $(date +%s) + ${BUDGET_S:-555} ))
+left() { echo $(( DEADLINE - $(date +%s) )); }
+log() { echo "== [$(left) s left] $*" | tee -a "$R/summary.txt"; }
+# step NEED CAP CMD...: runs CMD under a timeout of CAP seconds or what is left (less a margin),
+# or skips it when fewer than NEED seconds are left.
+step() {
+  local need=$1 cap=$2 l t
+  shift 2
+  l=$(left)
+  if [ "$l" -lt "$need" ]; then log "skipped, $l s left: $*"; return 99; fi
+  t=$(( l - 10 < cap ? l - 10 : cap ))
+  timeout "$t" "$@"
+}
+pack_logs() { tar czf "$R/logs.tar.gz" -C "$W" . 2>/dev/null; }
+trap pack_logs EXIT
+
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee -a "$R/summary.txt"
+GPU_NAME="$(nvidia-smi --query-gpu=name --format=csv,noheader | head -1)"
+GPU_MIB="$(nvidia-smi --query-gpu=memory.total --format=csv,noheader,nounits | head -1)"
+case "$GPU_NAME" in *H200*) BW=4300 ;; *) BW=3000 ;; esac  # measured device-to-device GB/s (KINDS.md)
+# nvcc for the NF4 kernel: CMake looks on the PATH (CUDACXX wins).
+[ -x /usr/local/cuda/bin/nvcc ] && export PATH="/usr/local/cuda/bin:$PATH"
+command -v nvcc >/dev/null && export CUDACXX="${CUDACXX:-$(command -v nvcc)}"
+OUT="$W" source "$ROOT/scripts/device/setup_deps.sh"
+log "torch $(python3 -c 'import torch; print(torch.__version__, torch.version.cuda)'), $(nvcc --version 2>/dev/null | tail -1)"
+
+# --- 1. build ------------------------------------------------------------------------------------
+OUT="$W" vltune_configure build-cuda -DVLTUNE_BUILD_BENCHMARKS=ON || { log "configure FAILED"; tail -40 "$W/configure.log"; exit 1; }
+KERNELS=off
+if grep -q "^VLTUNE_CUDA_KERNELS:BOOL=ON" build-cuda/CMakeCache.txt; then
+  if step 200 150 cmake --build build-cuda --target vltune_cuda_kernels -j"$(nproc)" >"$W/build_kernels.log" 2>&1; then
+    KERNELS=on
+  else
+    log "the NF4 CUDA kernel did not build; building without it"
+    grep -E "error|warning" "$W/build_kernels.log" | head -20 | tee -a "$R/summary.txt"
+    OUT="$W" vltune_configure build-cuda -DVLTUNE_BUILD_BENCHMARKS=ON -DVLTUNE_CUDA_KERNELS=OFF
+  fi
+fi
+t0=$(date +%s)
+step 120 380 cmake --build build-cuda --target vltune-bench-quant vltune-bench-decode vltune-bench-train -j"$(nproc)" -- -k 0 >"$W/build.log" 2>&1
+log "build rc=$? in $(( $(date +%s) - t0 )) s, NF4 kernel $KERNELS"
+grep -E "error:|FAILED|undefined reference" "$W/build.log" | head -30 | tee -a "$R/summary.txt"
+B="$ROOT/build-cuda/bin"
+
+# --- 2. NF4 kernel check -------------------------------------------------------------------------
+if [ -x "$B/vltune-bench-quant" ]; then
+  step 60 40 "$B/vltune-bench-quant" --device cuda --reps 30 2>>"$W/quant_stderr.log" | tee "$R/quant.jsonl" >/dev/null
+  log "quant rc=${PIPESTATUS[0]} (1: a case differs)"
+  python3 - "$R/quant.jsonl" <<'PY' | tee -a "$R/summary.txt"
+import json, sys
+for r in (json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")):
+    print("nf4 %-18s %-12s dq=%-5s kernel=%s equal=%s ops_equal=%s  direct %.1f us (%.0f GB/s)  ops %.1f us (%.0f GB/s)" % (
+        r["weight"], "x".join(map(str, r["shape"])), r["double_quant"], r["cuda_kernel_built"], r["equal_to_cpu"],
+        r["ops_equal_to_cpu"], r["direct_us"], r["direct_gb_per_s"], r["ops_us"], r["ops_gb_per_s"]))
+PY
+fi
+
+# --- 3. decode, ours ------------------------------------------------------------------------------
+: >"$R/decode.jsonl"
+for m in smolvlm_256m qwen2_vl_2b qwen2_5_vl_3b; do
+  [ -x "$B/vltune-bench-decode" ] || break
+  step 40 90 "$B/vltune-bench-decode" --config "$BENCH/configs/$m.config.json" --device cuda --precision bf16 \
+    --bandwidth-gbs "$BW" 2>>"$W/decode_stderr.log" | grep '^{' >>"$R/decode.jsonl"
+  log "decode ours $m rc=${PIPESTATUS[0]}"
+done
+
+# --- 4. training, ours and HF's --------------------------------------------------------------------
+: >"$R/train.jsonl"
+TRAIN=(--config-dir "$BENCH/configs" --device cuda --precision bf16 --steps 6 --warmup 2)
+for m in smolvlm_256m qwen2_vl_2b; do
+  [ -x "$B/vltune-bench-train" ] || break
+  step 40 100 "$B/vltune-bench-train" "${TRAIN[@]}" --model "$m" --grad-ckpt both 2>>"$W/train_stderr.log" | grep '^{' >>"$R/train.jsonl"
+  log "train ours $m rc=${PIPESTATUS[0]}"
+done
+if [ -z "${SKIP_HF:-}" ]; then
+  for m in smolvlm_256m qwen2_vl_2b; do
+    for gc in True False; do
+      (cd "$BENCH" && OUT="$W/hf" step 50 90 python3 -c "import bench_hf as B; B.train_bench('$m', gc=$gc, steps=6, warm=2)") \
+        2>>"$W/hf_stderr.log" | grep '^{' >>"$R/train.jsonl"
+      log "train HF $m gc=$gc rc=${PIPESTATUS[0]}"
+    done
+  done
+fi
+python3 "$ROOT/scripts/device/train_table.py" "$R/train.jsonl" | tee -a "$R/summary.txt"
+
+# --- 5. LoRA vs QLoRA at 2k tokens (batch 1: one 448x448 image, 256 tokens, + 1792 text) ---------
+LONG=(--precision bf16 --device cuda --batch 1 --text-tokens 1792 --grad-ckpt on --steps 2 --warmup 1)
+frac() { python3 -c "print(min(1.0, $1 * 1024 / $GPU_MIB))"; }
+for run in "qwen2_5_vl_3b none $BENCH/configs 0" "qwen2_5_vl_3b nf4 $BENCH/configs 0" \
+           "qwen2_5_vl_7b nf4 $ROOT/bench/configs $(frac 10)" "qwen2_5_vl_7b none $ROOT/bench/configs $(frac 24)"; do
+  set -- $run
+  [ -x "$B/vltune-bench-train" ] || break
+  step 60 150 "$B/vltune-bench-train" "${LONG[@]}" --config-dir "$3" --model "$1" --quant "$2" --memory-fraction "$4" \
+    2>>"$W/qlora_stderr.log" | grep '^{' >>"$R/train.jsonl"
+  log "memory $1 $2 (cap $4 of the card) rc=${PIPESTATUS[0]}"
+done
+python3 "$ROOT/scripts/device/train_table.py" "$R/train.jsonl" | grep -E "\| qwen2_5_vl_(3b|7b) \| 2[0-9]{3} " | tee -a "$R/summary.txt"
+
+# --- 6. the same weights and batch: HF's step-0 loss and our first step's -------------------------
+: >"$R/loss_check.jsonl"
+SAVED="$W/saved_smolvlm_256m"
+if [ -z "${SKIP_HF:-}" ] && (cd "$BENCH" && OUT="$W/hf" step 60 60 python3 bench_hf.py --save "$SAVED" smolvlm_256m) >>"$W/save.log" 2>&1; then
+  step 30 60 "$B/vltune-bench-train" --load "$SAVED" --device cuda --precision bf16 --grad-ckpt off --steps 1 --warmup 0 \
+    2>>"$W/train_stderr.log" | grep '^{' >>"$R/loss_check.jsonl"
+  python3 "$ROOT/scripts/device/train_table.py" /dev/null "$R/loss_check.jsonl" | tail -n +3 | tee -a "$R/summary.txt"
+fi
+rm -rf "$SAVED"
+
+# --- 7. HF's eager decode on this card --------------------------------------------------------------
+if [ -z "${SKIP_HF:-}" ]; then
+  for m in smolvlm_256m qwen2_vl_2b; do
+    (cd "$BENCH" && OUT="$W/hf" step 40 60 python3 -c "import bench_hf as B; B.decode_bench('$m')") 2>>"$W/hf_stderr.log" \
+      | grep '^{' >>"$R/decode.jsonl"
+  done
+fi
+python3 - "$R/decode.jsonl" <<'PY' | tee -a "$R/summary.txt"
+import json, sys
+print("| model | system | decode tok/s | first token s | weights GiB | read per token GiB | bound tok/s | of bound |")
+print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+for r in (json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")):
+    g = lambda k, f="%s": "-" if r.get(k) is None else f % r[k]
+    print("| %s | %s | %s | %s | %s | %s | %s | %s |" % (r["model"], r["system"], g("decode_tokens_per_s"), g("prefill_s"),
+          g("weight_gib"), g("decode_read_gib"), g("bandwidth_limit_tokens_per_s"), g("fraction_of_limit")))
+PY
+log "done"
