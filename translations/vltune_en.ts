@@ -2349,10 +2349,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Weight-decomposed LoRA: often a little better, about 1.5–2× slower; off by default.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Freeze vision tower</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2730,6 +2726,26 @@
     </message>
     <message>
         <source>Store the frozen language-model weights in 4 or 8 bits (QLoRA): about ¼ or ½ of the bf16 weight memory, slightly slower; the adapters still train in float32. Usual: off, or 4-bit on 8–12 GB cards.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Weight-decomposed LoRA: a trained magnitude per output row beside the adapters; often a little better, slower and needs more memory; works on a quantised base too; off by default.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>LoRA A init</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>How the adapters&apos; A matrices start (B starts at zero, so training starts from the base model either way): Kaiming-uniform is PEFT&apos;s default; Gaussian draws from N(0, 1/rank).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Kaiming-uniform (default)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Gaussian</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

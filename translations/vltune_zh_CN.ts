@@ -2343,10 +2343,6 @@
         <translation>DoRA</translation>
     </message>
     <message>
-        <source>Weight-decomposed LoRA: often a little better, about 1.5–2× slower; off by default.</source>
-        <translation>权重分解 LoRA：效果通常略好，但速度慢约 1.5–2 倍；默认关闭。</translation>
-    </message>
-    <message>
         <source>Freeze vision tower</source>
         <translation>冻结视觉编码器</translation>
     </message>
@@ -2725,6 +2721,26 @@
     <message>
         <source>Store the frozen language-model weights in 4 or 8 bits (QLoRA): about ¼ or ½ of the bf16 weight memory, slightly slower; the adapters still train in float32. Usual: off, or 4-bit on 8–12 GB cards.</source>
         <translation>以 4 位或 8 位存储冻结的语言模型权重（QLoRA）：约为 bf16 权重显存的 ¼ 或 ½，速度稍慢；适配器仍以 float32 训练。通常：关闭，8–12 GB 显卡用 4 位。</translation>
+    </message>
+    <message>
+        <source>Weight-decomposed LoRA: a trained magnitude per output row beside the adapters; often a little better, slower and needs more memory; works on a quantised base too; off by default.</source>
+        <translation>权重分解 LoRA：在适配器之外为每个输出行训练一个幅度；通常效果略好，但更慢、更占显存；也可用于量化的基座；默认关闭。</translation>
+    </message>
+    <message>
+        <source>LoRA A init</source>
+        <translation>LoRA A 初始化</translation>
+    </message>
+    <message>
+        <source>How the adapters&apos; A matrices start (B starts at zero, so training starts from the base model either way): Kaiming-uniform is PEFT&apos;s default; Gaussian draws from N(0, 1/rank).</source>
+        <translation>适配器 A 矩阵的初始值（B 从零开始，因此两种方式都从基座模型开始训练）：Kaiming 均匀分布是 PEFT 的默认值；高斯分布从 N(0, 1/秩) 中采样。</translation>
+    </message>
+    <message>
+        <source>Kaiming-uniform (default)</source>
+        <translation>Kaiming 均匀分布（默认）</translation>
+    </message>
+    <message>
+        <source>Gaussian</source>
+        <translation>高斯分布</translation>
     </message>
 </context>
 <context>

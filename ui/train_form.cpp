@@ -136,8 +136,16 @@ TrainForm::TrainForm(QWidget *parent)
             tr("Scales by alpha / √rank instead of alpha / rank, which helps at high ranks (≥ 64); off by default."),
             &train::TrainConfig::use_rslora);
     addBool(method, QStringLiteral("use_dora"), tr("DoRA"),
-            tr("Weight-decomposed LoRA: often a little better, about 1.5–2× slower; off by default."),
+            tr("Weight-decomposed LoRA: a trained magnitude per output row beside the adapters; often a little "
+               "better, slower and needs more memory; works on a quantised base too; off by default."),
             &train::TrainConfig::use_dora);
+    addEnum<train::LoraInitWeights>(method, QStringLiteral("init_lora_weights"), tr("LoRA A init"),
+                                    tr("How the adapters' A matrices start (B starts at zero, so training starts from "
+                                       "the base model either way): Kaiming-uniform is PEFT's default; Gaussian "
+                                       "draws from N(0, 1/rank)."),
+                                    &train::TrainConfig::init_lora_weights,
+                                    {{train::LoraInitWeights::kaiming, tr("Kaiming-uniform (default)")},
+                                     {train::LoraInitWeights::gaussian, tr("Gaussian")}});
     addBool(method, QStringLiteral("freeze_vision_tower"), tr("Freeze vision tower"),
             tr("Keep the image encoder's weights fixed (usual); untick only with a large, visually new dataset."),
             &train::TrainConfig::freeze_vision_tower);

@@ -31,8 +31,11 @@ LoraAdapterParams adapter_params_from_config(const io::Json& config, const std::
   p.dropout = io::get_or<double>(config, "lora_dropout", 0.0, where);
   if (p.dropout < 0.0 || p.dropout >= 1.0) io::throw_bad_value("lora_dropout", where, "must be in [0, 1)");
   p.use_rslora = io::get_or<bool>(config, "use_rslora", false, where);
-  if (io::get_or<bool>(config, "use_dora", false, where))
-    io::throw_bad_value("use_dora", where, "is true: DoRA adapters are not supported");
+  p.use_dora = io::get_or<bool>(config, "use_dora", false, where);
+  // init_lora_weights only says how training started: true, false, "gaussian" or PEFT's other
+  // schemes all load the same way; "gaussian" is kept so a re-save writes it back.
+  if (auto it = config.find("init_lora_weights"); it != config.end() && it->is_string() && it->get<std::string>() == "gaussian")
+    p.init = LoraInit::gaussian;
   if (io::get_or<bool>(config, "fan_in_fan_out", false, where))
     io::throw_bad_value("fan_in_fan_out", where, "is true: only nn.Linear-style weights are supported");
   const auto bias = io::get_or<std::string>(config, "bias", "none", where);
@@ -59,7 +62,6 @@ io::Json read_adapter_config(const std::filesystem::path& path) {
 
 io::Json make_adapter_config(const models::FamilyLayout& layout, const LoraAdapterParams& params, const io::Json& target_modules,
                              const std::string& base_model) {
-  if (params.use_dora) throw Error("use_dora (DoRA) is not supported");
   const io::Json null;
   io::Json c = io::Json::object();
   c["alora_invocation_tokens"] = null;
@@ -74,7 +76,7 @@ io::Json make_adapter_config(const models::FamilyLayout& layout, const LoraAdapt
   c["exclude_modules"] = null;
   c["fan_in_fan_out"] = false;
   c["inference_mode"] = true;
-  c["init_lora_weights"] = true;
+  c["init_lora_weights"] = params.init == LoraInit::gaussian ? io::Json("gaussian") : io::Json(true);
   c["kasa_config"] = null;
   c["layer_replication"] = null;
   c["layers_pattern"] = null;
@@ -99,7 +101,7 @@ io::Json make_adapter_config(const models::FamilyLayout& layout, const LoraAdapt
   c["task_type"] = null;
   c["trainable_token_indices"] = null;
   c["use_bdlora"] = null;
-  c["use_dora"] = false;
+  c["use_dora"] = params.use_dora;
   c["use_qalora"] = false;
   c["use_rslora"] = params.use_rslora;
   c["velora_config"] = null;

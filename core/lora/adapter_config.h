@@ -13,9 +13,9 @@
 
 namespace vltune::lora {
 
-// The LoRA hyper-parameters of `config` (r, lora_alpha, lora_dropout, use_rslora). Throws
-// FormatError naming `where` (the file) and the key for a config that is not LoRA or asks for
-// what is not implemented: use_dora, fan_in_fan_out, bias other than "none", lora_bias,
+// The LoRA hyper-parameters of `config` (r, lora_alpha, lora_dropout, use_rslora, use_dora,
+// init_lora_weights "gaussian"). Throws FormatError naming `where` (the file) and the key for a
+// config that is not LoRA or asks for what is not implemented: fan_in_fan_out, bias other than "none", lora_bias,
 // rank_pattern / alpha_pattern, modules_to_save, layers_to_transform, layer_replication,
 // target_parameters, trainable_token_indices.
 LoraAdapterParams adapter_params_from_config(const io::Json& config, const std::string& where);

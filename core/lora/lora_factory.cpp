@@ -100,7 +100,6 @@ std::unique_ptr<LoraModel> open_model(const std::filesystem::path& folder, const
 
 std::unique_ptr<LoraModel> open_lora_model(const std::filesystem::path& folder, const LoraParams& params,
                                            const ModelPlacement& placement) {
-  if (params.use_dora) throw Error("use_dora: DoRA is not supported; set use_dora: false");
   if (params.rank < 1) throw Error("lora_rank must be at least 1, got " + std::to_string(params.rank));
   auto model = open_model(folder, placement, params.quant);
   LoraAdapterParams adapter;
@@ -108,6 +107,8 @@ std::unique_ptr<LoraModel> open_lora_model(const std::filesystem::path& folder, 
   adapter.alpha = params.alpha;
   adapter.dropout = params.dropout;
   adapter.use_rslora = params.use_rslora;
+  adapter.use_dora = params.use_dora;
+  adapter.init = params.init;
   torch::manual_seed(params.seed);
   model->add_adapter(params.adapter_name, adapter, parse_lora_target(params.target), params.freeze);
   return model;

@@ -36,7 +36,8 @@ struct LoraParams {
   double dropout = 0.0;                  // lora_dropout, on the adapter's input while training
   std::string target = "all";            // lora_target: "all", "q_proj,v_proj", or a PEFT regex
   bool use_rslora = false;               // scaling alpha / sqrt(rank) instead of alpha / rank
-  bool use_dora = false;                 // DoRA: refused (not implemented exactly)
+  bool use_dora = false;                 // DoRA: a trained magnitude per output row (PEFT's use_dora)
+  LoraInit init = LoraInit::kaiming;     // init_lora_weights: lora_A kaiming-uniform, or "gaussian" normal(0, 1/r)
   FreezeParams freeze;                   // freeze_vision_tower / freeze_multi_modal_projector / freeze_language_model
   uint64_t seed = 42;                    // seeds torch's generator before the adapter's init (A kaiming-uniform, B zeros)
   std::string adapter_name = "default";  // the adapter's name on the model (PEFT's "default")
@@ -59,7 +60,7 @@ std::unique_ptr<LoraModel> open_model(const std::filesystem::path& folder, const
                                       const QuantParams& quant = {});
 
 // open_model() plus a new adapter from `params`, trainable. Throws vltune::Error naming the
-// setting that is wrong (target matching nothing, use_dora, bad rank...).
+// setting that is wrong (target matching nothing, bad rank...).
 std::unique_ptr<LoraModel> open_lora_model(const std::filesystem::path& folder, const LoraParams& params,
                                            const ModelPlacement& placement = {});
 

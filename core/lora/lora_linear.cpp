@@ -87,12 +87,46 @@ torch::Tensor LoraLinearImpl::forward(const torch::Tensor& x) {
   const auto result_dtype = result.scalar_type();
   for (const auto& name : m_active) {
     Adapter& a = const_cast<Adapter&>(adapter(name));
+    const double scaling = lora_scaling(a.params) * m_scale;
+    // DoRA rescales what came before it, as PEFT's loop does: `result` so far is its base output.
+    if (a.magnitude.defined()) {
+      result = result + dora_delta(a, x, result, scaling);
+      continue;
+    }
     auto h = x.to(a.A->weight.scalar_type());  // [..., in], in the adapter's dtype
     if (a.params.dropout > 0.0) h = torch::dropout(h, a.params.dropout, is_training());
     // [..., in] -> [..., r] -> [..., out]
-    result = result + a.B(a.A(h)) * (lora_scaling(a.params) * m_scale);
+    result = result + a.B(a.A(h)) * scaling;
   }
   return result.to(result_dtype);
+}
+
+torch::Tensor LoraLinearImpl::base_weight(torch::ScalarType dtype) const {
+  torch::NoGradGuard no_grad;
+  if (m_quant_meta) return quant::dequantize(quantized_weight(), dtype);
+  return weight.detach().to(dtype);
+}
+
+torch::Tensor LoraLinearImpl::dora_delta(Adapter& a, const torch::Tensor& x, const torch::Tensor& result, double scaling) {
+  auto h = x.to(a.A->weight.scalar_type());           // [..., in]
+  const torch::Tensor w = base_weight(h.scalar_type());  // [out, in]
+  torch::Tensor base_result;                           // [..., out]: the base output without its bias
+  if (a.params.dropout > 0.0 && is_training()) {
+    // The dropped-out input goes through the base weight again (PEFT does the same).
+    h = torch::dropout(h, a.params.dropout, true);
+    base_result = torch::nn::functional::linear(h, w);
+  } else {
+    base_result = bias.defined() ? result - bias : result;
+  }
+  // ||W + scaling * B @ A|| per output row, held constant for autograd (DoRA, section 4.3).
+  torch::Tensor norm;  // [out]
+  {
+    torch::NoGradGuard no_grad;
+    norm = (w + torch::matmul(a.B->weight, a.A->weight) * scaling).norm(2, {1});
+  }
+  const auto mag_scale = (a.magnitude / norm).view({1, -1});  // [1, out]
+  // [..., in] -> [..., r] -> [..., out]
+  return (mag_scale - 1) * base_result + mag_scale * a.B(a.A(h)) * scaling;
 }
 
 void LoraLinearImpl::add_adapter(const std::string& name, const LoraAdapterParams& params) {
@@ -102,8 +136,6 @@ void LoraLinearImpl::add_adapter(const std::string& name, const LoraAdapterParam
   if (!name_ok) throw Error("LoRA adapter name \"" + name + "\" is not valid (letters, digits, '_' and '-' only)");
   if (has_adapter(name)) throw Error("LoRA adapter \"" + name + "\" already exists on this layer");
   if (params.r < 1) throw Error("LoRA adapter \"" + name + "\": rank r must be at least 1, got " + std::to_string(params.r));
-  if (params.use_dora)
-    throw Error("LoRA adapter \"" + name + "\": use_dora (DoRA) is not supported; train a plain LoRA (use_dora: false)");
   if (params.dropout < 0.0 || params.dropout >= 1.0)
     throw Error("LoRA adapter \"" + name + "\": lora_dropout must be in [0, 1), got " + std::to_string(params.dropout));
   if (!m_lora_A) {
@@ -119,9 +151,18 @@ void LoraLinearImpl::add_adapter(const std::string& name, const LoraAdapterParam
   a.B->to(opts.device(), opts.dtype().toScalarType());
   {
     torch::NoGradGuard no_grad;
-    // PEFT reset_lora_parameters(init_lora_weights=True): A kaiming-uniform(a = sqrt(5)), B zeros.
-    torch::nn::init::kaiming_uniform_(a.A->weight, std::sqrt(5.0));
+    // PEFT reset_lora_parameters: init_lora_weights=True: A kaiming-uniform(a = sqrt(5));
+    // "gaussian": A normal(0, 1 / r); B zeros.
+    if (params.init == LoraInit::gaussian) torch::nn::init::normal_(a.A->weight, 0.0, 1.0 / static_cast<double>(params.r));
+    else torch::nn::init::kaiming_uniform_(a.A->weight, std::sqrt(5.0));
     a.B->weight.zero_();
+  }
+  if (params.use_dora) {
+    // PEFT DoraLinearLayer.update_layer: ||W + scaling * B @ A|| per row, with B = 0 the base's.
+    if (!m_lora_magnitude) m_lora_magnitude = register_module("lora_magnitude_vector", std::make_shared<torch::nn::Module>());
+    auto holder = std::make_shared<torch::nn::Module>();
+    a.magnitude = holder->register_parameter("weight", base_weight(torch::kFloat32).norm(2, {1}));
+    m_lora_magnitude->register_module(name, holder);
   }
   m_lora_A->register_module(name, a.A);
   m_lora_B->register_module(name, a.B);
@@ -132,6 +173,7 @@ void LoraLinearImpl::remove_adapter(const std::string& name) {
   if (!has_adapter(name)) throw Error("LoRA adapter \"" + name + "\" is not on this layer");
   m_lora_A->unregister_module(name);
   m_lora_B->unregister_module(name);
+  if (adapter(name).magnitude.defined()) m_lora_magnitude->unregister_module(name);
   m_adapters.erase(name);
   m_active.erase(std::remove(m_active.begin(), m_active.end(), name), m_active.end());
 }
@@ -159,6 +201,12 @@ torch::Tensor& LoraLinearImpl::lora_A_weight(const std::string& name) { return c
 
 torch::Tensor& LoraLinearImpl::lora_B_weight(const std::string& name) { return const_cast<Adapter&>(adapter(name)).B->weight; }
 
+torch::Tensor& LoraLinearImpl::lora_magnitude(const std::string& name) {
+  Adapter& a = const_cast<Adapter&>(adapter(name));
+  if (!a.magnitude.defined()) throw Error("LoRA adapter \"" + name + "\" does not use DoRA: it has no magnitude");
+  return a.magnitude;
+}
+
 torch::Tensor LoraLinearImpl::delta_weight(const std::string& name) const {
   const Adapter& a = adapter(name);
   // PEFT get_delta_weight: (B @ A) * scaling, computed in the adapter's dtype. [out, r] @ [r, in] -> [out, in]
@@ -172,7 +220,16 @@ void LoraLinearImpl::merge_and_remove(const std::vector<std::string>& names) {
                 "-bit base weight: dequantise the base first (load the model without quantization_bit), then merge");
   torch::NoGradGuard no_grad;
   for (const auto& name : names) {
-    weight.add_(delta_weight(name).to(weight.device()));
+    const Adapter& a = adapter(name);
+    if (a.magnitude.defined()) {
+      // PEFT's DoRA merge: W' = m / ||W + ΔW|| * (W + ΔW), row by row, ΔW in the adapter's dtype.
+      const auto delta = torch::matmul(a.B->weight, a.A->weight) * lora_scaling(a.params);  // [out, in]
+      const auto sum = weight.to(delta.scalar_type()) + delta;
+      const auto factor = (a.magnitude / sum.norm(2, {1})).view({-1, 1});
+      weight.copy_((factor * sum).to(weight.scalar_type()));
+    } else {
+      weight.add_(delta_weight(name).to(weight.device()));
+    }
     remove_adapter(name);
   }
 }

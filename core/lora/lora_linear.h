@@ -23,12 +23,20 @@
 namespace vltune::lora {
 
 // One adapter's hyper-parameters (PEFT LoraConfig's fields of the same names).
+// How lora_A starts (PEFT's init_lora_weights); lora_B starts at zero either way, so a new
+// adapter changes nothing until it trains.
+enum class LoraInit {
+  kaiming,   // true (PEFT's default): kaiming-uniform(a = sqrt(5))
+  gaussian,  // "gaussian": normal(0, 1 / r)
+};
+
 struct LoraAdapterParams {
   int64_t r = 8;            // rank: lora_A is [r, in], lora_B [out, r]
   double alpha = 16.0;      // lora_alpha: scaling = alpha / r
   double dropout = 0.0;     // lora_dropout: probability on the adapter's input while training
   bool use_rslora = false;  // rank-stabilised scaling: alpha / sqrt(r)
-  bool use_dora = false;    // weight-decomposed LoRA: refused (not implemented exactly)
+  bool use_dora = false;    // weight-decomposed LoRA (DoRA): a trained magnitude per output row
+  LoraInit init = LoraInit::kaiming;  // init_lora_weights: how lora_A starts
 };
 
 // How the frozen base weight is stored (LLaMA-Factory's quantization_* keys, bitsandbytes' QLoRA).
@@ -51,9 +59,11 @@ class LoraLinearImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x);
 
   // Adds adapter `name` (letters, digits, '_' and '-'; not yet present), initialised as PEFT's
-  // default: lora_A kaiming-uniform(a = sqrt(5)), lora_B zeros (from torch's global generator:
-  // seed it for reproducible runs). The adapter is not made active. Float32, on weight's device.
-  // Throws vltune::Error naming the adapter for a bad name, a duplicate, r < 1 or use_dora.
+  // init_lora_weights: lora_A kaiming-uniform(a = sqrt(5)) or normal(0, 1/r), lora_B zeros (from
+  // torch's global generator: seed it for reproducible runs); with use_dora, the magnitude starts
+  // as the row norms of the base weight (PEFT's DoraLinearLayer.update_layer), so the output is
+  // unchanged. The adapter is not made active. Float32, on weight's device.
+  // Throws vltune::Error naming the adapter for a bad name, a duplicate or r < 1.
   void add_adapter(const std::string& name, const LoraAdapterParams& params);
   void remove_adapter(const std::string& name);
   bool has_adapter(const std::string& name) const { return m_adapters.count(name) != 0; }
@@ -73,11 +83,15 @@ class LoraLinearImpl : public torch::nn::Module {
   // [r, in] and [out, r] parameters of adapter `name`.
   torch::Tensor& lora_A_weight(const std::string& name);
   torch::Tensor& lora_B_weight(const std::string& name);
+  // DoRA's magnitude [out] of adapter `name` (registered as lora_magnitude_vector.<name>.weight,
+  // PEFT's name); throws unless the adapter uses DoRA.
+  torch::Tensor& lora_magnitude(const std::string& name);
 
   // scaling * B @ A, the adapter's change of `weight`: [out, in], in weight's dtype.
   torch::Tensor delta_weight(const std::string& name) const;
-  // Folds the listed adapters into `weight` (W += scaling * B @ A, PEFT's merge) and removes
-  // them (merge_and_unload). Throws vltune::Error on a quantised base (dequantise it first).
+  // Folds the listed adapters into `weight` (W += scaling * B @ A; DoRA: W = m / ||W + ΔW|| *
+  // (W + ΔW) row by row, PEFT's merge) and removes them (merge_and_unload). Throws vltune::Error
+  // on a quantised base (dequantise it first).
   void merge_and_remove(const std::vector<std::string>& names);
 
   // Replaces the frozen weight by its NF4 / int8 form (params.bits 4 or 8), quantised from the
@@ -102,12 +116,22 @@ class LoraLinearImpl : public torch::nn::Module {
   struct Adapter {
     LoraAdapterParams params;
     torch::nn::Linear A{nullptr}, B{nullptr};
+    torch::Tensor magnitude;  // DoRA: [out], float32; undefined otherwise
   };
   const Adapter& adapter(const std::string& name) const;
+  // The frozen base weight [out, in] in `dtype`, without autograd history (dequantised when the
+  // base is quantised): what DoRA's norms are taken of.
+  torch::Tensor base_weight(torch::ScalarType dtype) const;
+  // DoRA's part of the output for adapter `a`, added to `result` (the base layer's output with
+  // its bias): x [..., in], result [..., out] -> [..., out] (PEFT DoraLinearLayer.forward).
+  torch::Tensor dora_delta(Adapter& a, const torch::Tensor& x, const torch::Tensor& result, double scaling);
 
   // Plain containers registered as "lora_A" / "lora_B" with the first adapter; each adapter's
   // Linear is registered in them under its name (unregistered again on removal).
   std::shared_ptr<torch::nn::Module> m_lora_A, m_lora_B;
+  // "lora_magnitude_vector", registered with the first DoRA adapter: a child per adapter holding
+  // its magnitude as "weight", the layout of PEFT's state dict.
+  std::shared_ptr<torch::nn::Module> m_lora_magnitude;
   std::map<std::string, Adapter> m_adapters;
   std::vector<std::string> m_active;
   double m_scale = 1.0;

@@ -138,8 +138,10 @@ void LoraModel::apply_requires_grad() {
   if (m_trainable.empty()) return;
   const auto linears = lora_linears(module());
   for (const auto& path : record(m_trainable).modules) {
-    linears.at(path)->lora_A_weight(m_trainable).set_requires_grad(true);
-    linears.at(path)->lora_B_weight(m_trainable).set_requires_grad(true);
+    LoraLinearImpl* l = linears.at(path);
+    l->lora_A_weight(m_trainable).set_requires_grad(true);
+    l->lora_B_weight(m_trainable).set_requires_grad(true);
+    if (l->adapter_params(m_trainable).use_dora) l->lora_magnitude(m_trainable).set_requires_grad(true);
   }
 }
 
@@ -217,6 +219,9 @@ std::vector<train::TrainableParam> LoraModel::trainable_parameters() {
     LoraLinearImpl* l = linears.at(path);
     out.push_back({peft_parameter_name(layout(), path, "lora_A", m_trainable), l->lora_A_weight(m_trainable), train::ParamGroup::lora_A});
     out.push_back({peft_parameter_name(layout(), path, "lora_B", m_trainable), l->lora_B_weight(m_trainable), train::ParamGroup::lora_B});
+    if (l->adapter_params(m_trainable).use_dora)
+      out.push_back({peft_parameter_name(layout(), path, "lora_magnitude_vector", m_trainable), l->lora_magnitude(m_trainable),
+                     train::ParamGroup::dora_magnitude});
   }
   return out;
 }

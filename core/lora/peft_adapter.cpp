@@ -18,6 +18,20 @@ namespace fs = std::filesystem;
 namespace {
 
 const std::string kPeftPrefix = "base_model.model.";
+const std::string kDoraMagnitude = "lora_magnitude_vector";
+
+// The tensors an adapter has per layer: A and B, and DoRA's magnitude.
+std::vector<std::string> tensor_kinds(bool dora) {
+  std::vector<std::string> kinds{"lora_A", "lora_B"};
+  if (dora) kinds.push_back(kDoraMagnitude);
+  return kinds;
+}
+
+torch::Tensor& adapter_tensor(LoraLinearImpl& l, const std::string& adapter, const std::string& which) {
+  if (which == "lora_A") return l.lora_A_weight(adapter);
+  if (which == "lora_B") return l.lora_B_weight(adapter);
+  return l.lora_magnitude(adapter);
+}
 
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -48,6 +62,14 @@ std::string peft_key(const models::FamilyLayout& family, const std::string& modu
 std::string peft_parameter_name(const models::FamilyLayout& family, const std::string& module_path, const std::string& which,
                                 const std::string& adapter) {
   return kPeftPrefix + models::hf_module_name(family, module_path) + "." + which + "." + adapter + ".weight";
+}
+
+std::string peft_tensor_key(const models::FamilyLayout& family, const std::string& module_path, const std::string& which,
+                            PeftKeyLayout layout) {
+  if (which != kDoraMagnitude) return peft_key(family, module_path, which, layout);
+  // PEFT saves DoRA's magnitude without the ".weight" its module has (save_and_load.py).
+  const std::string key = peft_key(family, module_path, which, layout);
+  return key.substr(0, key.size() - 7);
 }
 
 std::map<std::string, LoraLinearImpl*> lora_linears(torch::nn::Module& model) {
@@ -119,14 +141,20 @@ AdapterRecord load_peft_adapter(torch::nn::Module& model, const models::FamilyLa
   std::vector<std::string> unknown, no_layer;
   for (const auto& info : file.tensors()) {
     const std::string& key = info.name;
-    std::string which;
+    std::string which, suffix;
     for (const char* w : {"lora_A", "lora_B"})
-      if (ends_with(key, std::string(".") + w + ".weight")) which = w;
+      if (ends_with(key, std::string(".") + w + ".weight")) which = w, suffix = std::string(".") + w + ".weight";
+    if (ends_with(key, "." + kDoraMagnitude)) {
+      if (!params.use_dora)
+        throw FormatError(where + ": tensor \"" + key + "\" is a DoRA magnitude, but " + config_path.string() +
+                          " says use_dora: false");
+      which = kDoraMagnitude, suffix = "." + kDoraMagnitude;
+    }
     if (key.compare(0, kPeftPrefix.size(), kPeftPrefix) != 0 || which.empty()) {
       unknown.push_back(key);
       continue;
     }
-    const std::string hf_path = key.substr(kPeftPrefix.size(), key.size() - kPeftPrefix.size() - which.size() - 8);
+    const std::string hf_path = key.substr(kPeftPrefix.size(), key.size() - kPeftPrefix.size() - suffix.size());
     const std::string module = models::module_name_from_any(layout, hf_path);
     if (!linears.count(module)) {
       no_layer.push_back(key);
@@ -148,8 +176,8 @@ AdapterRecord load_peft_adapter(torch::nn::Module& model, const models::FamilyLa
   const std::set<std::string> targeted_set(targeted.begin(), targeted.end());
   std::vector<std::string> missing, untargeted;
   for (const auto& path : targeted)
-    for (const char* w : {"lora_A", "lora_B"})
-      if (!by_module.count(path + "|" + w)) missing.push_back(peft_key(layout, path, w));
+    for (const auto& w : tensor_kinds(params.use_dora))
+      if (!by_module.count(path + "|" + w)) missing.push_back(peft_tensor_key(layout, path, w, PeftKeyLayout::current));
   for (const auto& [k, v] : by_module)
     if (!targeted_set.count(k.substr(0, k.find('|')))) untargeted.push_back(v.first);
   if (targeted.empty())
@@ -175,13 +203,14 @@ AdapterRecord load_peft_adapter(torch::nn::Module& model, const models::FamilyLa
     };
     check(a, want_a);
     check(b, want_b);
+    if (params.use_dora) check(file.info(by_module.at(path + "|" + kDoraMagnitude).first), {l.options.out_features()});
   }
   AdapterRecord record = add_adapter(model, targeted, name, params, config);
   torch::NoGradGuard no_grad;
   for (const auto& path : targeted) {
     LoraLinearImpl& l = *linears.at(path);
-    l.lora_A_weight(name).copy_(file.tensor(by_module.at(path + "|lora_A").first).to(torch::kFloat32));
-    l.lora_B_weight(name).copy_(file.tensor(by_module.at(path + "|lora_B").first).to(torch::kFloat32));
+    for (const auto& w : tensor_kinds(params.use_dora))
+      adapter_tensor(l, name, w).copy_(file.tensor(by_module.at(path + "|" + w).first).to(torch::kFloat32));
   }
   return record;
 }
@@ -204,11 +233,11 @@ void load_peft_adapter_values(torch::nn::Module& model, const models::FamilyLayo
     if (l->adapter_params(adapter.name).r != params.r)
       throw FormatError(where + ": rank " + std::to_string(params.r) + " differs from the adapter's " +
                         std::to_string(l->adapter_params(adapter.name).r));
-    for (const char* w : {"lora_A", "lora_B"}) {
-      std::string key = peft_key(layout, path, w);
-      if (!keys.count(key)) key = peft_key(layout, path, w, PeftKeyLayout::legacy);
+    for (const auto& w : tensor_kinds(l->adapter_params(adapter.name).use_dora)) {
+      std::string key = peft_tensor_key(layout, path, w, PeftKeyLayout::current);
+      if (!keys.count(key)) key = peft_tensor_key(layout, path, w, PeftKeyLayout::legacy);
       if (!keys.erase(key)) {
-        missing.push_back(peft_key(layout, path, w));
+        missing.push_back(peft_tensor_key(layout, path, w, PeftKeyLayout::current));
         continue;
       }
       plan.emplace_back(key, l, w);
@@ -222,7 +251,7 @@ void load_peft_adapter_values(torch::nn::Module& model, const models::FamilyLayo
                       "\": " + list_some(std::vector<std::string>(keys.begin(), keys.end())));
   torch::NoGradGuard no_grad;
   for (const auto& [key, l, which] : plan) {
-    torch::Tensor& dst = which == "lora_A" ? l->lora_A_weight(adapter.name) : l->lora_B_weight(adapter.name);
+    torch::Tensor& dst = adapter_tensor(*l, adapter.name, which);
     const auto src = file.tensor(key);
     if (src.sizes() != dst.sizes())
       throw FormatError(where + ": tensor \"" + key + "\" has shape " + shape_text(src.sizes()) + ", the adapter needs " +
@@ -239,8 +268,8 @@ void save_peft_adapter(torch::nn::Module& model, const models::FamilyLayout& lay
     auto it = linears.find(path);
     if (it == linears.end() || !it->second->has_adapter(adapter.name))
       throw Error("adapter \"" + adapter.name + "\" is not on \"" + path + "\"");
-    tensors.emplace_back(peft_key(layout, path, "lora_A", keys), it->second->lora_A_weight(adapter.name).detach().to(torch::kFloat32));
-    tensors.emplace_back(peft_key(layout, path, "lora_B", keys), it->second->lora_B_weight(adapter.name).detach().to(torch::kFloat32));
+    for (const auto& w : tensor_kinds(it->second->adapter_params(adapter.name).use_dora))
+      tensors.emplace_back(peft_tensor_key(layout, path, w, keys), adapter_tensor(*it->second, adapter.name, w).detach().to(torch::kFloat32));
   }
   std::error_code ec;
   fs::create_directories(dir, ec);

@@ -34,6 +34,10 @@ enum class PeftKeyLayout {
 // "base_model.model.<module path in `layout`>.<which>.weight"; which: "lora_A" or "lora_B".
 std::string peft_key(const models::FamilyLayout& family, const std::string& module_path, const std::string& which,
                      PeftKeyLayout layout = PeftKeyLayout::current);
+// peft_key for "lora_A" / "lora_B", and for DoRA's "lora_magnitude_vector" the key PEFT saves it
+// under (base_model.model.<module>.lora_magnitude_vector, no ".weight").
+std::string peft_tensor_key(const models::FamilyLayout& family, const std::string& module_path, const std::string& which,
+                            PeftKeyLayout layout = PeftKeyLayout::current);
 // The same with the adapter name, as PEFT's named_parameters() has it ("...lora_A.default.weight").
 std::string peft_parameter_name(const models::FamilyLayout& family, const std::string& module_path, const std::string& which,
                                 const std::string& adapter);

@@ -38,6 +38,11 @@ struct EnumNames<FinetuningType> {
                                      std::pair{FinetuningType::full, std::string_view("full")}};
 };
 template <>
+struct EnumNames<LoraInitWeights> {
+  static constexpr std::array values{std::pair{LoraInitWeights::kaiming, std::string_view("true")},
+                                     std::pair{LoraInitWeights::gaussian, std::string_view("gaussian")}};
+};
+template <>
 struct EnumNames<LrScheduler> {
   static constexpr std::array values{
       std::pair{LrScheduler::linear, std::string_view("linear")},
@@ -90,6 +95,7 @@ void visit_train_config(Config& c, Visitor& v) {
   v("additional_target", c.additional_target);
   v("use_rslora", c.use_rslora);
   v("use_dora", c.use_dora);
+  v("init_lora_weights", c.init_lora_weights, FieldInfo{.only_if_changed = true});  // PEFT's name; vltune-only here
   v("loraplus_lr_ratio", c.loraplus_lr_ratio);
   v("loraplus_lr_embedding", c.loraplus_lr_embedding);
   v("freeze_trainable_layers", c.freeze_trainable_layers);

@@ -21,12 +21,14 @@ std::vector<OptimizerGroup> make_param_groups(const std::vector<TrainableParam>&
       const auto& p = params[i];
       const bool one_d = p.tensor.dim() < 2;
       if (p.group == ParamGroup::embedding) where[i] = 3;
+      else if (p.group == ParamGroup::dora_magnitude) where[i] = 1;
       else if (p.group == ParamGroup::lora_B || one_d) where[i] = one_d ? 2 : 1;
       else where[i] = 0;
     }
   } else {
     groups = {group("decay", o.learning_rate, o.weight_decay), group("no_decay", o.learning_rate, 0.0)};
-    for (size_t i = 0; i < params.size(); ++i) where[i] = params[i].tensor.dim() < 2 ? 1 : 0;
+    for (size_t i = 0; i < params.size(); ++i)
+      where[i] = params[i].tensor.dim() < 2 && params[i].group != ParamGroup::dora_magnitude ? 1 : 0;
   }
   for (size_t i = 0; i < params.size(); ++i) {
     groups[where[i]].names.push_back(params[i].name);

@@ -26,6 +26,9 @@ enum class Stage { sft, dpo };
 enum class FinetuningType { lora, freeze, full };
 
 // transformers' `lr_scheduler_type`, the ones implemented (others are load errors).
+// How lora_A starts (PEFT's init_lora_weights): kaiming-uniform ("true", the default) or
+// normal(0, 1 / r) ("gaussian").
+enum class LoraInitWeights { kaiming, gaussian };
 enum class LrScheduler { linear, cosine, constant, constant_with_warmup };
 
 // transformers' `optim`: the names accepted, all of them torch's AdamW (decoupled weight decay).
@@ -55,6 +58,7 @@ struct TrainConfig {
   std::vector<std::string> additional_target;            // modules trained fully and saved beside the adapter (PEFT modules_to_save)
   bool use_rslora = false;                               // scale by alpha / sqrt(r) instead of alpha / r
   bool use_dora = false;                                 // weight-decomposed LoRA (DoRA)
+  LoraInitWeights init_lora_weights = LoraInitWeights::kaiming;  // vltune-only: lora_A kaiming-uniform or gaussian
   std::optional<double> loraplus_lr_ratio;               // LoRA+: lora_B learns at learning_rate * this
   double loraplus_lr_embedding = 1e-6;                   // LoRA+: learning rate of LoRA embedding layers
   int64_t freeze_trainable_layers = 2;                   // freeze method: last n layers train (negative: first n)

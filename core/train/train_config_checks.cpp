@@ -95,6 +95,7 @@ void validate_train_config(const TrainConfig& c, ConfigReport* report,
     if (c.loraplus_lr_ratio) check.fail("loraplus_lr_ratio", "is only for finetuning_type: lora");
     if (c.use_rslora) check.fail("use_rslora", "is only for finetuning_type: lora");
     if (c.use_dora) check.fail("use_dora", "is only for finetuning_type: lora");
+    if (c.init_lora_weights != LoraInitWeights::kaiming) check.fail("init_lora_weights", "is only for finetuning_type: lora");
   }
   if (c.freeze_trainable_layers == 0)
     check.fail("freeze_trainable_layers", "must not be 0 (n > 0: the last n layers train; n < 0: the first n)");

@@ -19,9 +19,10 @@ namespace vltune::train {
 // Optimizer groups. LoRA+ gives lora_B a larger learning rate (loraplus_lr_ratio) and, as
 // LLaMA-Factory does, no weight decay to parameters of 1-D shape (biases, norms).
 enum class ParamGroup {
-  lora_A,     // LoRA down projections (and DoRA magnitudes)
+  lora_A,     // LoRA down projections
   lora_B,     // LoRA up projections (LoRA+: lr * loraplus_lr_ratio)
   embedding,  // LoRA embedding layers (LoRA+: lr_embedding)
+  dora_magnitude,  // DoRA magnitudes: 1-D but decayed (transformers decays all but biases and norms; LoRA+: lora_b)
   other,      // full parameters left unfrozen (vision tower, projector, ...)
 };
 

@@ -175,6 +175,7 @@ TrainResult run_training_job(const TrainConfig& c, const JobOptions& options, co
   lp.target = join(c.lora_target, ",");
   lp.use_rslora = c.use_rslora;
   lp.use_dora = c.use_dora;
+  lp.init = c.init_lora_weights == train::LoraInitWeights::gaussian ? lora::LoraInit::gaussian : lora::LoraInit::kaiming;
   // QLoRA: the language model's frozen linears quantised on the CPU before the move to the device.
   lp.quant.bits = static_cast<int>(c.quantization_bit.value_or(0));
   lp.quant.type = c.quantization_type;
