@@ -6,12 +6,14 @@
 #   2. vltune-bench-quant: the NF4 kernel bit-identical to the CPU dequantisation, and its speed;
 #   3. decode (issue 8): ours for the three configs of ../shared/bench;
 #   4. training (issue 11): ours and bench_hf.py's train_bench, gradient checkpointing on and off;
-#   5. LoRA vs QLoRA memory at 2k tokens (issue 12): Qwen2.5-VL-3B, and a 7B-shaped Qwen2.5-VL
-#      (bench/configs) in NF4 capped at 10 GiB and in bf16 capped at 24 GiB of the card;
-#   6. the same-weights loss check (bench_hf.py --save, ours --load); 7. HF's eager decode, same card.
+#   5. HF's eager decode on the same card; 6. the same-weights loss check (bench_hf.py --save,
+#      ours --load);
+#   7. LoRA vs QLoRA memory at 2k tokens (issue 12): Qwen2.5-VL-3B, and a 7B-shaped Qwen2.5-VL
+#      (bench/configs) in NF4 capped at 10 GiB and in bf16 capped at 24 GiB of the card (building
+#      its 8 B random weights on the CPU takes minutes: last).
 # Run from the repository root with .device/ carried (deps.tar.xz, bench/ from ../shared/bench).
 # Reports in $OUT: summary.txt (the tables), quant/decode/train/loss_check .jsonl, logs.tar.gz.
-#   BUDGET_S=555 (seconds until the last step must end)  SKIP_HF=1
+#   BUDGET_S=555 (seconds until the last step must end)  SKIP_HF=1  TRAIN_MODELS="smolvlm_256m ..."
 set -uo pipefail
 R="${OUT:-/tmp/vltune-all}"
 W=/tmp/vltune-all-work
@@ -87,13 +89,14 @@ done
 # --- 4. training, ours and HF's --------------------------------------------------------------------
 : >"$R/train.jsonl"
 TRAIN=(--config-dir "$BENCH/configs" --device cuda --precision bf16 --steps 6 --warmup 2)
-for m in smolvlm_256m qwen2_vl_2b; do
+TRAIN_MODELS="${TRAIN_MODELS:-smolvlm_256m qwen2_vl_2b qwen2_5_vl_3b}"
+for m in $TRAIN_MODELS; do
   [ -x "$B/vltune-bench-train" ] || break
   step 40 100 "$B/vltune-bench-train" "${TRAIN[@]}" --model "$m" --grad-ckpt both 2>>"$W/train_stderr.log" | grep '^{' >>"$R/train.jsonl"
   log "train ours $m rc=${PIPESTATUS[0]}"
 done
 if [ -z "${SKIP_HF:-}" ]; then
-  for m in smolvlm_256m qwen2_vl_2b; do
+  for m in $TRAIN_MODELS; do
     for gc in True False; do
       (cd "$BENCH" && OUT="$W/hf" step 50 90 python3 -c "import bench_hf as B; B.train_bench('$m', gc=$gc, steps=6, warm=2)") \
         2>>"$W/hf_stderr.log" | grep '^{' >>"$R/train.jsonl"
@@ -103,7 +106,24 @@ if [ -z "${SKIP_HF:-}" ]; then
 fi
 python3 "$ROOT/scripts/device/train_table.py" "$R/train.jsonl" | tee -a "$R/summary.txt"
 
-# --- 5. LoRA vs QLoRA at 2k tokens (batch 1: one 448x448 image, 256 tokens, + 1792 text) ---------
+# --- 5. HF's eager decode on this card --------------------------------------------------------------
+if [ -z "${SKIP_HF:-}" ]; then
+  for m in smolvlm_256m qwen2_vl_2b; do
+    (cd "$BENCH" && OUT="$W/hf" step 40 60 python3 -c "import bench_hf as B; B.decode_bench('$m')") 2>>"$W/hf_stderr.log" \
+      | grep '^{' >>"$R/decode.jsonl"
+  done
+fi
+# --- 6. the same weights and batch: HF's step-0 loss and our first step's -------------------------
+: >"$R/loss_check.jsonl"
+SAVED="$W/saved_smolvlm_256m"
+if [ -z "${SKIP_HF:-}" ] && (cd "$BENCH" && OUT="$W/hf" step 60 60 python3 bench_hf.py --save "$SAVED" smolvlm_256m) >>"$W/save.log" 2>&1; then
+  step 30 60 "$B/vltune-bench-train" --load "$SAVED" --device cuda --precision bf16 --grad-ckpt off --steps 1 --warmup 0 \
+    2>>"$W/train_stderr.log" | grep '^{' >>"$R/loss_check.jsonl"
+  python3 "$ROOT/scripts/device/train_table.py" /dev/null "$R/loss_check.jsonl" | tail -n +3 | tee -a "$R/summary.txt"
+fi
+rm -rf "$SAVED"
+
+# --- 7. LoRA vs QLoRA at 2k tokens (batch 1: one 448x448 image, 256 tokens, + 1792 text) ---------
 LONG=(--precision bf16 --device cuda --batch 1 --text-tokens 1792 --grad-ckpt on --steps 2 --warmup 1)
 frac() { python3 -c "print(min(1.0, $1 * 1024 / $GPU_MIB))"; }
 for run in "qwen2_5_vl_3b none $BENCH/configs 0" "qwen2_5_vl_3b nf4 $BENCH/configs 0" \
@@ -116,23 +136,6 @@ for run in "qwen2_5_vl_3b none $BENCH/configs 0" "qwen2_5_vl_3b nf4 $BENCH/confi
 done
 python3 "$ROOT/scripts/device/train_table.py" "$R/train.jsonl" | grep -E "\| qwen2_5_vl_(3b|7b) \| 2[0-9]{3} " | tee -a "$R/summary.txt"
 
-# --- 6. the same weights and batch: HF's step-0 loss and our first step's -------------------------
-: >"$R/loss_check.jsonl"
-SAVED="$W/saved_smolvlm_256m"
-if [ -z "${SKIP_HF:-}" ] && (cd "$BENCH" && OUT="$W/hf" step 60 60 python3 bench_hf.py --save "$SAVED" smolvlm_256m) >>"$W/save.log" 2>&1; then
-  step 30 60 "$B/vltune-bench-train" --load "$SAVED" --device cuda --precision bf16 --grad-ckpt off --steps 1 --warmup 0 \
-    2>>"$W/train_stderr.log" | grep '^{' >>"$R/loss_check.jsonl"
-  python3 "$ROOT/scripts/device/train_table.py" /dev/null "$R/loss_check.jsonl" | tail -n +3 | tee -a "$R/summary.txt"
-fi
-rm -rf "$SAVED"
-
-# --- 7. HF's eager decode on this card --------------------------------------------------------------
-if [ -z "${SKIP_HF:-}" ]; then
-  for m in smolvlm_256m qwen2_vl_2b; do
-    (cd "$BENCH" && OUT="$W/hf" step 40 60 python3 -c "import bench_hf as B; B.decode_bench('$m')") 2>>"$W/hf_stderr.log" \
-      | grep '^{' >>"$R/decode.jsonl"
-  done
-fi
 python3 - "$R/decode.jsonl" <<'PY' | tee -a "$R/summary.txt"
 import json, sys
 print("| model | system | decode tok/s | first token s | weights GiB | read per token GiB | bound tok/s | of bound |")

@@ -7,6 +7,7 @@ For each (base model, adapter, merged export) triple given as BASE:ADAPTER:MERGE
      lands, unchanged, in a LoRA parameter of the model (no key dropped by a layout mismatch);
   2. the merged checkpoint loads with AutoModelForImageTextToText without missing or unexpected
      keys, and its logits on a text prompt equal the PEFT model's (max |diff| <= 1e-4 * max |ref|).
+     For a DoRA adapter this sets PEFT's own DoRA forward against vltune's merge.
 Prints one line per triple; exits 1 when any check fails.
 """
 import sys
@@ -26,6 +27,8 @@ def check(base_dir, adapter_dir, merged_dir):
     landed, nonzero_b = 0, 0
     for key, value in saved.items():
         name = key.replace(".lora_A.weight", ".lora_A.default.weight").replace(".lora_B.weight", ".lora_B.default.weight")
+        if name.endswith(".lora_magnitude_vector"):  # DoRA: PEFT saves it without ".default.weight"
+            name += ".default.weight"
         if name in inside and torch.equal(inside[name].cpu(), value):
             landed += 1
         if ".lora_B." in key and value.abs().max() > 0:

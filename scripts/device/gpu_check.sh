@@ -49,10 +49,16 @@ WORK=/tmp/vltune-train
 mkdir -p "$WORK"
 python3 scripts/device/make_colour_dataset.py "$WORK/data" --size 56 --repeats 8
 template_of() { case "$1" in qwen2_vl|qwen2_5_vl) echo qwen2_vl;; idefics3) echo smolvlm;; llava) echo llava;; esac; }
-train() {  # family precision device
-  local fam=$1 prec=$2 dev=$3 name="$1-$2-$3" extra=""
+train() {  # family precision device [variant: dora | qdora | qlora | gaussian]
+  local fam=$1 prec=$2 dev=$3 variant=${4:-} name="$1-$2-$3${4:+-$4}" extra=""
   [ "$prec" = bf16 ] && extra="bf16: true"
   [ "$prec" = fp16 ] && extra="fp16: true"
+  case "$variant" in
+    dora) extra+=$'\nuse_dora: true' ;;
+    qdora) extra+=$'\nuse_dora: true\nquantization_bit: 4' ;;
+    qlora) extra+=$'\nquantization_bit: 4' ;;
+    gaussian) extra+=$'\ninit_lora_weights: gaussian' ;;
+  esac
   cat >"$WORK/$name.yaml" <<YAML
 model_name_or_path: $FIX/$fam/model
 stage: sft
@@ -102,14 +108,23 @@ for fam in qwen2_vl idefics3 llava qwen2_5_vl; do
 done
 train qwen2_vl fp32 cpu
 train qwen2_vl fp16 cuda
+# Issue 12: DoRA (its adapter goes through PEFT below: PEFT's DoRA forward against our merge),
+# QLoRA and QDoRA on the NF4 kernel, Gaussian init; DoRA on the CPU too, to compare losses.
+train qwen2_vl fp32 cuda dora
+train qwen2_vl fp32 cpu dora
+train qwen2_vl bf16 cuda qlora
+train qwen2_vl bf16 cuda qdora
+train qwen2_vl fp32 cuda gaussian
 
 # --- interoperability ----------------------------------------------------------------------------
 TRIPLES=()
-for fam in qwen2_vl idefics3 llava qwen2_5_vl; do
-  a="$WORK/saves/$fam-fp32-cuda"
+for run in qwen2_vl idefics3 llava qwen2_5_vl qwen2_vl:dora qwen2_vl:gaussian; do
+  fam=${run%%:*}
+  variant=${run#"$fam"}
+  a="$WORK/saves/$fam-fp32-cuda${variant/:/-}"
   [ -f "$a/adapter_model.safetensors" ] || continue
-  "$BIN" export --model "$FIX/$fam/model" --adapter "$a" --out "$WORK/merged-$fam" >>"$OUT/export.log" 2>&1 || log "export $fam FAILED"
-  TRIPLES+=("$FIX/$fam/model:$a:$WORK/merged-$fam")
+  "$BIN" export --model "$FIX/$fam/model" --adapter "$a" --out "$a-merged" >>"$OUT/export.log" 2>&1 || log "export $a FAILED"
+  TRIPLES+=("$FIX/$fam/model:$a:$a-merged")
 done
 timeout 240 python3 scripts/device/check_interop.py "${TRIPLES[@]}" 2>"$OUT/interop_stderr.log" | tee -a "$OUT/summary.txt"
 log "done in $(( $(date +%s) - start )) s"
