@@ -81,7 +81,8 @@ class LoraModel final : public train::TrainableModel {
   void set_loss_params(const ChunkedLossParams& params) { m_loss_params = params; }
   const ChunkedLossParams& loss_params() const { return m_loss_params; }
 
-  // Folds the active adapters into the base weights (W += scaling * B @ A) and removes them.
+  // Folds the active adapters into the base weights (W += scaling * B @ A; DoRA rescales the rows,
+  // see LoraLinearImpl::merge_and_remove) and removes them.
   void merge_active_adapters();
 
   // --- generation ---
@@ -97,8 +98,9 @@ class LoraModel final : public train::TrainableModel {
   // the label positions go through lm_head, in chunks: chunked_causal_lm_loss_sum);
   // CLIP: the contrastive loss summed over pairs, count = pairs.
   train::BatchLoss loss(const data::Batch& batch) override;
-  // The trainable adapter's lora_A / lora_B, layer by layer in model order (A then B), named as
-  // PEFT's named_parameters() ("base_model.model.<module>.lora_A.<adapter>.weight").
+  // The trainable adapter's lora_A / lora_B (and DoRA's magnitude), layer by layer in model order
+  // (A, B, magnitude), named as PEFT's named_parameters() ("base_model.model.<module>.lora_A.<adapter>.weight",
+  // "….lora_magnitude_vector.<adapter>.weight").
   std::vector<train::TrainableParam> trainable_parameters() override;
   void set_training(bool on) override;
   void save_trained(const std::filesystem::path& dir) const override;
