@@ -1,5 +1,7 @@
 #include "core/lora/peft_adapter.h"
 
+#include <algorithm>
+
 #include <map>
 #include <set>
 #include <tuple>
@@ -183,9 +185,14 @@ AdapterRecord load_peft_adapter(torch::nn::Module& model, const models::FamilyLa
   if (targeted.empty())
     throw FormatError(config_path.string() + ": target_modules " + config.at("target_modules").dump() +
                       " selects no linear layer of this " + std::string(io::model_family_name(layout.family)) + " model");
-  if (!missing.empty())
+  if (!missing.empty()) {
+    const bool magnitudes = std::any_of(missing.begin(), missing.end(), [](const std::string& k) { return ends_with(k, "." + kDoraMagnitude); });
     throw FormatError(where + ": " + std::to_string(missing.size()) + " tensor(s) the adapter config targets are missing: " +
-                      list_some(missing));
+                      list_some(missing) +
+                      (magnitudes ? " (" + config_path.string() + " says use_dora: true, and a DoRA adapter has a "
+                                    "lora_magnitude_vector for every layer)"
+                                  : std::string()));
+  }
   if (!untargeted.empty())
     throw FormatError(where + ": " + std::to_string(untargeted.size()) +
                       " tensor(s) are for layers its target_modules does not select: " + list_some(untargeted));

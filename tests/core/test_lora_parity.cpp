@@ -357,10 +357,13 @@ void TestLoraParity::adapterErrors() {
 
   vltune::io::save_safetensors(dir.path() / "adapter_model.safetensors", tensors);
   Json config = vltune::io::read_json_file(f.dir / "adapter" / "adapter_config.json");
+  // A config that says DoRA over plain LoRA tensors: the magnitudes are missing, and the message
+  // says why they were expected.
   config["use_dora"] = true;
   vltune::io::write_json_file_atomic(dir.path() / "adapter_config.json", config);
   error = vltune::test::format_error([&] { adapted_model(f, dir.path()); });
-  QVERIFY2(vltune::test::contains(error, "use_dora"), error.c_str());
+  QVERIFY2(vltune::test::contains(error, "use_dora: true"), error.c_str());
+  QVERIFY2(vltune::test::contains(error, "lora_magnitude_vector"), error.c_str());
 }
 
 QTEST_APPLESS_MAIN(TestLoraParity)

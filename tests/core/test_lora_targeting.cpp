@@ -88,7 +88,7 @@ class TestLoraTargeting : public QObject {
   void requiresGradOnExactlyTheAdapter();
   void modulePathsAreTransformers5();
   void loraLinearAdapters();
-  void refusesDora();
+  void doraAdaptersCarryAMagnitude();
 };
 
 void TestLoraTargeting::parseTarget() {
@@ -281,14 +281,19 @@ void TestLoraTargeting::loraLinearAdapters() {
   QVERIFY(vltune::test::contains(error_of([&] { layer->set_active({"a"}); }), "\"a\""));
 }
 
-void TestLoraTargeting::refusesDora() {
-  vltune::lora::LoraLinear layer(4, 4);
+void TestLoraTargeting::doraAdaptersCarryAMagnitude() {
+  // DoRA (test_dora checks its arithmetic): a magnitude per output row beside A and B, under
+  // PEFT's parameter name; a plain adapter has none.
+  vltune::lora::LoraLinear layer(4, 3);
   vltune::lora::LoraAdapterParams p;
   p.use_dora = true;
-  QVERIFY(vltune::test::contains(error_of([&] { layer->add_adapter("x", p); }), "use_dora"));
-  vltune::lora::LoraParams params;
-  params.use_dora = true;
-  QVERIFY(vltune::test::contains(error_of([&] { vltune::lora::open_lora_model("/nonexistent", params); }), "use_dora"));
+  layer->add_adapter("x", p);
+  layer->add_adapter("y", vltune::lora::LoraAdapterParams{});
+  const auto params = layer->named_parameters();
+  QVERIFY(params.contains("lora_magnitude_vector.x.weight"));
+  QCOMPARE(params["lora_magnitude_vector.x.weight"].sizes().vec(), std::vector<int64_t>{3});
+  QVERIFY(!params.contains("lora_magnitude_vector.y.weight"));
+  QVERIFY(vltune::test::contains(error_of([&] { layer->lora_magnitude("y"); }), "does not use DoRA"));
 }
 
 QTEST_APPLESS_MAIN(TestLoraTargeting)
