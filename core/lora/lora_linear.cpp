@@ -10,6 +10,12 @@ namespace vltune::lora {
 
 namespace {
 
+// scaling * B @ A in the adapter's dtype (PEFT's get_delta_weight before any cast):
+// [out, r] @ [r, in] -> [out, in].
+torch::Tensor lora_product(const torch::Tensor& a, const torch::Tensor& b, double scaling) {
+  return torch::matmul(b, a) * scaling;
+}
+
 // y = x W^T + b with W dequantised on the fly, in forward and again in backward, so autograd
 // keeps only the quantised form between the two (bitsandbytes' MatMul4Bit does the same). The
 // frozen weight gets no gradient; the bias one only if it requires grad.
@@ -122,7 +128,7 @@ torch::Tensor LoraLinearImpl::dora_delta(Adapter& a, const torch::Tensor& x, con
   torch::Tensor norm;  // [out]
   {
     torch::NoGradGuard no_grad;
-    norm = (w + torch::matmul(a.B->weight, a.A->weight) * scaling).norm(2, {1});
+    norm = (w + lora_product(a.A->weight, a.B->weight, scaling)).norm(2, {1});
   }
   const auto mag_scale = (a.magnitude / norm).view({1, -1});  // [1, out]
   // [..., in] -> [..., r] -> [..., out]
@@ -210,7 +216,7 @@ torch::Tensor& LoraLinearImpl::lora_magnitude(const std::string& name) {
 torch::Tensor LoraLinearImpl::delta_weight(const std::string& name) const {
   const Adapter& a = adapter(name);
   // PEFT get_delta_weight: (B @ A) * scaling, computed in the adapter's dtype. [out, r] @ [r, in] -> [out, in]
-  auto delta = torch::matmul(a.B->weight, a.A->weight) * lora_scaling(a.params);
+  auto delta = lora_product(a.A->weight, a.B->weight, lora_scaling(a.params));
   return delta.to(weight.scalar_type());
 }
 
@@ -223,7 +229,7 @@ void LoraLinearImpl::merge_and_remove(const std::vector<std::string>& names) {
     const Adapter& a = adapter(name);
     if (a.magnitude.defined()) {
       // PEFT's DoRA merge: W' = m / ||W + ΔW|| * (W + ΔW), row by row, ΔW in the adapter's dtype.
-      const auto delta = torch::matmul(a.B->weight, a.A->weight) * lora_scaling(a.params);  // [out, in]
+      const auto delta = lora_product(a.A->weight, a.B->weight, lora_scaling(a.params));  // [out, in]
       const auto sum = weight.to(delta.scalar_type()) + delta;
       const auto factor = (a.magnitude / sum.norm(2, {1})).view({-1, 1});
       weight.copy_((factor * sum).to(weight.scalar_type()));

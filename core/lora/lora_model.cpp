@@ -5,6 +5,7 @@
 #include "core/data/batch_inputs.h"
 #include "core/error.h"
 #include "core/lora/adapter_config.h"
+#include "core/lora/decoder_pass.h"
 #include "core/models/checkpointing.h"
 
 namespace vltune::lora {
@@ -164,21 +165,14 @@ void LoraModel::merge_active_adapters() {
 train::BatchLoss LoraModel::loss(const data::Batch& batch) {
   const auto dev = device();
   train::BatchLoss out;
+  if (auto* clip = std::get_if<models::ClipModel>(&m_model)) {
+    std::tie(out.loss_sum, out.tokens) = clip_loss_sum((*clip)->forward(data::clip_inputs(batch, dev)).logits_per_text);
+    return out;
+  }
+  if (!batch.labels.defined()) throw Error("the batch has no labels: a causal LM loss needs them");
   // The full logits [B, T, vocab] are never made: the label rows go through lm_head in chunks.
-  auto causal = [&](const torch::Tensor& hidden, LoraLinearImpl& lm_head) {
-    std::tie(out.loss_sum, out.tokens) = chunked_causal_lm_loss_sum(hidden, lm_head, batch.labels.to(dev), m_loss_params);
-  };
-  if (!batch.labels.defined() && m_family != io::ModelFamily::clip)
-    throw Error("the batch has no labels: a causal LM loss needs them");
-  std::visit(
-      [&](auto& m) {
-        using M = std::decay_t<decltype(m)>;
-        if constexpr (std::is_same_v<M, models::QwenVL>) causal(m->hidden_states(data::qwen_inputs(batch, dev)), *m->lm_head);
-        else if constexpr (std::is_same_v<M, models::Llava>) causal(m->hidden_states(data::llava_inputs(batch, dev)), *m->lm_head);
-        else if constexpr (std::is_same_v<M, models::Idefics3>) causal(m->hidden_states(data::idefics3_inputs(batch, dev)), *m->lm_head);
-        else std::tie(out.loss_sum, out.tokens) = clip_loss_sum(m->forward(data::clip_inputs(batch, dev)).logits_per_text);
-      },
-      m_model);
+  const DecoderPass pass = decoder_hidden_states(m_model, batch, dev);
+  std::tie(out.loss_sum, out.tokens) = chunked_causal_lm_loss_sum(pass.hidden, *pass.lm_head, batch.labels.to(dev), m_loss_params);
   return out;
 }
 
