@@ -26,6 +26,7 @@ int run_demo(const std::vector<std::string>& args) {
   std::printf("demo project in %s: %lld samples in %s, model in %s\n", p.root.c_str(), static_cast<long long>(p.samples),
               p.dataset.c_str(), p.model.c_str());
   std::printf("train:   vltune-cli train %s\n", p.train_yaml.c_str());
+  std::printf("dpo:     vltune-cli train %s\n", p.dpo_yaml.c_str());
   std::printf("compare: vltune-cli chat --compare --model %s --adapter %s --image %s \"What is in the picture?\"\n",
               p.model.c_str(), p.output_dir.c_str(), (p.dataset / "images/red_circle_0.png").c_str());
   return 0;

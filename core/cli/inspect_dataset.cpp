@@ -176,7 +176,7 @@ int run_inspect_dataset(const std::vector<std::string>& args) {
   out["root"] = dataset.root.string();
   ordered_json files = ordered_json::array();
   for (const data::DataFile& f : dataset.files)
-    files.push_back({{"name", f.name}, {"file", f.path.string()}, {"formatting", f.formatting}, {"rows", f.rows}});
+    files.push_back({{"name", f.name}, {"file", f.path.string()}, {"formatting", f.formatting}, {"rows", f.rows}, {"ranking", f.ranking}});
   out["files"] = files;
   const data::DatasetStats& stats = report.stats;
   out["samples"] = stats.samples;

@@ -180,6 +180,16 @@ int run_train(const std::vector<std::string>& args) {
                  p.tokens_per_second, memory.c_str(), hms(p.elapsed_seconds).c_str(), hms(p.eta_seconds).c_str());
     std::fflush(stderr);
   };
+  callbacks.on_log = [](const train::LogRecord& r) {  // DPO's reward margin and accuracy, one line per log
+    std::string line;
+    for (const auto& [key, value] : r.metrics) {
+      if (!key.ends_with("rewards/margins") && !key.ends_with("rewards/accuracies")) continue;
+      char number[32];
+      std::snprintf(number, sizeof number, "%.4f", value);
+      line += (line.empty() ? "" : ", ") + key + " " + number;
+    }
+    if (!line.empty()) std::fprintf(stderr, "\nvltune: step %lld: %s\n", static_cast<long long>(r.current_steps), line.c_str());
+  };
   callbacks.on_pinned = [](const lora::PinnedRound& round) {
     std::fprintf(stderr, "\n");
     for (const auto& a : round.answers) {

@@ -54,6 +54,26 @@ int64_t count_label_tokens(const at::Tensor& labels) {
 
 Batch collate(std::span<const EncodedExample> examples, io::ModelFamily family, text::TokenId pad_id) {
   if (examples.empty()) throw Error("collate: a batch needs at least one example");
+  const auto paired = std::count_if(examples.begin(), examples.end(),
+                                    [](const EncodedExample& e) { return !e.rejected_input_ids.empty(); });
+  if (paired > 0) {
+    if (paired != static_cast<std::ptrdiff_t>(examples.size()))
+      throw Error("rows " + rows_text(examples) + ": preference pairs and plain samples cannot share a batch");
+    // Two rows per pair: every chosen sequence, then every rejected one (same images, shared tensors).
+    std::vector<EncodedExample> rows(examples.begin(), examples.end());
+    for (const EncodedExample& e : examples) {
+      EncodedExample& r = rows.emplace_back(e);
+      r.input_ids = e.rejected_input_ids;
+      r.labels = e.rejected_labels;
+    }
+    for (EncodedExample& r : rows) {
+      r.rejected_input_ids.clear();
+      r.rejected_labels.clear();
+    }
+    Batch batch = collate(rows, family, pad_id);
+    batch.pairs = static_cast<int64_t>(examples.size());
+    return batch;
+  }
   Batch batch;
   batch.family = family;
   const auto b = static_cast<int64_t>(examples.size());

@@ -9,6 +9,9 @@
 //   Idefics3       pixel_values [B, Nmax, C, H, W]: per sample its tiles, the shorter lists padded
 //                  with all-zero images (and tiles padded bottom/right to the largest),
 //                  pixel_attention_mask [B, Nmax, H, W] 1 on real pixels (Idefics3ImageProcessor)
+// Preference examples (EncodedExample::rejected_input_ids set) give two rows each: the B chosen
+// sequences first, then the B rejected ones in the same order (LLaMA-Factory's
+// PairwiseDataCollatorWithPadding), each pair's images repeated for its second row.
 // Samples without images get none (Idefics3: zero images with a zero mask); a batch without any
 // image leaves the pixel tensors undefined.
 
@@ -36,10 +39,12 @@ struct Batch {
   int64_t label_tokens = 0;          // tokens that carry loss: labels[:, 1:] != kIgnoreIndex (what the shifted loss averages over); 0 for CLIP
   int64_t epoch = -1;                // set by BatchLoader: the epoch it belongs to
   int64_t step = -1;                 // set by BatchLoader: its index within the epoch
+  int64_t pairs = 0;                 // preference batches: rows [0, pairs) chosen, [pairs, 2 pairs) rejected; 0 otherwise
 };
 
 // Collates `examples` (at least one) for a `family` model. Throws vltune::Error naming the rows
-// when their images cannot share a batch (LLaVA/CLIP images of different sizes).
+// when their images cannot share a batch (LLaVA/CLIP images of different sizes), or when
+// preference examples and plain ones are mixed.
 Batch collate(std::span<const EncodedExample> examples, io::ModelFamily family, text::TokenId pad_id);
 
 // labels[:, 1:] != kIgnoreIndex, counted. labels: [B, T] int64.

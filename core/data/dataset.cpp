@@ -56,9 +56,7 @@ void read_detected(Detection& d, const OpenOptions& options, Dataset& out) {
       return;
     }
     case DatasetFormat::alpaca: {
-      AlpacaColumns columns;  // a bare file has no dataset_info.json to name these
-      columns.history = "history";
-      columns.system = "system";
+      const AlpacaColumns columns = bare_alpaca_columns(d.evidence_row.is_object() ? d.evidence_row : io::Json::object());
       read_alpaca_file(d.file, "", columns, context, out);
       return;
     }

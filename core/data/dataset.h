@@ -11,6 +11,11 @@
 //   image_captions   a folder of images with same-named .txt captions, nested folders allowed
 //   coco_captions    annotations/captions_*.json + the image folder
 //   sharegpt, alpaca a single .json/.jsonl file in LLaMA-Factory's layout, without dataset_info.json
+//
+// Preference (ranking) datasets, what DPO trains on, come in sharegpt or alpaca formatting
+// (dataset_info.json "ranking": true, or a bare file whose rows hold "chosen" and "rejected"):
+// sharegpt rows end with the user's turn and hold the two answers as turns of their own, alpaca
+// rows (RLAIF-V's prompt/chosen/rejected/images layout among them) as strings.
 
 #include <cstdint>
 #include <filesystem>
@@ -81,6 +86,9 @@ struct Record {
   std::vector<ImageRef> images;  // what the `<image>` markers stand for, in order
   std::string caption;           // image_captions / coco_captions: the caption (CLIP trains on it)
   bool bad_encoding = false;     // some text had invalid UTF-8
+  std::optional<std::string> rejected;  // preference rows (ranking datasets): the rejected answer; the
+                                        // chosen one is the last (assistant) turn, so the row reads as
+                                        // its chosen conversation everywhere else
 };
 
 // One data file of a dataset (a dataset_info.json entry may name several).
@@ -89,6 +97,7 @@ struct DataFile {
   std::filesystem::path path;     // the file
   std::string formatting;         // "sharegpt", "alpaca", "openai_messages", "captions", "coco"
   int64_t rows = 0;               // rows read (including bad ones)
+  bool ranking = false;           // a preference dataset: its rows pair a chosen and a rejected answer
 };
 
 // A dataset read into memory: text and image paths only.

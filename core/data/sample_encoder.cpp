@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "core/io/aux_configs.h"
 #include "core/text/chat_prompt.h"
+#include "core/text/pairwise_encoding.h"
 #include "core/vision/image_io.h"
 
 namespace vltune::data {
@@ -180,19 +181,32 @@ text::Conversation SampleEncoder::chat_conversation(const Record& record, const 
 EncodedExample SampleEncoder::encode_chat(const Record& record, const std::string& where) const {
   std::vector<ProcessedImage> processed;
   const text::Conversation conv = chat_conversation(record, where, processed);
-  const text::EncodedSample enc = text::encode_supervised(*m_template, *m_tokenizer, m_layout, conv, m_params.supervised);
-
   EncodedExample ex;
-  ex.input_ids = enc.input_ids;
-  ex.labels = enc.labels;
-  ex.notes = enc.notes;
-  ex.image_sizes = enc.image_sizes;
+  std::vector<size_t> images;
+  if (record.rejected) {
+    text::EncodedPair pair =
+        text::encode_pairwise(*m_template, *m_tokenizer, m_layout, conv, *record.rejected, m_params.supervised);
+    ex.input_ids = std::move(pair.chosen_ids);
+    ex.labels = std::move(pair.chosen_labels);
+    ex.rejected_input_ids = std::move(pair.rejected_ids);
+    ex.rejected_labels = std::move(pair.rejected_labels);
+    ex.notes = std::move(pair.notes);
+    ex.image_sizes = std::move(pair.image_sizes);
+    images = std::move(pair.images);
+  } else {
+    text::EncodedSample enc = text::encode_supervised(*m_template, *m_tokenizer, m_layout, conv, m_params.supervised);
+    ex.input_ids = std::move(enc.input_ids);
+    ex.labels = std::move(enc.labels);
+    ex.notes = std::move(enc.notes);
+    ex.image_sizes = std::move(enc.image_sizes);
+    images = std::move(enc.images);
+  }
   std::vector<const ProcessedImage*> kept;
-  for (size_t k = 0; k < enc.images.size(); ++k) {
-    const ProcessedImage& p = processed[enc.images[k]];
-    if (enc.image_sizes[k] != p.target)
-      throw Error(where + ": image " + std::to_string(enc.images[k]) + " was expanded for " +
-                  size_text(enc.image_sizes[k]) + " but processed at " + size_text(p.target));
+  for (size_t k = 0; k < images.size(); ++k) {
+    const ProcessedImage& p = processed[images[k]];
+    if (ex.image_sizes[k] != p.target)
+      throw Error(where + ": image " + std::to_string(images[k]) + " was expanded for " +
+                  size_text(ex.image_sizes[k]) + " but processed at " + size_text(p.target));
     kept.push_back(&p);
   }
   attach_images(ex, kept, where);

@@ -4,6 +4,8 @@
 //     (encode_supervised: LLaMA-Factory's SupervisedDatasetProcessor) and the pixels of the images
 //     those ids keep, through ImagePreprocessor (decode, LLaMA-Factory's pre-resize, the family's
 //     processor). The image tokens in the ids must equal what the processor's output stands for.
+//   preference rows (Record::rejected): the prompt with each answer, both cut alike, only the
+//     answers labelled (text::encode_pairwise: LLaMA-Factory's PairwiseDatasetProcessor).
 //   CLIP (contrastive): the caption (Record::caption, else the last assistant turn) through the
 //     CLIP tokenizer with its start/end tokens, cut to max_position_embeddings (the end token
 //     kept, as transformers' truncation does), and the record's one image.
@@ -47,6 +49,8 @@ struct EncodedExample {
   at::Tensor pixel_attention_mask;     // Idefics3: [tiles, H, W] int64, 1 on real pixels
   std::vector<text::ImageSize> image_sizes;  // per kept image: the size given to the processor
   std::vector<std::string> notes;      // what truncation cut
+  std::vector<text::TokenId> rejected_input_ids;  // preference rows: the prompt and the rejected answer (input_ids: the chosen one); empty otherwise
+  std::vector<text::TokenId> rejected_labels;     // preference rows: kIgnoreIndex but on the rejected answer
 };
 
 class SampleEncoder {

@@ -54,6 +54,10 @@ std::string duplicate_key(const Record& r) {
     key += '\x1f';
   }
   key += r.caption;
+  if (r.rejected) {
+    key += '\x1c';
+    key += *r.rejected;
+  }
   for (const ImageRef& img : r.images) {
     key += '\x1d';
     key += img.path.empty() ? img.written : img.path.string();
@@ -183,10 +187,16 @@ DatasetReport validate_dataset(const Dataset& dataset, const ValidationParams& p
     }
     for (size_t k = 0; k < dialogue.size(); ++k)
       if (dialogue[k].role == "assistant" && is_blank(dialogue[k].content)) {
-        problems.add(r, ProblemKind::empty_answer, "turn " + std::to_string(k) + ": the answer is empty");
+        problems.add(r, ProblemKind::empty_answer,
+                     r.rejected && k + 1 == dialogue.size() ? std::string("the chosen answer is empty")
+                                                            : "turn " + std::to_string(k) + ": the answer is empty");
         encodable = false;
         break;
       }
+    if (r.rejected && is_blank(*r.rejected)) {
+      problems.add(r, ProblemKind::empty_answer, "the rejected answer is empty");
+      encodable = false;
+    }
 
     // Images: markers against references, then the files.
     size_t markers = 0;
@@ -260,6 +270,11 @@ DatasetReport validate_dataset(const Dataset& dataset, const ValidationParams& p
       if (!measurable[i]) return;
       try {
         report.token_lengths[i] = untruncated_length(params, to_measure[i]);
+        if (const auto& rejected = dataset.records[i].rejected) {  // a pair is as long as its longer answer
+          text::Conversation other = to_measure[i];
+          other.messages.back().content = *rejected;
+          report.token_lengths[i] = std::max(report.token_lengths[i], untruncated_length(params, other));
+        }
       } catch (const Error& e) {
         encode_errors[i] = e.what();
       }

@@ -234,6 +234,9 @@ DemoProject make_demo_project(const fs::path& root, const DemoParams& params) {
   project.model = root / "model";
   project.train_yaml = root / "train.yaml";
   project.output_dir = root / "saves" / "demo-lora";
+  project.dpo_yaml = root / "dpo.yaml";
+  project.pairs_dataset = root / "pairs";
+  project.dpo_output_dir = root / "saves" / "demo-dpo";
   std::error_code ec;
   fs::create_directories(project.dataset / "images", ec);
   if (ec) throw FileError(project.dataset.string() + ": cannot create the demo folder: " + ec.message());
@@ -242,6 +245,7 @@ DemoProject make_demo_project(const fs::path& root, const DemoParams& params) {
   std::mt19937_64 rng(params.seed);
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   ordered_json rows = ordered_json::array();
+  ordered_json pairs = ordered_json::array();  // DPO: the right caption chosen, the next colour's rejected
   std::vector<std::string> texts;
   size_t q = 0;
   for (const auto& shape : demo_shapes())
@@ -260,6 +264,11 @@ DemoProject make_demo_project(const fs::path& root, const DemoParams& params) {
         rows.push_back({{"conversations",
                          {{{"from", "human"}, {"value", "<image>" + question}}, {{"from", "gpt"}, {"value", answer}}}},
                         {"images", {file}}});
+        const std::string& wrong = demo_colours()[(c + 1) % demo_colours().size()];
+        pairs.push_back({{"conversations", {{{"from", "human"}, {"value", "<image>" + question}}}},
+                         {"chosen", {{"from", "gpt"}, {"value", answer}}},
+                         {"rejected", {{"from", "gpt"}, {"value", demo_caption(wrong, shape)}}},
+                         {"images", {"../data/" + file}}});
         texts.push_back(question);
         texts.push_back(answer);
       }
@@ -267,6 +276,15 @@ DemoProject make_demo_project(const fs::path& root, const DemoParams& params) {
   write_json(project.dataset / "shapes.json", rows);
   write_json(project.dataset / "dataset_info.json",
              {{"demo_shapes", {{"file_name", "shapes.json"}, {"formatting", "sharegpt"}}}});
+  // Their own folder, so that the SFT dataset opens alone.
+  fs::create_directories(project.pairs_dataset, ec);
+  write_json(project.pairs_dataset / "shape_pairs.json", pairs);
+  write_json(project.pairs_dataset / "dataset_info.json",
+             {{"demo_shape_pairs",
+               {{"file_name", "shape_pairs.json"},
+                {"formatting", "sharegpt"},
+                {"ranking", true},
+                {"columns", {{"messages", "conversations"}, {"chosen", "chosen"}, {"rejected", "rejected"}, {"images", "images"}}}}}});
 
   // The model, made in a side folder and renamed into place, so it is whole or absent.
   if (!complete_model(project.model)) {
@@ -307,10 +325,25 @@ DemoProject make_demo_project(const fs::path& root, const DemoParams& params) {
                               "learning_rate: 3.0e-3\nnum_train_epochs: 30.0\nlr_scheduler_type: cosine\nwarmup_ratio: 0.05\n"
                               "\n### eval\neval_strategy: steps\neval_steps: 10\nper_device_eval_batch_size: 4\n");
   }
+  // DPO on the same drawings: the right caption preferred to the one with the wrong colour.
+  if (!fs::exists(project.dpo_yaml)) {
+    io::write_file_atomic(project.dpo_yaml,
+                          "### model\nmodel_name_or_path: " + project.model.string() +
+                              "\nimage_max_pixels: " + std::to_string(params.image_size * params.image_size) +
+                              "\n\n### method\nstage: dpo\nfinetuning_type: lora\nlora_rank: 16\nlora_target: all\npref_beta: 0.1\n"
+                              "\n### dataset\ndataset: demo_shape_pairs\ndataset_dir: " + project.pairs_dataset.string() +
+                              "\ntemplate: qwen2_vl\ncutoff_len: 256\nval_size: 4\n"
+                              "\n### output\noutput_dir: " + project.dpo_output_dir.string() +
+                              "\nlogging_steps: 2\nsave_steps: 20\nplot_loss: true\noverwrite_output_dir: true\n"
+                              "\n### train\nper_device_train_batch_size: 4\ngradient_accumulation_steps: 1\n"
+                              "learning_rate: 1.0e-3\nnum_train_epochs: 10.0\nlr_scheduler_type: cosine\nwarmup_ratio: 0.05\n"
+                              "\n### eval\neval_strategy: steps\neval_steps: 10\nper_device_eval_batch_size: 4\n");
+  }
   io::write_file_atomic(root / "DEMO.txt",
                         "This is vltune's demo project, made on this machine: coloured shapes (data/) and a tiny\n"
                         "Qwen2-VL with random weights (model/). Train it, then compare the base and the adapted\n"
-                        "answers in Chat. It is only a demonstration; open your own model and dataset to begin.\n");
+                        "answers in Chat. dpo.yaml tunes the same model on preference pairs (DPO) instead.\n"
+                        "It is only a demonstration; open your own model and dataset to begin.\n");
   return project;
 }
 

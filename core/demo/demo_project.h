@@ -6,9 +6,12 @@
 // Everything is plain Hugging Face / LLaMA-Factory files: the same folders a user brings.
 //
 // <root>/data/dataset_info.json, data/shapes.json (sharegpt), data/images/*.png
+// <root>/pairs/dataset_info.json, pairs/shape_pairs.json: the same drawings as preference pairs
+//              (the right caption chosen, another colour's rejected), for DPO
 // <root>/model/config.json, model.safetensors, tokenizer.json, tokenizer_config.json,
 //              preprocessor_config.json, generation_config.json
 // <root>/train.yaml   LLaMA-Factory keys; output_dir <root>/saves/demo-lora
+// <root>/dpo.yaml     stage: dpo on the pairs; output_dir <root>/saves/demo-dpo
 // <root>/DEMO.txt      what this folder is
 
 #include <cstdint>
@@ -32,6 +35,9 @@ struct DemoProject {
   std::filesystem::path model;      // the model folder
   std::filesystem::path train_yaml; // the training config
   std::filesystem::path output_dir; // where its run writes
+  std::filesystem::path pairs_dataset;  // the preference dataset folder (dataset_info.json, ranking)
+  std::filesystem::path dpo_yaml;   // the preference-tuning config (DPO on the shape pairs)
+  std::filesystem::path dpo_output_dir;  // where that run writes
   int64_t samples = 0;              // rows in the dataset
 };
 

@@ -3,49 +3,15 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "core/text/image_spans.h"
 
 namespace vltune::text {
 
 namespace {
 
-// Where one image's block lies in a message's ids.
-struct Span {
-  size_t begin = 0;  // first token of the block
-  size_t end = 0;    // one past its last token
-  size_t image = 0;  // index into the conversation's images
-};
-
-// Finds each image block's ids inside its message's ids, left to right. Blocks start and end with
-// added tokens, so the message's tokenization holds them unchanged.
-std::vector<std::vector<Span>> locate_images(const Tokenizer& tokenizer, const PreparedMessages& prepared,
-                                             const std::vector<std::vector<TokenId>>& encoded,
-                                             const std::string& label) {
-  std::vector<std::vector<Span>> spans(encoded.size());
-  size_t image = 0;
-  for (size_t m = 0; m < encoded.size(); ++m) {
-    auto from = encoded[m].begin();
-    for (size_t j = 0; j < prepared.images_in_message[m]; ++j, ++image) {
-      std::vector<TokenId> block = tokenizer.encode(prepared.image_blocks[image], /*add_special=*/false);
-      // Blocks begin and end with special tokens; anything a vocabulary puts around them when
-      // the block is encoded alone (SentencePiece's "▁" word start) is not part of the block.
-      auto first = std::find_if(block.begin(), block.end(), [&](TokenId id) { return tokenizer.is_special(id); });
-      auto last = std::find_if(block.rbegin(), block.rend(), [&](TokenId id) { return tokenizer.is_special(id); });
-      if (first != block.end()) block = std::vector<TokenId>(first, last.base());
-      const auto at = std::search(from, encoded[m].end(), block.begin(), block.end());
-      if (block.empty() || at == encoded[m].end())
-        throw FormatError(label + ": the tokens of image " + std::to_string(image) + " were not found in message " +
-                          std::to_string(m) + " (does its text hold image tokens of its own?)");
-      const size_t begin = static_cast<size_t>(at - encoded[m].begin());
-      spans[m].push_back({begin, begin + block.size(), image});
-      from = at + static_cast<std::ptrdiff_t>(block.size());
-    }
-  }
-  return spans;
-}
-
 // Moves a cut at `len` out of any image block: to the block's start.
-int64_t cut_before_image(const std::vector<Span>& spans, int64_t len) {
-  for (const Span& s : spans)
+int64_t cut_before_image(const std::vector<ImageSpan>& spans, int64_t len) {
+  for (const ImageSpan& s : spans)
     if (static_cast<int64_t>(s.begin) < len && len < static_cast<int64_t>(s.end)) return static_cast<int64_t>(s.begin);
   return len;
 }
@@ -82,7 +48,7 @@ EncodedSample encode_supervised(const ConversationTemplate& tmpl, const Tokenize
   check_alternating(conv.messages, label, /*end_with_assistant=*/true);
   const PreparedMessages prepared = prepare_messages(tmpl, layout, conv, params.image);
   const auto encoded = encode_messages(tmpl, tokenizer, prepared, conv.system);
-  const auto spans = locate_images(tokenizer, prepared, encoded, label);
+  const auto spans = locate_image_spans(tokenizer, prepared, encoded, label);
   const TokenId eos = tmpl.efficient_eos ? template_eos_id(tmpl, tokenizer) : 0;
 
   struct Kept {
@@ -101,8 +67,8 @@ EncodedSample encode_supervised(const ConversationTemplate& tmpl, const Tokenize
     const size_t p = order[turn_idx];
     const std::vector<TokenId>& source = encoded[2 * p];
     const std::vector<TokenId>& target = encoded[2 * p + 1];
-    const std::vector<Span>& source_spans = spans[2 * p];
-    const std::vector<Span>& target_spans = spans[2 * p + 1];
+    const std::vector<ImageSpan>& source_spans = spans[2 * p];
+    const std::vector<ImageSpan>& target_spans = spans[2 * p + 1];
     if (total >= params.cutoff_len) {
       std::string note = turn_name(p, n_pairs) + ": left out, cutoff_len " + std::to_string(params.cutoff_len) + " reached";
       const size_t n_images = source_spans.size() + target_spans.size();
@@ -115,7 +81,7 @@ EncodedSample encode_supervised(const ConversationTemplate& tmpl, const Tokenize
 
     // Never inside an image block: take the rest of the block from the response's share when it
     // keeps at least one response token, else cut before the block.
-    for (const Span& span : source_spans) {
+    for (const ImageSpan& span : source_spans) {
       const auto b = static_cast<int64_t>(span.begin), e = static_cast<int64_t>(span.end);
       if (b < s && s < e) {
         if (t > e - s) {
@@ -139,7 +105,7 @@ EncodedSample encode_supervised(const ConversationTemplate& tmpl, const Tokenize
       out.notes.push_back(turn_name(p, n_pairs) + ": response cut from " + std::to_string(target.size()) + " to " +
                           std::to_string(t) + " tokens (cutoff_len " + std::to_string(params.cutoff_len) + ")");
     for (const auto& [list, len] : {std::pair{&source_spans, s}, std::pair{&target_spans, t}})
-      for (const Span& span : *list) {
+      for (const ImageSpan& span : *list) {
         if (static_cast<int64_t>(span.end) <= len) images.push_back(span.image);
         else out.notes.push_back(turn_name(p, n_pairs) + ": image " + std::to_string(span.image) +
                                  " left out: its tokens do not fit in cutoff_len " + std::to_string(params.cutoff_len));

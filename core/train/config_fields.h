@@ -38,6 +38,11 @@ struct EnumNames<FinetuningType> {
                                      std::pair{FinetuningType::full, std::string_view("full")}};
 };
 template <>
+struct EnumNames<PrefLoss> {
+  static constexpr std::array values{std::pair{PrefLoss::sigmoid, std::string_view("sigmoid")},
+                                     std::pair{PrefLoss::ipo, std::string_view("ipo")}};
+};
+template <>
 struct EnumNames<LoraInitWeights> {
   static constexpr std::array values{std::pair{LoraInitWeights::kaiming, std::string_view("true")},
                                      std::pair{LoraInitWeights::gaussian, std::string_view("gaussian")}};
@@ -105,6 +110,10 @@ void visit_train_config(Config& c, Visitor& v) {
   v("freeze_multi_modal_projector", c.freeze_multi_modal_projector);
   v("freeze_language_model", c.freeze_language_model);
   v("train_mm_proj_only", c.train_mm_proj_only, FieldInfo{.only_if_changed = true});
+  v("pref_beta", c.pref_beta);
+  v("pref_ftx", c.pref_ftx);
+  v("pref_loss", c.pref_loss);
+  v("dpo_label_smoothing", c.dpo_label_smoothing, FieldInfo{.only_if_changed = true});  // LLaMA-Factory < 0.9.4 lacks it
 
   v.section("dataset");
   v("dataset", c.dataset);

@@ -22,9 +22,9 @@ constexpr std::string_view kIgnored[] = {
     // data: preprocessing machinery, evaluation by generation, other tools' formats
     "preprocessing_batch_size", "eval_num_beams", "ignore_pad_token_for_loss", "tool_format",
     "buffer_size", "enable_thinking", "data_shared_file_system",
-    // method: options of methods not used here (PiSSA's, OFT's, preference stages' until dpo)
+    // method: options of methods not used here (PiSSA's, OFT's, other preference losses')
     "pissa_iter", "pissa_convert", "module_dropout", "include_effective_tokens_per_second", "use_mca",
-    "use_swanlab", "dpo_label_smoothing", "simpo_gamma", "ld_alpha",
+    "use_swanlab", "simpo_gamma", "ld_alpha",
     // training: launchers, distribution, logging backends, Hub, evaluation by generation
     "report_to", "ddp_timeout", "logging_dir", "logging_first_step", "logging_nan_inf_filter",
     "log_level", "log_level_replica", "log_on_each_node", "disable_tqdm", "tf32", "local_rank",

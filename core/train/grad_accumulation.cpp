@@ -32,7 +32,9 @@ std::optional<WindowResult> accumulate_window(TrainableModel& model, std::span<c
       scaled.backward();
     }
     r.loss_sum += loss_sum.item<double>();
-    r.samples += batch.input_ids.defined() ? batch.input_ids.size(0) : static_cast<int64_t>(batch.indices.size());
+    r.samples += batch.pairs > 0                ? batch.pairs
+                 : batch.input_ids.defined() ? batch.input_ids.size(0)
+                                             : static_cast<int64_t>(batch.indices.size());
     r.input_tokens += input_tokens(batch);
   }
   return r;

@@ -297,6 +297,7 @@ TrainConfig load_train_config_from_string(std::string_view yaml_text, ConfigRepo
 
 std::string_view to_string(Stage value) { return detail::enum_name(value); }
 std::string_view to_string(FinetuningType value) { return detail::enum_name(value); }
+std::string_view to_string(PrefLoss value) { return detail::enum_name(value); }
 std::string_view to_string(LrScheduler value) { return detail::enum_name(value); }
 std::string_view to_string(Optimizer value) { return detail::enum_name(value); }
 std::string_view to_string(IntervalStrategy value) { return detail::enum_name(value); }

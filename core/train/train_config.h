@@ -18,9 +18,12 @@
 
 namespace vltune::train {
 
-// LLaMA-Factory's `stage`. Only sft trains today; dpo is accepted so a preference config loads, and
-// the trainer refuses it until preference tuning exists. pt, rm, ppo and kto are load errors.
+// LLaMA-Factory's `stage`: supervised fine-tuning, or DPO on a preference (ranking) dataset with
+// the base model (the adapter switched off) as the reference. pt, rm, ppo and kto are load errors.
 enum class Stage { sft, dpo };
+
+// LLaMA-Factory's `pref_loss`, the ones implemented (hinge, kto_pair, orpo and simpo are load errors).
+enum class PrefLoss { sigmoid, ipo };
 
 // LLaMA-Factory's `finetuning_type` (oft is a load error).
 enum class FinetuningType { lora, freeze, full };
@@ -68,6 +71,10 @@ struct TrainConfig {
   bool freeze_multi_modal_projector = true;              // the projector stays frozen
   bool freeze_language_model = false;                    // the language model stays frozen
   bool train_mm_proj_only = false;                       // older LLaMA-Factory: only the projector trains (see freeze_plan)
+  double pref_beta = 0.1;                                // dpo: how far the policy may move from the reference (DPO's beta)
+  double pref_ftx = 0.0;                                 // dpo: weight of the chosen answers' SFT loss added to the DPO loss
+  PrefLoss pref_loss = PrefLoss::sigmoid;                // dpo: the preference loss
+  double dpo_label_smoothing = 0.0;                      // dpo (sigmoid): assumed share of flipped preference labels, in [0, 0.5]
 
   // ### dataset (data_args.py)
   std::vector<std::string> dataset;                // dataset names in dataset_dir/dataset_info.json, comma list
@@ -182,6 +189,7 @@ std::string to_yaml(const TrainConfig& config, const YamlOptions& options = {});
 // The names used in the YAML.
 std::string_view to_string(Stage value);
 std::string_view to_string(FinetuningType value);
+std::string_view to_string(PrefLoss value);
 std::string_view to_string(LrScheduler value);
 std::string_view to_string(Optimizer value);
 std::string_view to_string(IntervalStrategy value);

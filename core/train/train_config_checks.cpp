@@ -97,6 +97,11 @@ void validate_train_config(const TrainConfig& c, ConfigReport* report,
     if (c.use_dora) check.fail("use_dora", "is only for finetuning_type: lora");
     if (c.init_lora_weights != LoraInitWeights::kaiming) check.fail("init_lora_weights", "is only for finetuning_type: lora");
   }
+  check.positive("pref_beta", c.pref_beta);
+  check.non_negative("pref_ftx", c.pref_ftx);
+  check.in_range("dpo_label_smoothing", c.dpo_label_smoothing, 0.0, 0.5, /*high_open=*/false);
+  if (c.dpo_label_smoothing > 0 && c.pref_loss != PrefLoss::sigmoid)
+    check.fail("dpo_label_smoothing", "is only for pref_loss: sigmoid");
   if (c.freeze_trainable_layers == 0)
     check.fail("freeze_trainable_layers", "must not be 0 (n > 0: the last n layers train; n < 0: the first n)");
   check.names("freeze_trainable_modules", c.freeze_trainable_modules, true);

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <ATen/core/Tensor.h>
@@ -49,6 +50,13 @@ class TrainableModel {
   // each micro-batch's loss_sum by the total of its window, so it needs them all first. Default:
   // the batch's label tokens; a model whose loss counts something else (CLIP: pairs) overrides it.
   virtual int64_t loss_tokens(const data::Batch& batch) const { return batch.label_tokens; }
+  // Means of what the model measured beyond the loss since the last call, for the training
+  // batches or (evaluation) those run in eval mode: preference tuning's rewards/chosen, ... in a
+  // fixed order. Default: nothing. The trainer logs them with the loss (eval_ prefixed).
+  virtual std::vector<std::pair<std::string, double>> take_metrics(bool evaluation) {
+    (void)evaluation;
+    return {};
+  }
   // Every parameter the optimizer updates, in a fixed order (checkpoints rely on it).
   virtual std::vector<TrainableParam> trainable_parameters() = 0;
   // Dropout on (training) or off (evaluation, generation).

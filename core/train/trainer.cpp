@@ -351,6 +351,8 @@ class Session {
     if (entry.contains("eval_loss")) r.eval_loss = entry["eval_loss"].get<double>();
     if (entry.contains("learning_rate")) r.lr = entry["learning_rate"].get<double>();
     if (entry.contains("grad_norm")) r.grad_norm = entry["grad_norm"].get<double>();
+    for (const auto& [key, value] : entry.items())
+      if (key.find('/') != std::string::npos && value.is_number()) r.metrics.emplace_back(key, value.get<double>());
     r.epoch = m_state.epoch;
     r.percentage = m_plan.total_steps > 0 ? round_to(static_cast<double>(r.current_steps) / static_cast<double>(r.total_steps) * 100, 2) : 100;
     const double total = elapsed();
@@ -369,6 +371,7 @@ class Session {
     entry["loss"] = round_to(m_state.loss_since_log / static_cast<double>(m_state.steps_since_log), 4);
     entry["grad_norm"] = grad_norm;
     entry["learning_rate"] = lr;
+    for (const auto& [key, value] : m_model.take_metrics(false)) entry[key] = value;
     m_state.loss_since_log = 0;
     m_state.steps_since_log = 0;
     log(std::move(entry));
@@ -385,6 +388,7 @@ class Session {
     entry["eval_runtime"] = round_to(result->seconds, 4);
     entry["eval_samples_per_second"] = round_to(static_cast<double>(result->samples) / t, 3);
     entry["eval_steps_per_second"] = round_to(static_cast<double>(result->batches) / t, 3);
+    for (const auto& [key, value] : m_model.take_metrics(true)) entry["eval_" + key] = value;
     log(std::move(entry));
     m_evaluated_step = m_state.global_step;
     if (m_state.early_stopping.update(result->loss, m_state.global_step, m_p.early_stopping_steps, m_p.early_stopping_threshold)) {
@@ -460,7 +464,11 @@ class Session {
     all["num_input_tokens_seen"] = m_state.total_tokens;
     if (m_last_eval) all["eval_loss"] = *m_last_eval;
     io::write_json_file_atomic(m_p.output_dir / "all_results.json", all);
-    if (m_p.plot_loss) plot_loss(m_p.output_dir, m_eval ? std::vector<std::string>{"loss", "eval_loss"} : std::vector<std::string>{"loss"});
+    if (m_p.plot_loss) {  // LLaMA-Factory's keys (a key no line holds draws nothing)
+      std::vector<std::string> keys = {"loss", "rewards/accuracies"};
+      if (m_eval) keys.insert(keys.begin() + 1, "eval_loss");
+      plot_loss(m_p.output_dir, keys);
+    }
 
     TrainResult r;
     r.outcome = outcome;
@@ -523,7 +531,9 @@ std::optional<EvalResult> evaluate(TrainableModel& model, BatchSource& data, std
       const BatchLoss loss = model.loss(*batch);
       loss_sum += loss.loss_sum.to(at::kDouble).item<double>();
       r.tokens += loss.tokens;
-      r.samples += batch->input_ids.defined() ? batch->input_ids.size(0) : static_cast<int64_t>(batch->indices.size());
+      r.samples += batch->pairs > 0                ? batch->pairs
+                   : batch->input_ids.defined() ? batch->input_ids.size(0)
+                                                : static_cast<int64_t>(batch->indices.size());
       ++r.batches;
     }
   } catch (const std::exception& e) {

@@ -25,6 +25,7 @@ nlohmann::ordered_json LogRecord::to_json() const {
   if (total_tokens) j["total_tokens"] = *total_tokens;
   // Not one of LLaMA-Factory's keys: last, so its readers see their own keys in their order.
   if (grad_norm) j["grad_norm"] = *grad_norm;
+  for (const auto& [key, value] : metrics) j[key] = value;
   return j;
 }
 
@@ -56,6 +57,8 @@ std::optional<LogRecord> parse_log_line(const std::string& line, const std::stri
   r.remaining_time = text("remaining_time");
   r.throughput = number("throughput");
   if (const auto t = number("total_tokens")) r.total_tokens = static_cast<int64_t>(*t);
+  for (const auto& [key, value] : j.items())  // TRL's names: rewards/margins, eval_logps/chosen, ...
+    if (key.find('/') != std::string::npos && value.is_number()) r.metrics.emplace_back(key, value.get<double>());
   return r;
 }
 

@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/io/json_file.h"
 
@@ -24,14 +26,16 @@ struct LogRecord {
   std::string remaining_time;             // "H:MM:SS", at the mean step time so far
   std::optional<double> throughput;       // input tokens per second, rounded to 2 digits
   std::optional<int64_t> total_tokens;    // input tokens seen
+  std::vector<std::pair<std::string, double>> metrics;  // the model's own measures (DPO: rewards/margins, eval_rewards/margins, ...)
 
-  // LLaMA-Factory's keys, in its order, absent ones left out; then grad_norm (not one of its keys)
-  // for the Monitor's chart.
+  // LLaMA-Factory's keys, in its order, absent ones left out; then grad_norm and the metrics (not
+  // its keys) for the Monitor's charts.
   nlohmann::ordered_json to_json() const;
 };
 
 // One line of trainer_log.jsonl back into a record (what a monitor redraws a run from): the keys
-// to_json() writes, LLaMA-Factory's included, unknown keys ignored. A blank line gives nullopt.
+// to_json() writes, LLaMA-Factory's included (metrics: numeric keys with a "/", as TRL names them),
+// unknown keys ignored. A blank line gives nullopt.
 // Throws FormatError naming `where` (e.g. "trainer_log.jsonl line 12") for a line that is not a
 // JSON object or lacks current_steps.
 std::optional<LogRecord> parse_log_line(const std::string& line, const std::string& where);

@@ -16,6 +16,7 @@
 #include "core/gen/chat_defaults.h"
 #include "core/io/json_file.h"
 #include "core/lora/lora_factory.h"
+#include "core/lora/preference_model.h"
 #include "core/text/image_placeholders.h"
 #include "core/train/batch_source.h"
 #include "core/train/memory_usage.h"
@@ -112,8 +113,29 @@ TrainerParams trainer_params(const TrainConfig& c, int64_t steps_per_epoch) {
   return p;
 }
 
+namespace {
+
+// SFT trains on conversations, DPO on preference pairs: a dataset of the other kind is refused
+// (LLaMA-Factory: "The dataset is not applicable in the current training stage"), naming it.
+void check_stage_data(const TrainConfig& c, const data::Dataset& dataset) {
+  std::vector<std::string> ranking, plain;
+  for (const data::DataFile& f : dataset.files) {
+    const std::string name = f.name.empty() ? f.path.filename().string() : f.name;
+    auto& list = f.ranking ? ranking : plain;
+    if (std::find(list.begin(), list.end(), name) == list.end()) list.push_back(name);
+  }
+  if (c.stage == Stage::dpo && !plain.empty())
+    throw Error("stage: dpo trains on preference pairs, but " + join(plain, ", ") +
+                " holds none (a ranking dataset: \"ranking\": true in dataset_info.json with \"chosen\" and "
+                "\"rejected\" columns, or rows with \"chosen\"/\"rejected\")");
+  if (c.stage == Stage::sft && !ranking.empty())
+    throw Error("stage: " + join(ranking, ", ") +
+                " is a preference (ranking) dataset: train it with stage: dpo, or choose a supervised dataset");
+}
+
+}  // namespace
+
 void check_trainable(const TrainConfig& c) {
-  if (c.stage != Stage::sft) throw Error("stage: only sft trains here so far (got " + std::string(to_string(c.stage)) + ")");
   if (c.finetuning_type != FinetuningType::lora)
     throw Error("finetuning_type: only lora trains here so far (got " + std::string(to_string(c.finetuning_type)) + ")");
   if (c.quantization_bit && *c.quantization_bit == 4 && c.quantization_type != "nf4")
@@ -148,6 +170,9 @@ TrainResult run_training_job(const TrainConfig& c, const JobOptions& options, co
   enc.supervised.mask_history = c.mask_history;
   enc.supervised.image = {c.image_max_pixels, c.image_min_pixels};
   const data::SampleEncoder encoder(c.model_name_or_path, enc);
+  if (c.stage == Stage::dpo && encoder.family() == io::ModelFamily::clip)
+    throw Error("stage: dpo needs a chat model; CLIP is contrastive and has no answers to prefer");
+  check_stage_data(c, dataset);
   data::ValidationParams vp;
   vp.tmpl = encoder.chat_template();
   vp.tokenizer = &encoder.tokenizer();
@@ -272,7 +297,21 @@ TrainResult run_training_job(const TrainConfig& c, const JobOptions& options, co
     tc.on_pinned_samples = round;
   }
 
-  Trainer trainer(*model, train_source, eval_source.get(), params, tc);
+  // DPO: the same weights score the answers as the reference with the adapter off.
+  std::unique_ptr<lora::PreferenceModel> preference;
+  if (c.stage == Stage::dpo) {
+    lora::PreferenceParams pp;
+    pp.loss.beta = c.pref_beta;
+    pp.loss.label_smoothing = c.dpo_label_smoothing;
+    pp.loss.type = c.pref_loss == PrefLoss::ipo ? PreferenceLossType::ipo : PreferenceLossType::sigmoid;
+    pp.ftx = c.pref_ftx;
+    preference = std::make_unique<lora::PreferenceModel>(*model, pp);
+    say(printf_string("DPO (%s, beta %g%s): the reference is the base model with the adapter switched off",
+                      std::string(to_string(c.pref_loss)).c_str(), c.pref_beta,
+                      c.pref_ftx > 0 ? printf_string(", SFT term x %g", c.pref_ftx).c_str() : ""));
+  }
+  TrainableModel& trained = preference ? static_cast<TrainableModel&>(*preference) : *model;
+  Trainer trainer(trained, train_source, eval_source.get(), params, tc);
   return trainer.train(stop);
 }
 

@@ -2,7 +2,9 @@
 // A whole training run from a TrainConfig, as `llamafactory-cli train x.yaml` does it: read and
 // validate the dataset with the model's own template and image arithmetic, split it, open the
 // model with a new LoRA adapter (or go on training a saved one), build the batch sources, write
-// training_args.yaml, and run the Trainer with optional pinned samples. `vltune-cli train` and the
+// training_args.yaml, and run the Trainer with optional pinned samples. stage: dpo trains the
+// adapter on a preference dataset with the base model as the reference (lora/preference_model.h);
+// a dataset of the other kind than the stage wants is refused, naming it. `vltune-cli train` and the
 // desktop app's Train page both run this, so the two cannot drift apart.
 
 #include <cstdint>
@@ -54,8 +56,8 @@ class DatasetProblemsError : public FormatError {
   using FormatError::FormatError;
 };
 
-// What this engine cannot train yet, refused before any work, naming the key: a stage other than
-// sft, finetuning_type other than lora, a 4-bit quantization_type other than nf4, several adapters to continue, unset
+// What this engine cannot train yet, refused before any work, naming the key: finetuning_type
+// other than lora, a 4-bit quantization_type other than nf4, several adapters to continue, unset
 // model_name_or_path / output_dir / dataset, eval_dataset.
 void check_trainable(const TrainConfig& config);
 

@@ -49,8 +49,8 @@ WORK=/tmp/vltune-train
 mkdir -p "$WORK"
 python3 scripts/device/make_colour_dataset.py "$WORK/data" --size 56 --repeats 8
 template_of() { case "$1" in qwen2_vl|qwen2_5_vl) echo qwen2_vl;; idefics3) echo smolvlm;; llava) echo llava;; esac; }
-train() {  # family precision device [variant: dora | qdora | qlora | gaussian]
-  local fam=$1 prec=$2 dev=$3 variant=${4:-} name="$1-$2-$3${4:+-$4}" extra=""
+train() {  # family precision device [variant: dora | qdora | qlora | gaussian | dpo | qdpo]
+  local fam=$1 prec=$2 dev=$3 variant=${4:-} name="$1-$2-$3${4:+-$4}" extra="" stage=sft dataset=colours
   [ "$prec" = bf16 ] && extra="bf16: true"
   [ "$prec" = fp16 ] && extra="fp16: true"
   case "$variant" in
@@ -58,14 +58,16 @@ train() {  # family precision device [variant: dora | qdora | qlora | gaussian]
     qdora) extra+=$'\nuse_dora: true\nquantization_bit: 4' ;;
     qlora) extra+=$'\nquantization_bit: 4' ;;
     gaussian) extra+=$'\ninit_lora_weights: gaussian' ;;
+    dpo) stage=dpo dataset=colour_pairs extra+=$'\npref_beta: 0.1' ;;
+    qdpo) stage=dpo dataset=colour_pairs extra+=$'\npref_beta: 0.1\nquantization_bit: 4' ;;
   esac
   cat >"$WORK/$name.yaml" <<YAML
 model_name_or_path: $FIX/$fam/model
-stage: sft
+stage: $stage
 finetuning_type: lora
 lora_rank: 8
 lora_target: all
-dataset: colours
+dataset: $dataset
 dataset_dir: data
 template: $(template_of "$fam")
 cutoff_len: 1024
@@ -94,7 +96,8 @@ try:
     rows = [json.loads(l) for l in open(sys.argv[1])]
 except OSError:
     print("no trainer_log.jsonl"); sys.exit()
-print(" ".join("%.5f" % r["loss"] for r in rows if "loss" in r), "| eval", " ".join("%.4f" % r["eval_loss"] for r in rows if "eval_loss" in r))
+print(" ".join("%.5f" % r["loss"] for r in rows if "loss" in r), "| eval", " ".join("%.4f" % r["eval_loss"] for r in rows if "eval_loss" in r),
+      "| margins", " ".join("%.4f" % r["rewards/margins"] for r in rows if "rewards/margins" in r))
 PY
 )
   log "train $name: rc=$rc losses $losses"
@@ -115,6 +118,11 @@ train qwen2_vl fp32 cpu dora
 train qwen2_vl bf16 cuda qlora
 train qwen2_vl bf16 cuda qdora
 train qwen2_vl fp32 cuda gaussian
+# DPO (first loss ln 2 = 0.6931, margins rising), on the CPU too to compare, and on an NF4 base.
+train qwen2_vl fp32 cuda dpo
+train qwen2_vl fp32 cpu dpo
+train qwen2_vl bf16 cuda qdpo
+train idefics3 bf16 cuda dpo
 
 # --- interoperability ----------------------------------------------------------------------------
 TRIPLES=()

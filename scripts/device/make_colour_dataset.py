@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Writes a LLaMA-Factory sharegpt dataset of solid-colour PNGs captioned with their colour.
+"""Writes a LLaMA-Factory sharegpt dataset of solid-colour PNGs captioned with their colour, and
+its preference twin (colour_pairs: the right colour chosen, the next colour rejected) for DPO.
 
 For device checks (scripts/device/gpu_check.sh): a machine without our build's test helpers still
 gets the same kind of data the tests train on. Standard library only.
@@ -31,7 +32,8 @@ def main(argv):
     size = int(argv[argv.index("--size") + 1]) if "--size" in argv else 56
     repeats = int(argv[argv.index("--repeats") + 1]) if "--repeats" in argv else 8
     os.makedirs(os.path.join(out, "images"), exist_ok=True)
-    rows = []
+    rows, pairs = [], []
+    names = list(COLOURS)
     for name, rgb in COLOURS.items():
         with open(os.path.join(out, "images", name + ".png"), "wb") as f:
             f.write(png(size, size, rgb))
@@ -39,10 +41,20 @@ def main(argv):
             rows.append({"conversations": [{"from": "human", "value": "<image>" + QUESTIONS[k % len(QUESTIONS)]},
                                            {"from": "gpt", "value": "It is " + name + "."}],
                          "images": ["images/" + name + ".png"]})
+            wrong = names[(names.index(name) + 1) % len(names)]
+            pairs.append({"conversations": [{"from": "human", "value": "<image>" + QUESTIONS[k % len(QUESTIONS)]}],
+                          "chosen": {"from": "gpt", "value": "It is " + name + "."},
+                          "rejected": {"from": "gpt", "value": "It is " + wrong + "."},
+                          "images": ["images/" + name + ".png"]})
     with open(os.path.join(out, "colours.json"), "w") as f:
         json.dump(rows, f)
+    with open(os.path.join(out, "colour_pairs.json"), "w") as f:
+        json.dump(pairs, f)
     with open(os.path.join(out, "dataset_info.json"), "w") as f:
-        json.dump({"colours": {"file_name": "colours.json", "formatting": "sharegpt"}}, f)
+        json.dump({"colours": {"file_name": "colours.json", "formatting": "sharegpt"},
+                   "colour_pairs": {"file_name": "colour_pairs.json", "formatting": "sharegpt", "ranking": True,
+                                    "columns": {"messages": "conversations", "chosen": "chosen",
+                                                "rejected": "rejected", "images": "images"}}}, f)
 
 
 if __name__ == "__main__":

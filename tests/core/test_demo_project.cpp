@@ -15,6 +15,7 @@
 #include "core/demo/demo_project.h"
 #include "core/io/hf_config.h"
 #include "core/text/image_placeholders.h"
+#include "core/train/train_config.h"
 #include "tests/cli_support.h"
 #include "tests/test_support.h"
 #include "tests/tiny_png.h"
@@ -61,6 +62,21 @@ void TestDemoProject::datasetValidatesAgainstItsModel() {
   const data::DatasetReport report = data::validate_dataset(ds, vp);
   QVERIFY2(report.problems.empty(), report.problems.empty() ? "" : report.problems.front().message.c_str());
   for (int64_t n : report.token_lengths) QVERIFY2(n > 16 && n < 256, std::to_string(n).c_str());  // 16 image tokens + text
+
+  // The same drawings as preference pairs, in their own folder, for dpo.yaml.
+  const data::Dataset pairs = data::open_dataset(p.pairs_dataset);
+  QCOMPARE(int64_t(pairs.records.size()), p.samples);
+  QVERIFY(pairs.files.at(0).ranking);
+  const data::DatasetReport pair_report = data::validate_dataset(pairs, vp);
+  QVERIFY2(pair_report.problems.empty(), pair_report.problems.empty() ? "" : pair_report.problems.front().message.c_str());
+  for (size_t i = 0; i < pairs.records.size(); ++i) {
+    QCOMPARE(pairs.records[i].images.at(0).path.filename(), ds.records[i].images.at(0).path.filename());
+    QCOMPARE(pairs.records[i].turns.back().content, ds.records[i].turns.back().content);  // the right caption chosen
+    QVERIFY(*pairs.records[i].rejected != ds.records[i].turns.back().content);
+  }
+  const auto dpo = vltune::train::load_train_config(p.dpo_yaml);
+  QCOMPARE(dpo.stage, vltune::train::Stage::dpo);
+  QCOMPARE(fs::path(dpo.dataset_dir), p.pairs_dataset);
 
   // The learned vocabulary: captions round-trip and take few tokens; specials are the config's ids.
   const auto& tok = encoder.tokenizer();

@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "core/io/safetensors.h"
 #include "core/lora/lora_factory.h"
+#include "core/lora/preference_model.h"
 #include "core/lora/sequence_log_probs.h"
 #include "core/train/preference_loss.h"
 #include "tests/model_parity_support.h"
@@ -57,6 +58,29 @@ std::vector<std::string> causal_families() {
   return out;
 }
 
+// A one-row batch as a preference pair: the row twice (every tensor repeated along its first
+// dimension, which is rows, images or image rows in every family's layout), the second copy's
+// labels replaced by `rejected_labels`.
+vltune::data::Batch as_pair(const vltune::data::Batch& one, const torch::Tensor& rejected_labels) {
+  auto twice = [](const torch::Tensor& t) { return t.defined() ? torch::cat({t, t}, 0) : t; };
+  vltune::data::Batch pair = one;
+  pair.input_ids = twice(one.input_ids);
+  pair.attention_mask = twice(one.attention_mask);
+  pair.labels = torch::cat({one.labels, rejected_labels}, 0);
+  pair.pixel_values = twice(one.pixel_values);
+  pair.image_grid_thw = twice(one.image_grid_thw);
+  pair.pixel_attention_mask = twice(one.pixel_attention_mask);
+  pair.indices = {0, 0};
+  pair.pairs = 1;
+  return pair;
+}
+
+double metric(const std::vector<std::pair<std::string, double>>& metrics, const std::string& key) {
+  for (const auto& [name, value] : metrics)
+    if (name == key) return value;
+  throw std::runtime_error("no metric " + key);
+}
+
 }  // namespace
 
 class TestPreferenceLoss : public QObject {
@@ -70,6 +94,10 @@ class TestPreferenceLoss : public QObject {
   void logProbsMatchTransformers();
   void dpoGradientsFollowPeft_data() { vltune::test::add_family_rows(causal_families(), "causal LM"); }
   void dpoGradientsFollowPeft();
+  void preferenceModelAtTheStart_data() { vltune::test::add_family_rows(causal_families(), "causal LM"); }
+  void preferenceModelAtTheStart();
+  void preferenceModelFollowsPeft_data() { vltune::test::add_family_rows(causal_families(), "causal LM"); }
+  void preferenceModelFollowsPeft();
 };
 
 void TestPreferenceLoss::sigmoidLossAndRewards() {
@@ -194,6 +222,98 @@ void TestPreferenceLoss::dpoGradientsFollowPeft() {
   const double z = policy_chosen.sum[0].item<double>() - reference_chosen.sum[0].item<double>();
   const double coefficient = p.beta / (1.0 + std::exp(p.beta * z)) * static_cast<double>(n);  // beta * sigmoid(-beta z) * n
   qInfo("n = %lld, z = %.5f, loss %.6f, gradient = %.5f x PEFT's", static_cast<long long>(n), z, out.loss.item<double>(), coefficient);
+  const auto grads = vltune::io::SafetensorsFile::open(f.dir / "lora_grads.safetensors");
+  double worst = 0;
+  for (const auto& param : model->trainable_parameters()) {
+    QVERIFY2(grads.contains(param.name), param.name.c_str());
+    const auto want = grads.tensor(param.name) * coefficient;
+    const double rel = (param.tensor.grad() - want).norm().item<double>() / want.norm().item<double>();
+    worst = std::max(worst, rel);
+    QVERIFY2(rel <= 1e-4, qPrintable(QString("%1: relative difference %2").arg(QString::fromStdString(param.name)).arg(rel)));
+  }
+  qInfo("worst relative gradient difference %.3g", worst);
+}
+
+void TestPreferenceLoss::preferenceModelAtTheStart() {
+  // A new adapter starts with B = 0, so the policy is the reference: the loss is ln 2 whatever the
+  // pair, the rewards are 0, and the log-probabilities are the base model's, which transformers
+  // computed for the padded two-sample batch (row 0 taken as the chosen answer, row 1 the rejected).
+  QFETCH(QString, family);
+  const auto f = vltune::test::parity_fixture(family);
+  if (!f.tensors.contains("batch.logits")) QSKIP("no padded batch in this fixture");
+  vltune::lora::LoraParams lp;
+  lp.rank = 4;
+  auto model = vltune::lora::open_lora_model(f.dir / "model", lp);
+  auto batch = vltune::test::fixture_padded_batch(model->family(), f);
+  batch.pairs = 1;
+  const auto want = reference_log_probs(f.tensors.tensor("batch.logits"), batch.labels);
+
+  vltune::lora::PreferenceParams pp;
+  pp.ftx = 0.5;
+  vltune::lora::PreferenceModel dpo(*model, pp);
+  const auto active = model->active_adapters();
+  const auto loss = dpo.loss(batch);
+  QCOMPARE(loss.tokens, int64_t{1});
+  QCOMPARE(model->active_adapters(), active);  // the reference pass switched them back on
+  // ln 2 + ftx x the chosen answer's mean negative log-likelihood.
+  const double chosen_nll = -want.sum[0].item<double>() / want.tokens[0].item<double>();
+  const double expected = std::log(2.0) + pp.ftx * chosen_nll;
+  qInfo("loss %.6f, expected %.6f", loss.loss_sum.item<double>(), expected);
+  QVERIFY(std::abs(loss.loss_sum.item<double>() - expected) <= 1e-4 * std::max(1.0, expected));
+  const auto metrics = dpo.take_metrics(false);
+  QCOMPARE(metrics.size(), size_t(6));
+  QCOMPARE(metrics[0].first, std::string("rewards/chosen"));
+  QCOMPARE(metric(metrics, "rewards/chosen"), 0.0);
+  QCOMPARE(metric(metrics, "rewards/margins"), 0.0);
+  QCOMPARE(metric(metrics, "rewards/accuracies"), 0.0);  // ties are not wins (TRL: chosen > rejected)
+  QVERIFY(std::abs(metric(metrics, "logps/chosen") - want.sum[0].item<double>()) <= 1e-4 * std::abs(want.sum[0].item<double>()));
+  QVERIFY(std::abs(metric(metrics, "logps/rejected") - want.sum[1].item<double>()) <= 1e-4 * std::abs(want.sum[1].item<double>()));
+  QVERIFY(dpo.take_metrics(false).empty());  // taken once
+  QVERIFY(dpo.take_metrics(true).empty());   // nothing ran in eval mode
+
+  // Evaluation mode keeps its own metrics.
+  dpo.set_training(false);
+  {
+    torch::NoGradGuard no_grad;
+    dpo.loss(batch);
+  }
+  dpo.set_training(true);
+  QVERIFY(dpo.take_metrics(false).empty());
+  QCOMPARE(dpo.take_metrics(true).size(), size_t(6));
+
+  // A batch that is not a preference batch is refused, and the adapters stay on.
+  batch.pairs = 0;
+  QVERIFY_THROWS_EXCEPTION(vltune::Error, dpo.loss(batch));
+  QCOMPARE(model->active_adapters(), active);
+}
+
+void TestPreferenceLoss::preferenceModelFollowsPeft() {
+  // dpoGradientsFollowPeft through PreferenceModel: the fixture's main case as the chosen answer,
+  // the same row with no labelled token as the rejected one, in one pair batch. Loss and LoRA
+  // gradients come from transformers' and PEFT's losses and PEFT's gradients alone.
+  QFETCH(QString, family);
+  const auto f = vltune::test::parity_fixture(family);
+  auto model = vltune::lora::open_model(f.dir / "model");
+  model->load_adapter(f.dir / "adapter");
+  model->set_trainable_adapter("default");
+  const auto one = vltune::test::fixture_batch(model->family(), f);
+  const auto pair = as_pair(one, torch::full_like(one.labels, -100));
+  vltune::lora::PreferenceParams pp;
+  pp.loss.beta = 0.5;
+  vltune::lora::PreferenceModel dpo(*model, pp);
+  const auto loss = dpo.loss(pair);
+  loss.loss_sum.backward();
+
+  const int64_t n = vltune::data::count_label_tokens(one.labels);
+  const double z = n * (f.reference.at("base_loss").get<double>() - f.reference.at("lora_loss").get<double>());
+  const double expected = std::log1p(std::exp(-pp.loss.beta * z));  // -logsigmoid(beta z)
+  qInfo("n = %lld, z = %.5f, loss %.6f, expected %.6f", static_cast<long long>(n), z, loss.loss_sum.item<double>(), expected);
+  QVERIFY(std::abs(loss.loss_sum.item<double>() - expected) <= 1e-4 * std::max(1.0, n * pp.loss.beta));
+  const auto metrics = dpo.take_metrics(false);
+  QVERIFY(std::abs(metric(metrics, "rewards/chosen") - pp.loss.beta * z) <= 1e-4 * std::max(1.0, n * pp.loss.beta));
+  QCOMPARE(metric(metrics, "rewards/rejected"), 0.0);
+
+  const double coefficient = pp.loss.beta / (1.0 + std::exp(pp.loss.beta * z)) * static_cast<double>(n);
   const auto grads = vltune::io::SafetensorsFile::open(f.dir / "lora_grads.safetensors");
   double worst = 0;
   for (const auto& param : model->trainable_parameters()) {

@@ -70,6 +70,7 @@ class TestTrainCli : public QObject {
   void badRowsStopUnlessSkipped();
   void pinnedRowsAskTheUsersQuestion();
   void qloraTrainsOnAQuantisedBase();
+  void dpoLearnsThePreferredAnswers();
 };
 
 void TestTrainCli::trainsAndWritesLlamaFactoryFiles() {
@@ -237,6 +238,87 @@ void TestTrainCli::qloraTrainsOnAQuantisedBase() {
   r = run_cli({"train", "fp4.yaml"}, dir.path());
   QVERIFY(r.code != 0);
   QVERIFY2(test::contains(r.err, "quantization_type: only nf4"), r.err.c_str());
+}
+
+// stage: dpo on LLaMA-Factory's sharegpt preference layout: each colour image with the right
+// colour chosen and the other rejected. The adapter starts at B = 0, so the first step's policy is
+// the reference: loss ln 2, margins 0; then the margins grow and the loss falls below ln 2.
+void TestTrainCli::dpoLearnsThePreferredAnswers() {
+  const auto families = test::fixture_families_of({io::ModelFamily::qwen2_vl});
+  if (families.empty()) QSKIP("no qwen2_vl family in this fixture set");
+  test::TempDir dir;
+  write_dataset(dir.path(), false);
+  json pairs = json::array();
+  const char* questions[] = {"What colour is it?", "Name the colour.", "Which colour?", "The colour, please."};
+  for (int colour = 0; colour < 2; ++colour)
+    for (const char* q : questions)
+      pairs.push_back({{"conversations", {{{"from", "human"}, {"value", std::string("<image>") + q}}}},
+                       {"chosen", {{"from", "gpt"}, {"value", colour ? "It is red." : "It is blue."}}},
+                       {"rejected", {{"from", "gpt"}, {"value", colour ? "It is blue." : "It is red."}}},
+                       {"images", {"images/" + std::to_string(colour) + ".png"}}});
+  test::write_text(dir.path() / "data/pairs.json", pairs.dump());
+  test::write_text(dir.path() / "data/dataset_info.json",
+                   json{{"colours", {{"file_name", "colours.json"}, {"formatting", "sharegpt"}}},
+                        {"colour_pairs",
+                         {{"file_name", "pairs.json"},
+                          {"formatting", "sharegpt"},
+                          {"ranking", true},
+                          {"columns", {{"messages", "conversations"}, {"chosen", "chosen"}, {"rejected", "rejected"}, {"images", "images"}}}}}}
+                       .dump());
+  write_config(dir.path(), test::hf_fixtures_root() / families.front() / "model");
+  std::string yaml;
+  {
+    std::ifstream in(dir.path() / "train.yaml");
+    yaml.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  const auto replace = [&](const std::string& from, const std::string& to) { yaml.replace(yaml.find(from), from.size(), to); };
+  replace("stage: sft", "stage: dpo\npref_beta: 0.1\npref_loss: sigmoid");
+  replace("dataset: colours", "dataset: colour_pairs\nval_size: 0.25");
+  replace("num_train_epochs: 4.0", "num_train_epochs: 6.0\neval_strategy: steps\neval_steps: 3");
+  replace("learning_rate: 1.0e-3", "learning_rate: 2.0e-3");
+  test::write_text(dir.path() / "dpo.yaml", yaml);
+
+  // The SFT config on the pairs is refused, naming the dataset.
+  test::write_text(dir.path() / "sft_on_pairs.yaml", std::string(yaml).replace(yaml.find("stage: dpo"), 10, "stage: sft"));
+  Run r = run_cli({"train", "sft_on_pairs.yaml"}, dir.path());
+  QVERIFY(r.code != 0);
+  QVERIFY2(test::contains(r.err, "colour_pairs is a preference (ranking) dataset"), r.err.c_str());
+
+  r = run_cli({"train", "dpo.yaml"}, dir.path());
+  QVERIFY2(r.code == 0, r.err.c_str());
+  QVERIFY2(test::contains(r.err, "DPO (sigmoid, beta 0.1): the reference is the base model"), r.err.c_str());
+  QVERIFY2(test::contains(r.err, "rewards/margins"), r.err.c_str());
+
+  const fs::path out = dir.path() / "saves/colours";
+  for (const char* f : {"adapter_config.json", "adapter_model.safetensors", "trainer_state.json", "training_loss.png",
+                        "training_rewards_accuracies.png"})
+    QVERIFY2(fs::exists(out / f), f);
+  std::vector<double> losses, margins, eval_margins;
+  std::ifstream log(out / "trainer_log.jsonl");
+  for (std::string line; std::getline(log, line);) {
+    const json j = json::parse(line);
+    if (j.contains("loss")) {
+      losses.push_back(j.at("loss").get<double>());
+      QVERIFY2(j.contains("rewards/margins") && j.contains("rewards/accuracies") && j.contains("logps/chosen"), line.c_str());
+      margins.push_back(j.at("rewards/margins").get<double>());
+      if (losses.size() == 1) {
+        QCOMPARE(losses.front(), std::round(std::log(2.0) * 1e4) / 1e4);  // the policy is the reference
+        QCOMPARE(j.at("rewards/chosen").get<double>(), 0.0);
+        QCOMPARE(margins.front(), 0.0);
+      }
+    }
+    if (j.contains("eval_loss")) {
+      QVERIFY2(j.contains("eval_rewards/margins"), line.c_str());
+      eval_margins.push_back(j.at("eval_rewards/margins").get<double>());
+    }
+  }
+  QVERIFY(losses.size() >= 8 && !eval_margins.empty());
+  QVERIFY2(margins.back() > 0 && losses.back() < losses.front(),
+           (std::to_string(losses.back()) + " loss, margin " + std::to_string(margins.back())).c_str());
+  const json state = json::parse(std::ifstream(out / "trainer_state.json"));
+  bool logged = false;
+  for (const auto& entry : state.at("log_history")) logged = logged || entry.contains("rewards/accuracies");
+  QVERIFY(logged);
 }
 
 QTEST_GUILESS_MAIN(TestTrainCli)

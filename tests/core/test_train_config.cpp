@@ -106,6 +106,9 @@ TrainConfig lora_config_off_defaults() {
   c.freeze_multi_modal_projector = false;
   c.freeze_language_model = true;
   c.train_mm_proj_only = true;
+  c.pref_beta = 0.25;
+  c.pref_ftx = 0.5;
+  c.pref_loss = PrefLoss::ipo;  // (dpo_label_smoothing is for sigmoid only: left at 0)
   c.dataset = {"pokemon_multimodal", "no"};  // "no" would read back as a boolean unquoted
   c.dataset_dir = "数据/pokemon sharegpt";
   c.media_dir = "1e-4";  // would read back as a number unquoted
@@ -277,13 +280,13 @@ void TestTrainConfig::ignoredKeysAreListed() {
   load_train_config_from_string("stage: sft\ndo_train: true\nddp_timeout: 180000000\nreport_to: wandb\n"
                                 "trust_remote_code: true\nflash_attn: fa2\nvideo_fps: 2.0\n"
                                 "enable_liger_kernel: true\nhf_hub_token: secret\nvllm_maxlen: 4096\n"
-                                "pref_beta: 0.1\ngradient_checkpointing: true\n",
+                                "pref_bco_weight: 0.1\ngradient_checkpointing: true\n",
                                 &report);
   const std::vector<std::string> expected = {"do_train",    "ddp_timeout",  "report_to",
                                              "trust_remote_code", "flash_attn", "video_fps",
                                              "enable_liger_kernel", "hf_hub_token", "vllm_maxlen",
-                                             "pref_beta",   "gradient_checkpointing"};
-  QCOMPARE(report.ignored, expected);  // in file order; stage is a setting, not ignored
+                                             "pref_bco_weight", "gradient_checkpointing"};
+  QCOMPARE(report.ignored, expected);  // in file order; stage (and pref_beta) are settings, not ignored
   QVERIFY(report.unknown.empty());
   QVERIFY(!any_contains(report.warnings, "secret"));
 }

@@ -45,7 +45,15 @@ Record convert(const RowSite& site, const std::string& dataset, const AlpacaColu
   }
   record.turns.push_back(Turn{"user", std::move(prompt)});
 
-  if (!columns.response.empty()) {
+  if (!columns.chosen.empty()) {
+    for (const std::string* key : {&columns.chosen, &columns.rejected}) {
+      const auto it = row.find(*key);
+      if (it == row.end() || it->is_null())  // text_field names the other wrong shapes
+        shape_problem(site, "\"" + *key + "\" is missing: a preference row needs a chosen and a rejected answer");
+    }
+    record.turns.push_back(Turn{"assistant", text_field(site, row, columns.chosen)});
+    record.rejected = text_field(site, row, columns.rejected);
+  } else if (!columns.response.empty()) {
     const auto response = row.find(columns.response);
     if (response != row.end() && response->is_string()) {
       record.turns.push_back(Turn{"assistant", response->get<std::string>()});
@@ -55,6 +63,16 @@ Record convert(const RowSite& site, const std::string& dataset, const AlpacaColu
   }
   if (!columns.system.empty()) record.system = text_field(site, row, columns.system);
   if (!columns.images.empty()) record.images = image_list(site, row, columns.images);
+  if (record.rejected && !record.images.empty()) {
+    size_t markers = 0;
+    for (const Turn& t : record.turns) markers += text::count_markers(t.content);
+    if (markers == 0) {
+      std::string lead;
+      for (size_t i = 0; i < record.images.size(); ++i) lead += text::kImageMarker;
+      Turn& question = record.turns[record.turns.size() - 2];  // the user turn before the chosen answer
+      question.content = lead + question.content;
+    }
+  }
   return record;
 }
 
@@ -71,7 +89,7 @@ void read_alpaca_file(const fs::path& path, const std::string& dataset, const Al
         out.records.push_back(convert(site, dataset, columns));
       },
       out.problems);
-  out.files.push_back(DataFile{dataset, path, "alpaca", rows});
+  out.files.push_back(DataFile{dataset, path, "alpaca", rows, !columns.chosen.empty()});
 }
 
 }  // namespace vltune::data

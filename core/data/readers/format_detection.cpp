@@ -18,7 +18,8 @@ constexpr size_t kMaxLooseDataFiles = 8;    // more .json files than this at the
 
 const char* kLookedFor =
     "looked for dataset_info.json (LLaMA-Factory), annotations/captions_*.json (COCO captions), one .json/.jsonl "
-    "file of sharegpt (\"conversations\"), alpaca (\"instruction\"/\"output\") or OpenAI (\"messages\") rows, "
+    "file of sharegpt (\"conversations\"), alpaca (\"instruction\"/\"output\"), OpenAI (\"messages\") or "
+    "preference (\"chosen\"/\"rejected\") rows, "
     "and images with same-named .txt captions";
 
 bool is_data_extension(const fs::path& path) {
@@ -34,6 +35,15 @@ bool role_content_turns(const io::Json& messages) {
 
 // A data file's format from one row, with the evidence.
 std::optional<DatasetFormat> classify_row(const io::Json& row, std::string& evidence) {
+  if (row.contains("chosen") && row.contains("rejected")) {  // preference pairs
+    for (const char* turns : {"conversations", "messages"})
+      if (const auto t = row.find(turns); t != row.end() && t->is_array()) {
+        evidence = std::string("has \"") + turns + "\" with \"chosen\"/\"rejected\" answers (preference pairs)";
+        return DatasetFormat::sharegpt;
+      }
+    evidence = "has \"chosen\"/\"rejected\" answers (preference pairs)";
+    return DatasetFormat::alpaca;
+  }
   if (const auto m = row.find("messages"); m != row.end() && m->is_array()) {
     if (role_content_turns(*m) || m->empty()) {
       evidence = "has \"messages\" with role/content";
@@ -239,7 +249,29 @@ std::pair<SharegptColumns, SharegptTags> bare_sharegpt_layout(const io::Json& fi
     tags.user_tag = "user";
     tags.assistant_tag = "assistant";
   }
+  if (first_row.contains("chosen") && first_row.contains("rejected")) {
+    columns.chosen = "chosen";
+    columns.rejected = "rejected";
+  }
   return {columns, tags};
+}
+
+AlpacaColumns bare_alpaca_columns(const io::Json& first_row) {
+  AlpacaColumns columns;
+  columns.history = "history";
+  columns.system = "system";
+  if (first_row.contains("chosen") && first_row.contains("rejected")) {
+    columns.chosen = "chosen";
+    columns.rejected = "rejected";
+    if (!first_row.contains("instruction"))  // RLAIF-V's "question", TRL's "prompt"
+      for (const char* key : {"question", "prompt"})
+        if (first_row.contains(key)) {
+          columns.prompt = key;
+          break;
+        }
+    if (!first_row.contains("images") && first_row.contains("image")) columns.images = "image";  // RLAIF-V
+  }
+  return columns;
 }
 
 }  // namespace vltune::data

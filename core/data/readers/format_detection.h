@@ -12,6 +12,7 @@
 #include <string>
 
 #include "core/data/dataset.h"
+#include "core/data/readers/alpaca_reader.h"
 #include "core/data/readers/caption_folder_reader.h"
 #include "core/data/readers/sharegpt_reader.h"
 #include "core/io/json_file.h"
@@ -35,6 +36,12 @@ Detection detect_format(const std::filesystem::path& path, std::optional<Dataset
 // How a sharegpt file without dataset_info.json names its columns and roles, from its first row:
 // LLaMA-Factory's defaults, or "messages" / role-content-user-assistant when the row uses those;
 // a "system" key is read as the system prompt.
+// Rows with "chosen" and "rejected" are preference pairs (columns.chosen / rejected set).
 std::pair<SharegptColumns, SharegptTags> bare_sharegpt_layout(const io::Json& first_row);
+
+// How an alpaca file without dataset_info.json names its columns: LLaMA-Factory's defaults plus
+// "history" and "system"; preference rows ("chosen" and "rejected") also in RLAIF-V's layout
+// (question, chosen, rejected, image) or TRL's (prompt, chosen, rejected).
+AlpacaColumns bare_alpaca_columns(const io::Json& first_row);
 
 }  // namespace vltune::data

@@ -31,6 +31,19 @@ void read_name(std::string& field, const OrderedJson& object, const char* key, c
   else throw FormatError(where + ": \"" + key + "\" should be a string, got " + it->dump());
 }
 
+// A ranking dataset's "chosen" and "rejected" columns. LLaMA-Factory needs them named; here the
+// usual names are taken when "columns" leaves them out.
+template <class Columns>
+void read_ranking_columns(Columns& c, const OrderedJson* columns, const std::string& where) {
+  c.chosen = "chosen";
+  c.rejected = "rejected";
+  if (!columns) return;
+  read_name(c.chosen, *columns, "chosen", where);
+  read_name(c.rejected, *columns, "rejected", where);
+  if (c.chosen.empty() || c.rejected.empty())
+    throw FormatError(where + ": a ranking dataset needs its \"chosen\" and \"rejected\" columns");
+}
+
 const OrderedJson* section(const OrderedJson& entry, const char* key, const std::string& where) {
   const auto it = entry.find(key);
   if (it == entry.end() || it->is_null()) return nullptr;
@@ -70,7 +83,7 @@ std::vector<fs::path> data_files(const fs::path& target, const std::string& name
 }
 
 // One dataset_info.json entry read into `out`; "" when it could not be (a problem says why),
-// else its formatting.
+// else its formatting ("sharegpt", "alpaca preference pairs", ...).
 std::string read_entry(const std::string& name, const OrderedJson& entry, const fs::path& folder,
                        const ReadContext& context, Dataset& out, std::vector<std::string>& remote) {
   const std::string where = (folder / kInfoName).string() + ": \"" + name + "\"";
@@ -96,10 +109,13 @@ std::string read_entry(const std::string& name, const OrderedJson& entry, const 
   read_name(formatting, entry, "formatting", where);
   if (formatting != "sharegpt" && formatting != "alpaca" && formatting != "openai")
     return problem("has formatting \"" + formatting + "\"; sharegpt, openai and alpaca are read");
-  if (const auto ranking = entry.find("ranking");
-      ranking != entry.end() && ranking->is_boolean() && ranking->get<bool>())
-    return problem(
-        "is a ranking (preference) dataset with chosen/rejected answers, which supervised fine-tuning does not read");
+  bool ranking = false;
+  if (const auto it = entry.find("ranking"); it != entry.end() && !it->is_null()) {
+    if (!it->is_boolean()) throw FormatError(where + ": \"ranking\" should be true or false, got " + it->dump());
+    ranking = it->get<bool>();
+  }
+  if (ranking && formatting == "openai")
+    return problem("is a ranking (preference) dataset in openai formatting; its pairs are read in sharegpt or alpaca formatting");
 
   const fs::path target = folder / file_name->get<std::string>();
   std::error_code ec;
@@ -125,9 +141,10 @@ std::string read_entry(const std::string& name, const OrderedJson& entry, const 
       read_name(c.system, *columns, "system", columns_where);
       read_name(c.images, *columns, "images", columns_where);
     }
+    if (ranking) read_ranking_columns(c, columns, columns_where);
     for (const fs::path& file : data_files(target, name, out, context.root))
       read_alpaca_file(file, name, c, context, out);
-    return formatting;
+    return ranking ? formatting + " preference pairs" : formatting;
   }
   SharegptColumns c;
   SharegptTags t;
@@ -151,10 +168,11 @@ std::string read_entry(const std::string& name, const OrderedJson& entry, const 
     read_name(t.function_tag, *tags, "function_tag", tags_where);
     read_name(t.system_tag, *tags, "system_tag", tags_where);
   }
+  if (ranking) read_ranking_columns(c, columns, columns_where);
   if (c.messages.empty()) return problem("has no \"messages\" column");
   for (const fs::path& file : data_files(target, name, out, context.root))
     read_sharegpt_file(file, name, c, t, context, out);
-  return formatting;
+  return ranking ? formatting + " preference pairs" : formatting;
 }
 
 OrderedJson read_info(const fs::path& path) {

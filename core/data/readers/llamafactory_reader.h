@@ -5,7 +5,9 @@
 // defaults apply; with them, what they leave out is no column (no tag), except the list of turns,
 // its role and content keys, and "images", which keep their defaults. Datasets on a hub (hf_hub_url,
 // ms_hub_url, om_hub_url, script_url, cloud_file_name) are not downloaded: they are named in a
-// problem. A dataset whose files cannot be read costs itself, not the others.
+// problem. A dataset whose files cannot be read costs itself, not the others. Ranking datasets
+// ("ranking": true) are read as preference pairs (sharegpt_reader.h, alpaca_reader.h); their
+// "chosen" and "rejected" columns keep those names when "columns" does not give them.
 
 #include <filesystem>
 #include <string>

@@ -1,5 +1,7 @@
 #include "core/data/readers/sharegpt_reader.h"
 
+#include <optional>
+
 #include "core/data/readers/json_rows.h"
 #include "core/data/readers/row_fields.h"
 
@@ -18,6 +20,31 @@ std::string map_role(const std::string& tag, const SharegptTags& tags) {
   if (tag == tags.observation_tag) return "observation";
   if (tag == tags.function_tag) return "function";
   return tag;
+}
+
+// One answer of a ranking row, `row[key]`: a turn object or a plain string (the assistant's).
+// nullopt (and a problem) when it is missing or of another shape.
+std::optional<Turn> ranked_answer(const RowSite& site, const io::Json& row, const std::string& key,
+                                  const SharegptTags& tags) {
+  const auto it = row.find(key);
+  if (it == row.end() || it->is_null()) {
+    shape_problem(site, "\"" + key + "\" is missing: a preference row needs a chosen and a rejected answer");
+    return std::nullopt;
+  }
+  if (it->is_string()) return Turn{"assistant", text_field(site, row, key)};
+  if (!it->is_object()) {
+    shape_problem(site, "\"" + key + "\" should be one turn {\"" + tags.role_tag + "\": \"" + tags.assistant_tag +
+                            "\", \"" + tags.content_tag + "\": ...}, not " + json_type_phrase(*it));
+    return std::nullopt;
+  }
+  const auto role = it->find(tags.role_tag);
+  Turn turn{"assistant", text_field(site, *it, tags.content_tag, "\"" + key + "\"")};
+  if (role != it->end() && role->is_string()) turn.role = map_role(role->get<std::string>(), tags);
+  if (turn.role != "assistant")
+    shape_problem(site, "\"" + key + "\" should be the assistant's answer (role \"" + tags.assistant_tag + "\"), not \"" +
+                            (role != it->end() && role->is_string() ? role->get<std::string>() : std::string()) + "\"");
+  turn.role = "assistant";  // the problem above names it; the text is still the answer
+  return turn;
 }
 
 Record convert(const RowSite& site, const std::string& dataset, const SharegptColumns& columns,
@@ -67,6 +94,12 @@ Record convert(const RowSite& site, const std::string& dataset, const SharegptCo
     record.system = std::move(record.turns.front().content);
     record.turns.erase(record.turns.begin());
   }
+  if (!columns.chosen.empty()) {
+    const std::optional<Turn> chosen = ranked_answer(site, row, columns.chosen, tags);
+    const std::optional<Turn> rejected = ranked_answer(site, row, columns.rejected, tags);
+    record.turns.push_back(chosen.value_or(Turn{"assistant", ""}));
+    record.rejected = rejected ? rejected->content : std::string();
+  }
   return record;
 }
 
@@ -83,7 +116,7 @@ void read_sharegpt_file(const fs::path& path, const std::string& dataset, const 
         out.records.push_back(convert(site, dataset, columns, tags));
       },
       out.problems);
-  out.files.push_back(DataFile{dataset, path, "sharegpt", rows});
+  out.files.push_back(DataFile{dataset, path, "sharegpt", rows, !columns.chosen.empty()});
 }
 
 }  // namespace vltune::data

@@ -5,6 +5,12 @@
 // does: a leading turn with the system tag is the system prompt, otherwise the system column.
 // Roles map through the tags (user, assistant, observation, function, system); a role that
 // matches no tag is kept as written, and validation reports it as unknown_role.
+//
+// Ranking (preference) rows, LLaMA-Factory's sharegpt pairwise layout: the turns end with the
+// user's, and "chosen" and "rejected" each hold one assistant turn ({"from": "gpt", "value": ...};
+// a plain string is taken as the answer too). The chosen turn ends Record::turns, the rejected
+// answer goes to Record::rejected (always set for such rows: "" when it could not be read, which
+// validation reports). An answer whose role is not the assistant's is a problem naming it.
 
 #include <filesystem>
 #include <string>
@@ -19,6 +25,8 @@ struct SharegptColumns {
   std::string messages = "conversations";  // the list of turns
   std::string system;                      // a per-row system prompt ("" = none, as LLaMA-Factory)
   std::string images = "images";           // image paths (LLaMA-Factory: none unless named; see llamafactory_reader.h)
+  std::string chosen;                      // ranking datasets: the preferred answer, one turn ("" = not a ranking dataset)
+  std::string rejected;                    // ranking datasets: the rejected answer, one turn
 };
 
 // How turns name their role and text (dataset_info.json "tags"); LLaMA-Factory's defaults.
