@@ -237,6 +237,10 @@ void DatasetController::requestPreview(int index)
             preview.system = qs(r.system);
             for (const auto &t : r.turns)
                 preview.turns.append({qs(t.role), qs(t.content)});
+            if (r.rejected && !preview.turns.isEmpty()) {  // a preference pair: both answers, named
+                preview.turns.last().first = QStringLiteral("chosen");
+                preview.turns.append({QStringLiteral("rejected"), qs(*r.rejected)});
+            }
             for (const auto &image : r.images)
                 preview.imagePaths << qs(image.path.string());
             for (const auto &piece : p.prompt)

@@ -95,7 +95,7 @@ struct DatasetPreview
     QString captionFile;        // image_captions: the absolute path of the .txt ("" otherwise)
     QString caption;            // the caption as read
     QString system;             // system prompt ("" = template default)
-    QList<QPair<QString, QString>> turns;  // role, content
+    QList<QPair<QString, QString>> turns;  // role, content (a preference pair's answers: "chosen", "rejected")
     QStringList imagePaths;     // resolved image files ("" where none was found)
     QList<DatasetPromptPiece> prompt;  // the training encoding (empty without a model)
     qint64 tokens = 0;          // after truncation

@@ -219,7 +219,8 @@ TokenStats measure_sample_tokens(const train::TrainConfig& config, int64_t max_s
 // VRAM ≈ weights + optimizer + activations, where
 //   weights     = parameters × (2 bytes in bf16/fp16, else 4)
 //   optimizer   = trainable × 16 bytes (fp32 master copy 4 + gradient 4 + AdamW m and v 8)
-//   activations = batch × tokens × (layers_kept × per_layer + vocab × 8)
+//   activations = rows × tokens × (layers_kept × per_layer + vocab × 8), rows = batch (DPO: 2 × batch,
+//     the chosen and the rejected sequence; its reference pass keeps nothing for backward)
 //     per_layer without checkpointing = b × (6·hidden + 2·attention + 2·kv + 4·intermediate): the
 //       tensors backward keeps per token (norm inputs/outputs, q/k/v, attention output, the MLP's
 //       gate, up, activation and product); b = 2 bytes in bf16/fp16, else 4
@@ -246,8 +247,9 @@ MemoryEstimate estimate_memory(const ModelSummary& m, const train::TrainConfig& 
   const double layers = static_cast<double>(m.layers);
   const double per_token = c.disable_gradient_checkpointing ? layers * per_layer
                                                             : layers * b * static_cast<double>(m.hidden) + per_layer;
-  const double tokens = static_cast<double>(std::max<int64_t>(tokens_per_sample, 0)) *
-                        static_cast<double>(std::max<int64_t>(c.per_device_train_batch_size, 1));
+  const double rows = static_cast<double>(std::max<int64_t>(c.per_device_train_batch_size, 1)) *
+                      (c.stage == train::Stage::dpo ? 2.0 : 1.0);  // DPO: a chosen and a rejected row per sample
+  const double tokens = static_cast<double>(std::max<int64_t>(tokens_per_sample, 0)) * rows;
   e.activations = tokens * (per_token + static_cast<double>(m.vocab) * 8.0);
   return e;
 }

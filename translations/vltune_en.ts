@@ -2061,6 +2061,38 @@
         <source>CPU memory: %1</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Reward margin</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>DPO: how much more the adapted model prefers the chosen answers than the base model does, beta × (log-ratio chosen − log-ratio rejected), averaged; it should climb.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reward accuracy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>DPO: the share of pairs whose chosen answer gets the higher reward (0–1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reward margin %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>accuracy %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>eval reward margin %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>loss, reward</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>vltune::PathEdit</name>
@@ -2746,6 +2778,70 @@
     </message>
     <message>
         <source>Gaussian</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stage</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SFT learns the answers of a conversation dataset; DPO learns to prefer the chosen over the rejected answer of a preference (ranking) dataset, usually after SFT.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Supervised fine-tuning (SFT)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Preference tuning (DPO)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Preference (DPO)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Beta</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>How far the adapted model may move from the base model (the reference): smaller lets it move further; usual 0.1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Loss</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sigmoid is DPO&apos;s own loss (the usual choice); IPO is a squared loss on per-token log-probabilities that overfits less on small datasets.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>sigmoid (DPO)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>IPO</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SFT weight</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Adds this times the chosen answers&apos; supervised loss, to keep the model fluent; usual 0 (off).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Label smoothing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The share of pairs assumed to be ranked the wrong way round (conservative DPO, sigmoid only); usual 0.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose Stage: Preference tuning (DPO) to use these.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -2056,6 +2056,38 @@
         <source>CPU memory: %1</source>
         <translation>CPU 内存：%1</translation>
     </message>
+    <message>
+        <source>Reward margin</source>
+        <translation>奖励差值</translation>
+    </message>
+    <message>
+        <source>DPO: how much more the adapted model prefers the chosen answers than the base model does, beta × (log-ratio chosen − log-ratio rejected), averaged; it should climb.</source>
+        <translation>DPO：微调后的模型比基座模型更偏好被选回答的程度，即 beta ×（被选回答对数比 − 被拒回答对数比）的平均值；应当逐步上升。</translation>
+    </message>
+    <message>
+        <source>Reward accuracy</source>
+        <translation>奖励准确率</translation>
+    </message>
+    <message>
+        <source>DPO: the share of pairs whose chosen answer gets the higher reward (0–1).</source>
+        <translation>DPO：被选回答获得更高奖励的样本对所占比例（0–1）。</translation>
+    </message>
+    <message>
+        <source>reward margin %1</source>
+        <translation>奖励差值 %1</translation>
+    </message>
+    <message>
+        <source>accuracy %1</source>
+        <translation>准确率 %1</translation>
+    </message>
+    <message>
+        <source>eval reward margin %1</source>
+        <translation>验证奖励差值 %1</translation>
+    </message>
+    <message>
+        <source>loss, reward</source>
+        <translation>损失、奖励</translation>
+    </message>
 </context>
 <context>
     <name>vltune::PathEdit</name>
@@ -2741,6 +2773,70 @@
     <message>
         <source>Gaussian</source>
         <translation>高斯分布</translation>
+    </message>
+    <message>
+        <source>Stage</source>
+        <translation>阶段</translation>
+    </message>
+    <message>
+        <source>SFT learns the answers of a conversation dataset; DPO learns to prefer the chosen over the rejected answer of a preference (ranking) dataset, usually after SFT.</source>
+        <translation>SFT 学习对话数据集中的回答；DPO 在偏好（排序）数据集上学习更偏好被选回答而非被拒回答，通常在 SFT 之后进行。</translation>
+    </message>
+    <message>
+        <source>Supervised fine-tuning (SFT)</source>
+        <translation>监督微调（SFT）</translation>
+    </message>
+    <message>
+        <source>Preference tuning (DPO)</source>
+        <translation>偏好优化（DPO）</translation>
+    </message>
+    <message>
+        <source>Preference (DPO)</source>
+        <translation>偏好（DPO）</translation>
+    </message>
+    <message>
+        <source>Beta</source>
+        <translation>Beta</translation>
+    </message>
+    <message>
+        <source>How far the adapted model may move from the base model (the reference): smaller lets it move further; usual 0.1.</source>
+        <translation>微调后的模型可偏离基座模型（参考模型）多远：越小允许偏离越多；常用 0.1。</translation>
+    </message>
+    <message>
+        <source>Loss</source>
+        <translation>损失</translation>
+    </message>
+    <message>
+        <source>Sigmoid is DPO&apos;s own loss (the usual choice); IPO is a squared loss on per-token log-probabilities that overfits less on small datasets.</source>
+        <translation>Sigmoid 是 DPO 自身的损失（常用选择）；IPO 是基于逐词元对数概率的平方损失，在小数据集上更不易过拟合。</translation>
+    </message>
+    <message>
+        <source>sigmoid (DPO)</source>
+        <translation>sigmoid（DPO）</translation>
+    </message>
+    <message>
+        <source>IPO</source>
+        <translation>IPO</translation>
+    </message>
+    <message>
+        <source>SFT weight</source>
+        <translation>SFT 权重</translation>
+    </message>
+    <message>
+        <source>Adds this times the chosen answers&apos; supervised loss, to keep the model fluent; usual 0 (off).</source>
+        <translation>加上被选回答的监督损失乘以该系数，以保持模型表达流畅；常用 0（关闭）。</translation>
+    </message>
+    <message>
+        <source>Label smoothing</source>
+        <translation>标签平滑</translation>
+    </message>
+    <message>
+        <source>The share of pairs assumed to be ranked the wrong way round (conservative DPO, sigmoid only); usual 0.</source>
+        <translation>假定排序颠倒的样本对所占比例（保守 DPO，仅限 sigmoid）；常用 0。</translation>
+    </message>
+    <message>
+        <source>Choose Stage: Preference tuning (DPO) to use these.</source>
+        <translation>将“阶段”选为“偏好优化（DPO）”后才能使用这些设置。</translation>
     </message>
 </context>
 <context>

@@ -726,7 +726,9 @@ void DatasetPage::onPreview(const DatasetPreview &preview)
     if (!preview.system.isEmpty())
         html += tr("<p><b>system</b><br>%1</p>").arg(escaped(preview.system).replace(QLatin1Char('\n'), QStringLiteral("<br>")));
     for (const auto &[role, content] : preview.turns) {
-        const QString color = role == QLatin1String("assistant") ? QStringLiteral("#1b5e20") : QStringLiteral("#0d47a1");
+        const QString color = role == QLatin1String("rejected")                                  ? QStringLiteral("#b71c1c")
+                              : role == QLatin1String("assistant") || role == QLatin1String("chosen") ? QStringLiteral("#1b5e20")
+                                                                                                       : QStringLiteral("#0d47a1");
         html += QStringLiteral("<p><b style='color:%1'>%2</b><br>%3</p>")
                     .arg(color, escaped(role), escaped(content).replace(QLatin1Char('\n'), QStringLiteral("<br>")));
     }

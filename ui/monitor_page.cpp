@@ -46,6 +46,18 @@ const QString kEvalLoss = QStringLiteral("eval loss");
 const QString kLearningRate = QStringLiteral("learning rate");
 const QString kGradNorm = QStringLiteral("grad norm");
 const QString kThroughput = QStringLiteral("tokens/s");
+const QString kRewardMargin = QStringLiteral("reward margin");
+const QString kEvalRewardMargin = QStringLiteral("eval reward margin");
+const QString kRewardAccuracy = QStringLiteral("reward accuracy");
+
+// The value of TRL's metric `key` in `r`, if logged.
+std::optional<double> loggedMetric(const train::LogRecord &r, const char *key)
+{
+    for (const auto &[name, value] : r.metrics)
+        if (name == key)
+            return value;
+    return std::nullopt;
+}
 
 // Log lines kept in the pane; older ones scroll away (the file keeps them all).
 constexpr int kMaxLogLines = 5000;
@@ -72,6 +84,9 @@ struct MonitorPage::Batch
     QVector<double> lrSteps, lr;
     QVector<double> gradSteps, grad;
     QVector<double> throughputSteps, throughput;
+    QVector<double> marginSteps, margin;
+    QVector<double> evalMarginSteps, evalMargin;
+    QVector<double> accuracySteps, accuracy;
     QStringList log;
     std::optional<train::LogRecord> last;  // the newest record: what the progress bar shows
 };
@@ -140,6 +155,14 @@ MonitorPage::MonitorPage(QWidget *parent)
     addToggle(kGradNorm, tr("Grad norm"), false);
     m_lrBox = addToggle(kLearningRate, tr("Learning rate"), true);
     m_throughputBox = addToggle(kThroughput, tr("Tokens/s"), false);
+    // DPO's curves: shown (and ticked) once a run logs rewards.
+    m_marginBox = addToggle(kRewardMargin, tr("Reward margin"), false);
+    m_marginBox->setToolTip(tr("DPO: how much more the adapted model prefers the chosen answers than the base model "
+                               "does, beta × (log-ratio chosen − log-ratio rejected), averaged; it should climb."));
+    m_accuracyBox = addToggle(kRewardAccuracy, tr("Reward accuracy"), false);
+    m_accuracyBox->setToolTip(tr("DPO: the share of pairs whose chosen answer gets the higher reward (0–1)."));
+    m_marginBox->hide();
+    m_accuracyBox->hide();
     toggles->addStretch(1);
 
     m_chart->addSeries(kTrainLoss, QColor(31, 119, 180), LossChart::YAxis::Left, /*smoothed=*/true);
@@ -147,6 +170,12 @@ MonitorPage::MonitorPage(QWidget *parent)
     m_chart->addSeries(kGradNorm, QColor(148, 103, 189), LossChart::YAxis::Left);
     m_chart->addSeries(kLearningRate, QColor(44, 160, 44), LossChart::YAxis::Right);
     m_chart->addSeries(kThroughput, QColor(255, 127, 14), LossChart::YAxis::Right);
+    m_chart->addSeries(kRewardMargin, QColor(23, 190, 207), LossChart::YAxis::Left, /*smoothed=*/true);
+    m_chart->addSeries(kEvalRewardMargin, QColor(140, 86, 75), LossChart::YAxis::Left);
+    m_chart->addSeries(kRewardAccuracy, QColor(188, 189, 34), LossChart::YAxis::Left);
+    m_chart->setSeriesVisible(kRewardMargin, false);
+    m_chart->setSeriesVisible(kEvalRewardMargin, false);
+    m_chart->setSeriesVisible(kRewardAccuracy, false);
     m_chart->setSeriesVisible(kGradNorm, false);
     m_chart->setSeriesVisible(kThroughput, false);
     m_chart->setAxisLabel(LossChart::YAxis::Left, tr("loss"));
@@ -282,6 +311,11 @@ void MonitorPage::reset()
     m_progress->setRange(0, 1);
     m_progress->setValue(0);
     m_progress->setFormat(tr("No steps logged yet"));
+    m_marginBox->setChecked(false);
+    m_accuracyBox->setChecked(false);
+    m_marginBox->hide();
+    m_accuracyBox->hide();
+    m_chart->setAxisLabel(LossChart::YAxis::Left, tr("loss"));
 }
 
 bool MonitorPage::openRun(const QString &dir)
@@ -362,6 +396,15 @@ void MonitorPage::readLog()
     m_chart->appendPoints(kLearningRate, batch.lrSteps, batch.lr);
     m_chart->appendPoints(kGradNorm, batch.gradSteps, batch.grad);
     m_chart->appendPoints(kThroughput, batch.throughputSteps, batch.throughput);
+    m_chart->appendPoints(kRewardMargin, batch.marginSteps, batch.margin);
+    m_chart->appendPoints(kEvalRewardMargin, batch.evalMarginSteps, batch.evalMargin);
+    m_chart->appendPoints(kRewardAccuracy, batch.accuracySteps, batch.accuracy);
+    if ((!batch.marginSteps.isEmpty() || !batch.evalMarginSteps.isEmpty()) && m_marginBox->isHidden()) {
+        m_marginBox->show();
+        m_accuracyBox->show();
+        m_marginBox->setChecked(true);  // a preference run: its margin is what to watch
+        m_chart->setAxisLabel(LossChart::YAxis::Left, tr("loss, reward"));
+    }
     // The pane keeps only its last lines anyway: a long log reopened costs one append, not 100k.
     if (batch.log.size() > kMaxLogLines)
         batch.log = batch.log.mid(batch.log.size() - kMaxLogLines);
@@ -408,6 +451,21 @@ void MonitorPage::addLine(const std::string &line, qint64 lineNumber, Batch &bat
         batch.gradSteps.append(step);
         batch.grad.append(*r->grad_norm);
         parts.append(tr("grad norm %1").arg(*r->grad_norm, 0, 'f', 3));
+    }
+    if (const auto margin = loggedMetric(*r, "rewards/margins")) {
+        batch.marginSteps.append(step);
+        batch.margin.append(*margin);
+        parts.append(tr("reward margin %1").arg(*margin, 0, 'f', 4));
+    }
+    if (const auto accuracy = loggedMetric(*r, "rewards/accuracies")) {
+        batch.accuracySteps.append(step);
+        batch.accuracy.append(*accuracy);
+        parts.append(tr("accuracy %1").arg(*accuracy, 0, 'f', 3));
+    }
+    if (const auto margin = loggedMetric(*r, "eval_rewards/margins")) {
+        batch.evalMarginSteps.append(step);
+        batch.evalMargin.append(*margin);
+        parts.append(tr("eval reward margin %1").arg(*margin, 0, 'f', 4));
     }
     if (r->throughput) {
         batch.throughputSteps.append(step);
@@ -519,6 +577,8 @@ void MonitorPage::saveHistory(bool redraw)
 void MonitorPage::setSeriesShown(const QString &series, bool on)
 {
     m_chart->setSeriesVisible(series, on);
+    if (series == kRewardMargin)
+        m_chart->setSeriesVisible(kEvalRewardMargin, on);
     // One series on the right axis at a time: their scales (1e-4 against 1e4) cannot share it.
     if (on && series == kLearningRate)
         m_throughputBox->setChecked(false);

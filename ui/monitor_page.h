@@ -28,7 +28,7 @@ class PinnedSamplesView;
 class RunHistory;
 
 // Monitor: a run's output_dir drawn from its trainer_log.jsonl (train loss raw and smoothed, eval
-// loss, learning rate, grad norm, tokens/s), followed live while the run writes it (from this app or
+// loss, learning rate, grad norm, tokens/s; DPO runs add their reward margin and accuracy), followed live while the run writes it (from this app or
 // vltune-cli), and redrawn whole when reopened later. Around the chart: the progress, GPU and memory
 // readings, the run's checkpoints, its pinned samples' answers, a log, and the runs opened before.
 class MonitorPage final : public QWidget
@@ -96,6 +96,8 @@ private:
     LossChart *m_chart = nullptr;
     QCheckBox *m_lrBox = nullptr;
     QCheckBox *m_throughputBox = nullptr;
+    QCheckBox *m_marginBox = nullptr;    // DPO runs only
+    QCheckBox *m_accuracyBox = nullptr;  // DPO runs only
     QTabWidget *m_tabs = nullptr;
     PinnedSamplesView *m_pinned = nullptr;
     QTreeWidget *m_checkpoints = nullptr;

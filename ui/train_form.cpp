@@ -112,6 +112,12 @@ TrainForm::TrainForm(QWidget *parent)
 
     // --- Method ---------------------------------------------------------------------------------
     auto *method = static_cast<QFormLayout *>(addSection(tr("Method"), 1, 0)->layout());
+    addEnum<train::Stage>(method, QStringLiteral("stage"), tr("Stage"),
+                          tr("SFT learns the answers of a conversation dataset; DPO learns to prefer the chosen over "
+                             "the rejected answer of a preference (ranking) dataset, usually after SFT."),
+                          &train::TrainConfig::stage,
+                          {{train::Stage::sft, tr("Supervised fine-tuning (SFT)")},
+                           {train::Stage::dpo, tr("Preference tuning (DPO)")}});
     addEnum<train::FinetuningType>(method, QStringLiteral("finetuning_type"), tr("Method"),
                                    tr("LoRA trains small adapters (least memory), freeze trains the last layers, "
                                       "full trains every weight; LoRA is the usual choice."),
@@ -170,6 +176,29 @@ TrainForm::TrainForm(QWidget *parent)
     addDouble(data, QStringLiteral("val_size"), tr("Validation split"),
               tr("Held out to measure overfitting: a fraction below 1 (usual 0.05–0.1) or a sample count; 0 = none."),
               &train::TrainConfig::val_size, 0.0, 1e9, 0.05, 3);
+
+    // --- Preference (DPO) -----------------------------------------------------------------------
+    m_preferenceBox = addSection(tr("Preference (DPO)"), 3, 0);
+    m_preferenceBox->setObjectName(QStringLiteral("trainPreferenceSection"));
+    auto *preference = static_cast<QFormLayout *>(m_preferenceBox->layout());
+    addDouble(preference, QStringLiteral("pref_beta"), tr("Beta"),
+              tr("How far the adapted model may move from the base model (the reference): smaller lets it move "
+                 "further; usual 0.1."),
+              &train::TrainConfig::pref_beta, 0.001, 100.0, 0.05, 3);
+    addEnum<train::PrefLoss>(preference, QStringLiteral("pref_loss"), tr("Loss"),
+                             tr("Sigmoid is DPO's own loss (the usual choice); IPO is a squared loss on per-token "
+                                "log-probabilities that overfits less on small datasets."),
+                             &train::TrainConfig::pref_loss,
+                             {{train::PrefLoss::sigmoid, tr("sigmoid (DPO)")}, {train::PrefLoss::ipo, tr("IPO")}});
+    addDouble(preference, QStringLiteral("pref_ftx"), tr("SFT weight"),
+              tr("Adds this times the chosen answers' supervised loss, to keep the model fluent; usual 0 (off)."),
+              &train::TrainConfig::pref_ftx, 0.0, 100.0, 0.1, 3);
+    addDouble(preference, QStringLiteral("dpo_label_smoothing"), tr("Label smoothing"),
+              tr("The share of pairs assumed to be ranked the wrong way round (conservative DPO, sigmoid only); "
+                 "usual 0."),
+              &train::TrainConfig::dpo_label_smoothing, 0.0, 0.5, 0.05, 3);
+    connect(static_cast<QComboBox *>(fieldWidget(QStringLiteral("stage"))), &QComboBox::currentIndexChanged, this,
+            &TrainForm::updateStageFields);
 
     // --- Training -------------------------------------------------------------------------------
     auto *training = static_cast<QFormLayout *>(addSection(tr("Training"), 0, 1)->layout());
@@ -267,6 +296,15 @@ TrainForm::TrainForm(QWidget *parent)
     outer->addStretch(1);
 
     setConfig(train::TrainConfig{});
+    updateStageFields();
+}
+
+void TrainForm::updateStageFields()
+{
+    const auto *stage = static_cast<QComboBox *>(fieldWidget(QStringLiteral("stage")));
+    const bool dpo = static_cast<train::Stage>(stage->currentData().toInt()) == train::Stage::dpo;
+    m_preferenceBox->setEnabled(dpo);
+    m_preferenceBox->setToolTip(dpo ? QString() : tr("Choose Stage: Preference tuning (DPO) to use these."));
 }
 
 QGroupBox *TrainForm::addSection(const QString &title, int row, int column)

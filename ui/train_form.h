@@ -1,6 +1,6 @@
 #pragma once
-// The Train page's settings, grouped as a user thinks of them (Model · Method · Data · Training ·
-// Precision & memory · Output), bound to a train::TrainConfig. Every field has a one-sentence
+// The Train page's settings, grouped as a user thinks of them (Model · Method · Data · Preference
+// (DPO) · Training · Precision & memory · Output), bound to a train::TrainConfig. Every field has a one-sentence
 // tooltip with its usual range; the whole config is checked with the engine's own
 // validate_train_config on every change (debounced) and the field the error names is marked.
 //
@@ -99,6 +99,8 @@ private:
     void addQuantization(QFormLayout *form);
     void addTemplate(QFormLayout *form);
     void onFieldChanged();
+    // The DPO section is enabled only with stage DPO.
+    void updateStageFields();
     void markInvalid(const QString &key, const QString &message);
 
     train::TrainConfig m_base;    // the last setConfig()
@@ -110,6 +112,7 @@ private:
     QVBoxLayout *m_columns[2] = {};  // the left and right column of sections
     QComboBox *m_modelCombo = nullptr;
     QLabel *m_modelInfo = nullptr;
+    QGroupBox *m_preferenceBox = nullptr;
     QLabel *m_errorLabel = nullptr;
     QWidget *m_marked = nullptr;
     QString m_errorKey;

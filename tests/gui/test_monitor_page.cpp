@@ -136,6 +136,7 @@ private slots:
     void parseLogLineRoundTrips();
     void progressBar();
     void seriesToggles();
+    void preferenceRunShowsRewardMargins();
     void checkpointsNewestFirst();
     void pinnedSamples();
     void runHistoryPersistsAndReopens();
@@ -279,6 +280,62 @@ void TestMonitorPage::seriesToggles()
     lr->setChecked(true);
     QVERIFY(!tps->isChecked());
     QVERIFY(!chart->isSeriesVisible(QStringLiteral("tokens/s")));
+}
+
+// A DPO run's lines carry TRL's rewards/...: the margin toggle appears ticked and the margin,
+// accuracy and eval margin are drawn; an SFT run opened next hides the toggles again.
+void TestMonitorPage::preferenceRunShowsRewardMargins()
+{
+    QTemporaryDir dir;
+    std::string lines;
+    for (int step = 1; step <= 3; ++step) {
+        vltune::train::LogRecord r;
+        r.current_steps = step;
+        r.total_steps = 3;
+        r.loss = 0.7 - 0.1 * step;
+        r.metrics = {{"rewards/chosen", 0.02 * step}, {"rewards/rejected", -0.01 * step},
+                     {"rewards/accuracies", 0.25 * step}, {"rewards/margins", 0.03 * step}};
+        lines += r.to_json().dump() + "\n";
+    }
+    vltune::train::LogRecord e;
+    e.current_steps = 3;
+    e.total_steps = 3;
+    e.eval_loss = 0.55;
+    e.metrics = {{"eval_rewards/margins", 0.05}};
+    lines += e.to_json().dump() + "\n";
+    write(dir.filePath(QStringLiteral("trainer_log.jsonl")), lines, false);
+
+    MonitorPage page;
+    auto *margin = page.findChild<QCheckBox *>(QStringLiteral("monitorShow_reward_margin"));
+    auto *accuracy = page.findChild<QCheckBox *>(QStringLiteral("monitorShow_reward_accuracy"));
+    QVERIFY(margin && accuracy);
+    QVERIFY(margin->isHidden());
+    QVERIFY(page.openRun(dir.path()));
+    QVERIFY(!margin->isHidden() && !accuracy->isHidden());
+    QVERIFY(margin->isChecked());
+    LossChart *chart = page.chart();
+    QVERIFY(chart->isSeriesVisible(QStringLiteral("reward margin")));
+    QVERIFY(chart->isSeriesVisible(QStringLiteral("eval reward margin")));
+    QCOMPARE(chart->values(QStringLiteral("reward margin")), QVector<double>({0.03, 0.06, 0.09}));
+    QCOMPARE(chart->values(QStringLiteral("eval reward margin")), QVector<double>({0.05}));
+    QCOMPARE(chart->values(QStringLiteral("reward accuracy")), QVector<double>({0.25, 0.5, 0.75}));
+    QVERIFY2(page.logText().contains(QStringLiteral("reward margin 0.0900")), qPrintable(page.logText()));
+    accuracy->setChecked(true);
+    QVERIFY(chart->isSeriesVisible(QStringLiteral("reward accuracy")));
+
+    // The trainer_log round trip keeps the metrics.
+    const auto parsed = vltune::train::parse_log_line(e.to_json().dump(), "line");
+    QVERIFY(parsed && parsed->metrics.size() == 1 && parsed->metrics[0].first == "eval_rewards/margins");
+
+    QTemporaryDir sft;
+    vltune::train::LogRecord r;
+    r.current_steps = 1;
+    r.total_steps = 1;
+    r.loss = 1.0;
+    write(sft.filePath(QStringLiteral("trainer_log.jsonl")), r.to_json().dump() + "\n", false);
+    QVERIFY(page.openRun(sft.path()));
+    QVERIFY(margin->isHidden());
+    QVERIFY(!chart->isSeriesVisible(QStringLiteral("reward margin")));
 }
 
 void TestMonitorPage::checkpointsNewestFirst()

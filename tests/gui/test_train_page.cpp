@@ -15,6 +15,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QGroupBox>
 #include <QLabel>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -81,6 +82,7 @@ class TestTrainPage : public QObject
 private slots:
     void initTestCase();
     void formRoundTrip();
+    void stageChoiceAndPreferenceFields();
     void yamlLoadSaveRoundTrip();
     void loadErrorNamesTheKey();
     void invalidValuesBlockStart();
@@ -152,6 +154,49 @@ void TestTrainPage::formRoundTrip()
     // Every field has a tooltip.
     for (const QString &key : form.keys())
         QVERIFY2(!form.fieldWidget(key)->toolTip().isEmpty(), qPrintable(key));
+}
+
+// Stage: SFT / DPO; the DPO section's fields are enabled only for DPO and write LLaMA-Factory's keys.
+void TestTrainPage::stageChoiceAndPreferenceFields()
+{
+    TrainForm form;
+    train::TrainConfig c = validConfig();
+    form.setConfig(c);
+    auto *stage = qobject_cast<QComboBox *>(form.fieldWidget(QStringLiteral("stage")));
+    auto *section = form.findChild<QGroupBox *>(QStringLiteral("trainPreferenceSection"));
+    auto *beta = qobject_cast<QDoubleSpinBox *>(form.fieldWidget(QStringLiteral("pref_beta")));
+    auto *loss = qobject_cast<QComboBox *>(form.fieldWidget(QStringLiteral("pref_loss")));
+    auto *ftx = qobject_cast<QDoubleSpinBox *>(form.fieldWidget(QStringLiteral("pref_ftx")));
+    QVERIFY(stage && section && beta && loss && ftx && form.fieldWidget(QStringLiteral("dpo_label_smoothing")));
+    QVERIFY(!section->isEnabled());
+    QCOMPARE(beta->value(), 0.1);
+
+    stage->setCurrentIndex(stage->findData(static_cast<int>(train::Stage::dpo)));
+    QVERIFY(section->isEnabled());
+    beta->setValue(0.25);
+    ftx->setValue(0.5);
+    loss->setCurrentIndex(loss->findData(static_cast<int>(train::PrefLoss::ipo)));
+    train::TrainConfig expected = c;
+    expected.stage = train::Stage::dpo;
+    expected.pref_beta = 0.25;
+    expected.pref_ftx = 0.5;
+    expected.pref_loss = train::PrefLoss::ipo;
+    QVERIFY(form.config() == expected);
+    const std::string yaml = train::to_yaml(form.config());
+    for (const char *line : {"stage: dpo", "pref_beta: 0.25", "pref_ftx: 0.5", "pref_loss: ipo"})
+        QVERIFY2(yaml.find(line) != std::string::npos, line);
+
+    // The engine's checks mark the key: label smoothing is for the sigmoid loss only.
+    auto *smoothing = qobject_cast<QDoubleSpinBox *>(form.fieldWidget(QStringLiteral("dpo_label_smoothing")));
+    smoothing->setValue(0.1);
+    QVERIFY(!form.validateNow());
+    QCOMPARE(form.errorKey(), QStringLiteral("dpo_label_smoothing"));
+
+    // A loaded DPO config enables the section; an SFT one disables it again.
+    form.setConfig(expected);
+    QVERIFY(section->isEnabled());
+    form.setConfig(c);
+    QVERIFY(!section->isEnabled());
 }
 
 void TestTrainPage::yamlLoadSaveRoundTrip()
@@ -394,6 +439,10 @@ void TestTrainPage::estimateMatchesEngine()
         train::TrainConfig noCkpt = c;
         noCkpt.disable_gradient_checkpointing = true;
         QVERIFY(estimate_memory(e.model, noCkpt, 1000).activations > estimate_memory(e.model, c, 1000).activations);
+        // DPO runs a chosen and a rejected sequence per sample: twice the activations.
+        train::TrainConfig dpo = c;
+        dpo.stage = train::Stage::dpo;
+        QCOMPARE(estimate_memory(e.model, dpo, 1000).activations, 2.0 * estimate_memory(e.model, c, 1000).activations);
         c.cutoff_len = e.tokens.median_tokens;
         QCOMPARE(measure_sample_tokens(c).over_cutoff, e.tokens.max_tokens > e.tokens.median_tokens ? int64_t(1) : int64_t(0));
     }
