@@ -206,6 +206,21 @@ void write_random_weights(const fs::path& model_dir, uint64_t seed) {
   io::save_safetensors(model_dir / "model.safetensors", tensors, {{"format", "pt"}});
 }
 
+// A demo run's LLaMA-Factory YAML: `method` holds the stage's own keys.
+std::string run_yaml(const fs::path& model, const std::string& image_pixels, const std::string& method,
+                     const std::string& dataset, const fs::path& dataset_dir, const fs::path& output_dir,
+                     const std::string& learning_rate, const std::string& epochs) {
+  return "### model\nmodel_name_or_path: " + model.string() + "\nimage_max_pixels: " + image_pixels +
+         "\n\n### method\n" + method + "finetuning_type: lora\nlora_rank: 16\nlora_target: all\n"
+         "\n### dataset\ndataset: " + dataset + "\ndataset_dir: " + dataset_dir.string() +
+         "\ntemplate: qwen2_vl\ncutoff_len: 256\nval_size: 4\n"
+         "\n### output\noutput_dir: " + output_dir.string() +
+         "\nlogging_steps: 2\nsave_steps: 20\nplot_loss: true\noverwrite_output_dir: true\n"
+         "\n### train\nper_device_train_batch_size: 4\ngradient_accumulation_steps: 1\n"
+         "learning_rate: " + learning_rate + "\nnum_train_epochs: " + epochs + "\nlr_scheduler_type: cosine\nwarmup_ratio: 0.05\n"
+         "\n### eval\neval_strategy: steps\neval_steps: 10\nper_device_eval_batch_size: 4\n";
+}
+
 bool complete_model(const fs::path& dir) {
   for (const char* f : {"config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "preprocessor_config.json",
                         "generation_config.json"})
@@ -311,34 +326,16 @@ DemoProject make_demo_project(const fs::path& root, const DemoParams& params) {
   }
 
   // A run that finishes on a CPU in about a minute: LoRA on every linear layer of the language
-  // model, a high learning rate for a tiny model, a few held-out samples to validate on.
-  if (!fs::exists(project.train_yaml)) {
-    io::write_file_atomic(project.train_yaml,
-                          "### model\nmodel_name_or_path: " + project.model.string() +
-                              "\nimage_max_pixels: " + std::to_string(params.image_size * params.image_size) +
-                              "\n\n### method\nstage: sft\nfinetuning_type: lora\nlora_rank: 16\nlora_target: all\n"
-                              "\n### dataset\ndataset: demo_shapes\ndataset_dir: " + project.dataset.string() +
-                              "\ntemplate: qwen2_vl\ncutoff_len: 256\nval_size: 4\n"
-                              "\n### output\noutput_dir: " + project.output_dir.string() +
-                              "\nlogging_steps: 2\nsave_steps: 20\nplot_loss: true\noverwrite_output_dir: true\n"
-                              "\n### train\nper_device_train_batch_size: 4\ngradient_accumulation_steps: 1\n"
-                              "learning_rate: 3.0e-3\nnum_train_epochs: 30.0\nlr_scheduler_type: cosine\nwarmup_ratio: 0.05\n"
-                              "\n### eval\neval_strategy: steps\neval_steps: 10\nper_device_eval_batch_size: 4\n");
-  }
-  // DPO on the same drawings: the right caption preferred to the one with the wrong colour.
-  if (!fs::exists(project.dpo_yaml)) {
+  // model, a high learning rate for a tiny model, a few held-out samples to validate on. DPO on
+  // the same drawings prefers the right caption to the one with the wrong colour.
+  const std::string image_pixels = std::to_string(params.image_size * params.image_size);
+  if (!fs::exists(project.train_yaml))
+    io::write_file_atomic(project.train_yaml, run_yaml(project.model, image_pixels, "stage: sft\n", "demo_shapes",
+                                                       project.dataset, project.output_dir, "3.0e-3", "30.0"));
+  if (!fs::exists(project.dpo_yaml))
     io::write_file_atomic(project.dpo_yaml,
-                          "### model\nmodel_name_or_path: " + project.model.string() +
-                              "\nimage_max_pixels: " + std::to_string(params.image_size * params.image_size) +
-                              "\n\n### method\nstage: dpo\nfinetuning_type: lora\nlora_rank: 16\nlora_target: all\npref_beta: 0.1\n"
-                              "\n### dataset\ndataset: demo_shape_pairs\ndataset_dir: " + project.pairs_dataset.string() +
-                              "\ntemplate: qwen2_vl\ncutoff_len: 256\nval_size: 4\n"
-                              "\n### output\noutput_dir: " + project.dpo_output_dir.string() +
-                              "\nlogging_steps: 2\nsave_steps: 20\nplot_loss: true\noverwrite_output_dir: true\n"
-                              "\n### train\nper_device_train_batch_size: 4\ngradient_accumulation_steps: 1\n"
-                              "learning_rate: 1.0e-3\nnum_train_epochs: 10.0\nlr_scheduler_type: cosine\nwarmup_ratio: 0.05\n"
-                              "\n### eval\neval_strategy: steps\neval_steps: 10\nper_device_eval_batch_size: 4\n");
-  }
+                          run_yaml(project.model, image_pixels, "stage: dpo\npref_beta: 0.1\n", "demo_shape_pairs",
+                                   project.pairs_dataset, project.dpo_output_dir, "1.0e-3", "10.0"));
   io::write_file_atomic(root / "DEMO.txt",
                         "This is vltune's demo project, made on this machine: coloured shapes (data/) and a tiny\n"
                         "Qwen2-VL with random weights (model/). Train it, then compare the base and the adapted\n"

@@ -75,6 +75,20 @@ vltune::data::Batch as_pair(const vltune::data::Batch& one, const torch::Tensor&
   return pair;
 }
 
+// The trainable parameters' gradients against PEFT's lora_grads.safetensors times `coefficient`.
+void compare_to_peft_gradients(vltune::lora::LoraModel& model, const vltune::test::ParityFixture& f, double coefficient) {
+  const auto grads = vltune::io::SafetensorsFile::open(f.dir / "lora_grads.safetensors");
+  double worst = 0;
+  for (const auto& param : model.trainable_parameters()) {
+    QVERIFY2(grads.contains(param.name), param.name.c_str());
+    const auto want = grads.tensor(param.name) * coefficient;
+    const double rel = (param.tensor.grad() - want).norm().item<double>() / want.norm().item<double>();
+    worst = std::max(worst, rel);
+    QVERIFY2(rel <= 1e-4, qPrintable(QString("%1: relative difference %2").arg(QString::fromStdString(param.name)).arg(rel)));
+  }
+  qInfo("worst relative gradient difference %.3g", worst);
+}
+
 double metric(const std::vector<std::pair<std::string, double>>& metrics, const std::string& key) {
   for (const auto& [name, value] : metrics)
     if (name == key) return value;
@@ -222,16 +236,7 @@ void TestPreferenceLoss::dpoGradientsFollowPeft() {
   const double z = policy_chosen.sum[0].item<double>() - reference_chosen.sum[0].item<double>();
   const double coefficient = p.beta / (1.0 + std::exp(p.beta * z)) * static_cast<double>(n);  // beta * sigmoid(-beta z) * n
   qInfo("n = %lld, z = %.5f, loss %.6f, gradient = %.5f x PEFT's", static_cast<long long>(n), z, out.loss.item<double>(), coefficient);
-  const auto grads = vltune::io::SafetensorsFile::open(f.dir / "lora_grads.safetensors");
-  double worst = 0;
-  for (const auto& param : model->trainable_parameters()) {
-    QVERIFY2(grads.contains(param.name), param.name.c_str());
-    const auto want = grads.tensor(param.name) * coefficient;
-    const double rel = (param.tensor.grad() - want).norm().item<double>() / want.norm().item<double>();
-    worst = std::max(worst, rel);
-    QVERIFY2(rel <= 1e-4, qPrintable(QString("%1: relative difference %2").arg(QString::fromStdString(param.name)).arg(rel)));
-  }
-  qInfo("worst relative gradient difference %.3g", worst);
+  compare_to_peft_gradients(*model, f, coefficient);
 }
 
 void TestPreferenceLoss::preferenceModelAtTheStart() {
@@ -314,16 +319,7 @@ void TestPreferenceLoss::preferenceModelFollowsPeft() {
   QCOMPARE(metric(metrics, "rewards/rejected"), 0.0);
 
   const double coefficient = pp.loss.beta / (1.0 + std::exp(pp.loss.beta * z)) * static_cast<double>(n);
-  const auto grads = vltune::io::SafetensorsFile::open(f.dir / "lora_grads.safetensors");
-  double worst = 0;
-  for (const auto& param : model->trainable_parameters()) {
-    QVERIFY2(grads.contains(param.name), param.name.c_str());
-    const auto want = grads.tensor(param.name) * coefficient;
-    const double rel = (param.tensor.grad() - want).norm().item<double>() / want.norm().item<double>();
-    worst = std::max(worst, rel);
-    QVERIFY2(rel <= 1e-4, qPrintable(QString("%1: relative difference %2").arg(QString::fromStdString(param.name)).arg(rel)));
-  }
-  qInfo("worst relative gradient difference %.3g", worst);
+  compare_to_peft_gradients(*model, f, coefficient);
 }
 
 QTEST_APPLESS_MAIN(TestPreferenceLoss)

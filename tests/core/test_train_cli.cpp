@@ -55,6 +55,11 @@ void write_config(const fs::path& root, const fs::path& model) {
                                             "learning_rate: 1.0e-3\nnum_train_epochs: 4.0\nlr_scheduler_type: cosine\nwarmup_ratio: 0.1\n");
 }
 
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
 std::string line_of(const std::vector<int64_t>& v) {
   std::string out;
   for (int64_t x : v) out += std::to_string(x) + " ";
@@ -120,11 +125,7 @@ void TestTrainCli::trainsAndWritesLlamaFactoryFiles() {
 
   // adapter_name_or_path: a second run goes on from the trained adapter (its rank, not lora_rank)
   // and starts where the first ended, well below where the first started.
-  std::string yaml;
-  {
-    std::ifstream in(dir.path() / "train.yaml");
-    yaml.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  }
+  std::string yaml = read_text(dir.path() / "train.yaml");
   const auto replace = [&](const std::string& from, const std::string& to) { yaml.replace(yaml.find(from), from.size(), to); };
   replace("output_dir: saves/colours", "output_dir: saves/more\nadapter_name_or_path: saves/colours");
   replace("lora_rank: 8", "lora_rank: 4");
@@ -210,11 +211,7 @@ void TestTrainCli::qloraTrainsOnAQuantisedBase() {
   test::TempDir dir;
   write_dataset(dir.path(), false);
   write_config(dir.path(), test::hf_fixtures_root() / families.front() / "model");
-  std::string yaml;
-  {
-    std::ifstream in(dir.path() / "train.yaml");
-    yaml.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  }
+  std::string yaml = read_text(dir.path() / "train.yaml");
   yaml.replace(yaml.find("lora_rank: 8"), 12, "lora_rank: 8\nquantization_bit: 4");
   yaml.replace(yaml.find("num_train_epochs: 4.0"), 21, "max_steps: 3");
   test::write_text(dir.path() / "qlora.yaml", yaml);
@@ -266,11 +263,7 @@ void TestTrainCli::dpoLearnsThePreferredAnswers() {
                           {"columns", {{"messages", "conversations"}, {"chosen", "chosen"}, {"rejected", "rejected"}, {"images", "images"}}}}}}
                        .dump());
   write_config(dir.path(), test::hf_fixtures_root() / families.front() / "model");
-  std::string yaml;
-  {
-    std::ifstream in(dir.path() / "train.yaml");
-    yaml.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  }
+  std::string yaml = read_text(dir.path() / "train.yaml");
   const auto replace = [&](const std::string& from, const std::string& to) { yaml.replace(yaml.find(from), from.size(), to); };
   replace("stage: sft", "stage: dpo\npref_beta: 0.1\npref_loss: sigmoid");
   replace("dataset: colours", "dataset: colour_pairs\nval_size: 0.25");
