@@ -327,19 +327,21 @@ DemoProject make_demo_project(const fs::path& root, const DemoParams& params) {
 
   // A run that finishes on a CPU in about a minute: LoRA on every linear layer of the language
   // model, a high learning rate for a tiny model, a few held-out samples to validate on. DPO on
-  // the same drawings prefers the right caption to the one with the wrong colour.
+  // the same drawings prefers the right caption to the one with the wrong colour; its SFT term
+  // (pref_ftx) teaches the random base to answer at all, which preferences alone never do.
   const std::string image_pixels = std::to_string(params.image_size * params.image_size);
   if (!fs::exists(project.train_yaml))
     io::write_file_atomic(project.train_yaml, run_yaml(project.model, image_pixels, "stage: sft\n", "demo_shapes",
                                                        project.dataset, project.output_dir, "3.0e-3", "30.0"));
   if (!fs::exists(project.dpo_yaml))
     io::write_file_atomic(project.dpo_yaml,
-                          run_yaml(project.model, image_pixels, "stage: dpo\npref_beta: 0.1\n", "demo_shape_pairs",
-                                   project.pairs_dataset, project.dpo_output_dir, "1.0e-3", "10.0"));
+                          run_yaml(project.model, image_pixels, "stage: dpo\npref_beta: 0.1\npref_ftx: 1.0\n", "demo_shape_pairs",
+                                   project.pairs_dataset, project.dpo_output_dir, "3.0e-3", "20.0"));
   io::write_file_atomic(root / "DEMO.txt",
                         "This is vltune's demo project, made on this machine: coloured shapes (data/) and a tiny\n"
                         "Qwen2-VL with random weights (model/). Train it, then compare the base and the adapted\n"
-                        "answers in Chat. dpo.yaml tunes the same model on preference pairs (DPO) instead.\n"
+                        "answers in Chat. dpo.yaml tunes the same model on preference pairs instead (DPO, with an SFT\n"
+                        "term so that the random model also learns to answer).\n"
                         "It is only a demonstration; open your own model and dataset to begin.\n");
   return project;
 }

@@ -11,7 +11,7 @@
 // <root>/model/config.json, model.safetensors, tokenizer.json, tokenizer_config.json,
 //              preprocessor_config.json, generation_config.json
 // <root>/train.yaml   LLaMA-Factory keys; output_dir <root>/saves/demo-lora
-// <root>/dpo.yaml     stage: dpo on the pairs; output_dir <root>/saves/demo-dpo
+// <root>/dpo.yaml     stage: dpo on the pairs (pref_ftx: 1.0); output_dir <root>/saves/demo-dpo
 // <root>/DEMO.txt      what this folder is
 
 #include <cstdint>

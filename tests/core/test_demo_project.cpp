@@ -76,6 +76,7 @@ void TestDemoProject::datasetValidatesAgainstItsModel() {
   }
   const auto dpo = vltune::train::load_train_config(p.dpo_yaml);
   QCOMPARE(dpo.stage, vltune::train::Stage::dpo);
+  QVERIFY(dpo.pref_ftx > 0);  // preferences alone never teach a random model to answer
   QCOMPARE(fs::path(dpo.dataset_dir), p.pairs_dataset);
 
   // The learned vocabulary: captions round-trip and take few tokens; specials are the config's ids.
