@@ -58,20 +58,11 @@ train::BatchLoss PreferenceModel::loss(const data::Batch& batch) {
   const train::PreferenceLoss pl =
       train::preference_loss(chosen, rejected, rows(reference, 0, b), rows(reference, b, b), m_params.loss);
   torch::Tensor loss = pl.loss;
-  if (m_params.ftx > 0) {  // LLaMA-Factory: losses += ftx * -(chosen log-prob / chosen length)
-    const auto per_token = chosen.sum / chosen.tokens.to(chosen.sum.scalar_type()).clamp_min(1);
-    loss = loss + m_params.ftx * (-per_token).mean();
-  }
+  if (m_params.ftx > 0)  // LLaMA-Factory: losses += ftx * -(chosen log-prob / chosen length)
+    loss = loss + m_params.ftx * (-train::per_token_log_probs(chosen)).mean();
 
-  // The log-probabilities the loss used: per-token means for IPO (LLaMA-Factory reports those).
-  auto reported = [&](const train::AnswerLogProbs& a) {
-    const auto s = a.sum.detach().to(torch::kDouble);
-    return (m_params.loss.type == train::PreferenceLossType::ipo ? s / a.tokens.to(torch::kDouble).clamp_min(1) : s)
-        .mean()
-        .item<double>();
-  };
   const std::array<double, kMetricNames.size()> values = {pl.reward_chosen, pl.reward_rejected, pl.reward_accuracy,
-                                                          pl.reward_margin, reported(chosen), reported(rejected)};
+                                                          pl.reward_margin, pl.logps_chosen, pl.logps_rejected};
   MetricSums& into = m_training ? m_train : m_eval;
   into.sums.resize(values.size(), 0.0);
   for (size_t i = 0; i < values.size(); ++i) into.sums[i] += values[i] * static_cast<double>(b);

@@ -8,6 +8,11 @@
 
 namespace vltune::train {
 
+int64_t batch_samples(const data::Batch& batch) {
+  if (batch.pairs > 0) return batch.pairs;
+  return batch.input_ids.defined() ? batch.input_ids.size(0) : static_cast<int64_t>(batch.indices.size());
+}
+
 int64_t input_tokens(const data::Batch& batch) {
   if (batch.attention_mask.defined()) return batch.attention_mask.sum().item<int64_t>();
   return batch.input_ids.defined() ? batch.input_ids.numel() : 0;
@@ -32,9 +37,7 @@ std::optional<WindowResult> accumulate_window(TrainableModel& model, std::span<c
       scaled.backward();
     }
     r.loss_sum += loss_sum.item<double>();
-    r.samples += batch.pairs > 0                ? batch.pairs
-                 : batch.input_ids.defined() ? batch.input_ids.size(0)
-                                             : static_cast<int64_t>(batch.indices.size());
+    r.samples += batch_samples(batch);
     r.input_tokens += input_tokens(batch);
   }
   return r;

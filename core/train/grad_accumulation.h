@@ -28,6 +28,9 @@ struct WindowResult {
 // Non-padding input tokens of a batch (its input_ids' size without a mask).
 int64_t input_tokens(const data::Batch& batch);
 
+// Samples in a batch: its pairs for a preference batch (two rows each), else its rows.
+int64_t batch_samples(const data::Batch& batch);
+
 // Forward and backward of every batch of `window`, gradients accumulating into the parameters'
 // .grad. `loss_scale` multiplies the backpropagated loss (fp16 loss scaling). A window without
 // label tokens backpropagates nothing. Checks `stop` before each micro-batch and returns nullopt

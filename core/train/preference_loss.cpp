@@ -10,8 +10,7 @@ namespace {
 
 // IPO compares per-token averages (TRL and LLaMA-Factory divide by the answer's length for it).
 torch::Tensor as_used(const AnswerLogProbs& a, PreferenceLossType type) {
-  if (type != PreferenceLossType::ipo) return a.sum;
-  return a.sum / a.tokens.to(a.sum.scalar_type()).clamp_min(1);
+  return type == PreferenceLossType::ipo ? per_token_log_probs(a) : a.sum;
 }
 
 void check_pair(const AnswerLogProbs& a, const AnswerLogProbs& b, const char* what) {
@@ -22,6 +21,10 @@ void check_pair(const AnswerLogProbs& a, const AnswerLogProbs& b, const char* wh
 }
 
 }  // namespace
+
+torch::Tensor per_token_log_probs(const AnswerLogProbs& answers) {
+  return answers.sum / answers.tokens.to(answers.sum.scalar_type()).clamp_min(1);
+}
 
 PreferenceLoss preference_loss(const AnswerLogProbs& policy_chosen, const AnswerLogProbs& policy_rejected,
                                const AnswerLogProbs& reference_chosen, const AnswerLogProbs& reference_rejected,
@@ -55,6 +58,8 @@ PreferenceLoss preference_loss(const AnswerLogProbs& policy_chosen, const Answer
   out.reward_rejected = out.rejected_rewards.mean().item<double>();
   out.reward_margin = (out.chosen_rewards - out.rejected_rewards).mean().item<double>();
   out.reward_accuracy = (out.chosen_rewards > out.rejected_rewards).to(torch::kFloat32).mean().item<double>();
+  out.logps_chosen = pc.detach().to(torch::kDouble).mean().item<double>();
+  out.logps_rejected = pr.detach().to(torch::kDouble).mean().item<double>();
   return out;
 }
 

@@ -38,7 +38,12 @@ struct PreferenceLoss {
   double reward_rejected = 0;      // rewards/rejected
   double reward_margin = 0;        // rewards/margins: mean of chosen - rejected
   double reward_accuracy = 0;      // rewards/accuracies: share of pairs with chosen > rejected
+  double logps_chosen = 0;         // logps/chosen: mean of the policy's chosen log-probs as compared (IPO: per token)
+  double logps_rejected = 0;       // logps/rejected: the same for the rejected answers
 };
+
+// Each answer's log-probability per label token: sum / tokens (at least 1). [B] float32.
+torch::Tensor per_token_log_probs(const AnswerLogProbs& answers);
 
 // The loss of B pairs. The reference's log-probs carry no gradient (detached here). Throws
 // vltune::Error for mismatched shapes, beta <= 0, or label smoothing outside [0, 0.5].

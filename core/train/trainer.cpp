@@ -531,9 +531,7 @@ std::optional<EvalResult> evaluate(TrainableModel& model, BatchSource& data, std
       const BatchLoss loss = model.loss(*batch);
       loss_sum += loss.loss_sum.to(at::kDouble).item<double>();
       r.tokens += loss.tokens;
-      r.samples += batch->pairs > 0                ? batch->pairs
-                   : batch->input_ids.defined() ? batch->input_ids.size(0)
-                                                : static_cast<int64_t>(batch->indices.size());
+      r.samples += batch_samples(*batch);
       ++r.batches;
     }
   } catch (const std::exception& e) {
