@@ -1,7 +1,7 @@
 // The chunked linear + cross-entropy (core/lora/chunked_loss.h) against the unchunked loss
 // (lm_head over every position, then causal_lm_loss_sum): on random tensors and on every causal
 // fixture model (../shared/fixtures/hf), the loss and the gradients of the hidden states, of
-// lm_head's weight and of LoRA (on lm_head and inside the decoder) agree to 1e-6 relative in
+// lm_head's weight and of LoRA (on lm_head and inside the decoder) agree to 1e-5 relative in
 // float32, for chunk sizes that divide the label rows and ones that don't, and with every label
 // ignored. The head never sees more rows at once than the chunk size.
 
@@ -25,9 +25,13 @@ using vltune::lora::LoraModel;
 
 namespace {
 
-constexpr double kRelTol = 1e-6;
+// Chunking regroups float32 sums (the softmax's over the vocabulary, the gradient's over rows),
+// and the backward through every layer carries that rounding to the LoRA gradients: up to 2e-6 of
+// the largest on an AVX-512 EPYC, whose GEMM kernels group differently from AVX2 ones. A wrong
+// chunk (a row lost, twice counted, mis-scaled) moves them by far more than this.
+constexpr double kRelTol = 1e-5;
 
-// max |got - ref| <= 1e-6 * max |ref| (and both the same shape).
+// max |got - ref| <= kRelTol * max |ref| (and both the same shape).
 void compare(const torch::Tensor& got, const torch::Tensor& ref, const QString& what) {
   QVERIFY2(got.defined() && ref.defined(), qPrintable(what + ": gradient missing"));
   QCOMPARE(got.sizes().vec(), ref.sizes().vec());
