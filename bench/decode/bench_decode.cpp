@@ -6,6 +6,7 @@
 // memory bandwidth allows.
 //   vltune-bench-decode --config ../shared/bench/configs/qwen2_vl_2b.config.json [--device cuda]
 //                       [--precision bf16] [--new-tokens 128] [--text-tokens 32] [--bandwidth-gbs 3000]
+//                       [--steps auto|growing|fixed|graph]
 //   vltune-bench-decode --model DIR ...   (a model folder with weights instead)
 // decode_tokens_per_s is computed as bench_hf.py does: (new - 1) / (time of the whole generation
 // - time of a 1-token generation); first_token_s is the 1-token generation (prefill + first token).
@@ -68,7 +69,26 @@ struct Options {
   int64_t idefics3_image = 512;  // Idefics3: one tile of this side
   double bandwidth_gbs = 3000;   // memory bandwidth for the limit (the H100's ~3 TB/s)
   int repeat = 3;                // timed generations; the best is reported
+  gen::StepShapes steps = gen::StepShapes::automatic;  // how the decode steps run (gen::StepShapes)
 };
+
+gen::StepShapes step_shapes(const std::string& name) {
+  if (name == "auto") return gen::StepShapes::automatic;
+  if (name == "growing") return gen::StepShapes::growing;
+  if (name == "fixed") return gen::StepShapes::fixed;
+  if (name == "graph") return gen::StepShapes::graph;
+  throw Error("--steps takes auto, growing, fixed or graph, not \"" + name + "\"");
+}
+
+const char* step_shapes_name(gen::StepShapes s) {
+  switch (s) {
+    case gen::StepShapes::automatic: return "auto";
+    case gen::StepShapes::growing: return "growing";
+    case gen::StepShapes::fixed: return "fixed";
+    case gen::StepShapes::graph: return "graph";
+  }
+  return "?";
+}
 
 Options parse(int argc, char** argv) {
   Options o;
@@ -86,6 +106,7 @@ Options parse(int argc, char** argv) {
     else if (a == "--text-tokens") o.text_tokens = std::stoll(value());
     else if (a == "--bandwidth-gbs") o.bandwidth_gbs = std::stod(value());
     else if (a == "--repeat") o.repeat = std::stoi(value());
+    else if (a == "--steps") o.steps = step_shapes(value());
     else throw Error("unknown option " + a);
   }
   if (o.config.empty() == o.model.empty()) throw Error("give --config FILE (random weights) or --model DIR");
@@ -211,7 +232,9 @@ int main(int argc, char** argv) {
       params.max_new_tokens = tokens;
       sync(placement.device);
       const auto t0 = std::chrono::steady_clock::now();
-      gen::Decoding decoding(gen::decode_model(*model, batch), nullptr, params);
+      gen::DecodeModel decode = gen::decode_model(*model, batch);
+      decode.shapes = o.steps;
+      gen::Decoding decoding(std::move(decode), nullptr, params);
       if (decoding.start())
         while (decoding.advance()) {
         }
@@ -223,10 +246,12 @@ int main(int argc, char** argv) {
     stage("warming up");
     run(4);  // warm-up: allocator, kernels' first launches
     double first = 1e300, all = 1e300, ours_tps = 0, ours_prefill = 1e300;
+    bool graphed = false;
     for (int r = 0; r < o.repeat; ++r) {
       first = std::min(first, run(1).first);
       const auto [s, result] = run(o.new_tokens);
       all = std::min(all, s);
+      graphed = result.cuda_graph;
       ours_tps = std::max(ours_tps, result.tokens_per_second);
       ours_prefill = std::min(ours_prefill, result.prefill_seconds);
     }
@@ -250,6 +275,8 @@ int main(int argc, char** argv) {
         {"bandwidth_limit_tokens_per_s", std::round(limit)},
         {"fraction_of_limit", std::round(tps / limit * 1000) / 1000},
         {"load_s", std::round(load_s * 10) / 10},
+        {"steps", step_shapes_name(o.steps)},
+        {"cuda_graph", graphed},
         {"torch", describe(runtime_info())},
     };
     std::printf("%s\n", out.dump().c_str());

@@ -171,8 +171,9 @@ class ChatRunner {
       const auto& r = results[i];
       if (!one) std::printf("── %s ──\n%s", m_columns[i].spec.label.c_str(), r.text.c_str());
       std::printf("\n");
-      std::fprintf(stderr, "[%s: %zu tokens, %s, first token %.0f ms, %.1f tok/s]\n", m_columns[i].spec.label.c_str(),
-                   r.token_ids.size(), gen::to_string(r.finish), r.prefill_seconds * 1000.0, r.tokens_per_second);
+      std::fprintf(stderr, "[%s: %zu tokens, %s, first token %.0f ms, %.1f tok/s%s]\n", m_columns[i].spec.label.c_str(),
+                   r.token_ids.size(), gen::to_string(r.finish), r.prefill_seconds * 1000.0, r.tokens_per_second,
+                   r.cuda_graph ? ", CUDA graph" : "");
       m_columns[i].chat.add_answer(r.text);
     }
     std::fflush(stdout);

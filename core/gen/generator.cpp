@@ -8,6 +8,7 @@
 
 #include "core/data/batch_inputs.h"
 #include "core/error.h"
+#include "core/gen/fixed_shape_decode.h"
 #include "core/gen/logits_processors.h"
 #include "core/gen/stop_strings.h"
 #include "core/lora/lora_model.h"
@@ -20,6 +21,12 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+// What `automatic` means on `device`.
+StepShapes resolved(StepShapes shapes, const torch::Device& device) {
+  if (shapes != StepShapes::automatic) return shapes;
+  return device.is_cuda() && cuda_graphs_allowed() ? StepShapes::graph : StepShapes::growing;
+}
 
 template <typename Model, typename Inputs>
 DecodeModel family_decode_model(Model m, Inputs inputs) {
@@ -48,11 +55,12 @@ struct Decoding::State {
   std::optional<TokenSampler> sampler;
   std::optional<text::DecodeStream> stream;
   std::optional<StopStringFilter> stops;
-  torch::Tensor mask;     // [1, T + max_new_tokens]: every position decoding can reach, made once
-  torch::Tensor hidden;   // [1, 1, hidden]: the last position's hidden state, scored next
+  std::unique_ptr<FixedShapeDecode> fixed;  // the steps with fixed shapes (else growing ones)
+  torch::Tensor mask;     // [1, T + max_new_tokens]: every position a growing step can reach, made once
+  torch::Tensor hidden;   // [1, 1, hidden]: the prompt's last hidden state, scored first
   torch::Tensor token;    // [1, 1]: the last token, run through the decoder by the next advance()
   int64_t prompt_length = 0;
-  int64_t position = 0;   // rotary position of `token`
+  int64_t position = 0;   // rotary position of `token` (growing steps)
   Clock::time_point started, first_token;
 };
 
@@ -83,6 +91,7 @@ void Decoding::finish(FinishReason reason) {
   } else if (reason == FinishReason::stop_string) {
     m_result.stop_string = st.stops->matched();
   }
+  m_result.cuda_graph = st.fixed && st.fixed->graphed();
   const auto end = Clock::now();
   m_result.prefill_seconds = seconds(st.first_token - st.started);
   m_result.decode_seconds = seconds(end - st.first_token);
@@ -114,9 +123,15 @@ bool Decoding::start(std::stop_token stop) {
   if (m_tokenizer) st.stream.emplace(*m_tokenizer, /*skip_special=*/true);
   st.stops.emplace(m_params.stop_strings);
   st.prompt_length = prefill.hidden.size(1);
-  st.mask = torch::cat({prefill.mask, torch::ones({1, m_params.max_new_tokens}, prefill.mask.options())}, /*dim=*/1);
   st.hidden = prefill.hidden.narrow(1, st.prompt_length - 1, 1);  // [1, 1, hidden]
-  st.position = prefill.next_position;
+  const StepShapes shapes = resolved(m_model.shapes, prefill.hidden.device());
+  if (shapes == StepShapes::growing) {
+    st.mask = torch::cat({prefill.mask, torch::ones({1, m_params.max_new_tokens}, prefill.mask.options())}, /*dim=*/1);
+    st.position = prefill.next_position;
+  } else if (m_params.max_new_tokens > 1) {
+    st.fixed = std::make_unique<FixedShapeDecode>(m_model.step, st.cache, prefill.mask, prefill.next_position,
+                                                  /*cuda_graph=*/shapes == StepShapes::graph);
+  }
   return true;
 }
 
@@ -126,14 +141,20 @@ bool Decoding::advance(std::stop_token stop) {
   torch::NoGradGuard no_grad;
   State& st = *m_state;
   const auto n = static_cast<int64_t>(m_result.token_ids.size());
-  if (n > 0) {
-    if (stop.stop_requested()) {
-      finish(FinishReason::cancelled);
-      return false;
-    }
-    st.hidden = m_model.step.step(st.token, st.position++, st.mask.narrow(1, 0, st.prompt_length + n), st.cache);  // [1, 1, hidden]
+  torch::Tensor logits;  // [1, V]
+  if (n > 0 && stop.stop_requested()) {
+    finish(FinishReason::cancelled);
+    return false;
   }
-  const auto logits = m_model.step.head(st.hidden).select(/*dim=*/1, 0);  // [1, V]
+  if (n == 0) {
+    logits = m_model.step.head(st.hidden).select(/*dim=*/1, 0);  // the prompt's last position
+  } else if (st.fixed) {
+    logits = st.fixed->next(st.token);
+  } else {
+    const auto position = torch::full({1, 1}, st.position++, st.token.options());
+    const auto hidden = m_model.step.step(st.token, position, st.mask.narrow(1, 0, st.prompt_length + n), st.cache);  // [1, 1, hidden]
+    logits = m_model.step.head(hidden).select(/*dim=*/1, 0);
+  }
   if (m_params.output_logits) m_result.logits.push_back(logits.to(torch::kCPU, torch::kFloat32));
   st.token = st.sampler->next(logits);       // [1, 1]
   const int64_t id = st.token.item<int64_t>();  // the one host sync of a token

@@ -61,7 +61,16 @@ struct GenerationResult {
   double prefill_seconds = 0;      // from the call to the first token's id: time to first token
   double decode_seconds = 0;       // from the first token's id to the last's
   double tokens_per_second = 0;    // decoding speed: tokens after the first / decode_seconds (0 below 2 tokens)
+  bool cuda_graph = false;         // the decode steps replayed a captured CUDA graph
   std::vector<torch::Tensor> logits;  // with params.output_logits: each new token's raw logits [1, V], float32, on the CPU
+};
+
+// How the decode steps after the prompt run.
+enum class StepShapes {
+  automatic,  // CUDA: static, in a CUDA graph (unless VLTUNE_CUDA_GRAPHS=0); CPU: growing
+  growing,    // attention over the keys cached so far: shapes change every token, least work
+  fixed,      // attention over the whole cache, masked: the same shapes and addresses every token
+  graph,      // fixed, captured in a CUDA graph once and replayed (on the CPU: fixed)
 };
 
 // A decoder ready to generate from one prompt, whatever the family.
@@ -69,6 +78,7 @@ struct DecodeModel {
   torch::Tensor prompt_ids;                                   // [1, T] int64 on the model's device
   std::function<models::Prefill(models::KvCache&)> prefill;  // runs the prompt (images included) into the cache
   models::DecodeStep step;                                    // one new token after it
+  StepShapes shapes = StepShapes::automatic;                  // how the steps run (the tokens are the same)
 };
 
 // One generation in progress, a token at a time: compare mode interleaves several on one model,

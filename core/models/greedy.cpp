@@ -20,9 +20,9 @@ Prefill sequential_prefill(TextDecoder& decoder, const torch::Tensor& embeds, co
 
 DecodeStep sequential_decode_step(TextDecoder decoder, lora::LoraLinear lm_head) {
   DecodeStep step;
-  step.step = [decoder](const torch::Tensor& token, int64_t position, const torch::Tensor& m, KvCache& c) mutable {
+  step.step = [decoder](const torch::Tensor& token, const torch::Tensor& position, const torch::Tensor& m, KvCache& c) mutable {
     // -> [1, 1, hidden]
-    return decoder->forward(decoder->embed_tokens(token), torch::full({1, 1}, position, token.options()), m, &c);
+    return decoder->forward(decoder->embed_tokens(token), position, m, &c);
   };
   step.head = [lm_head](const torch::Tensor& hidden) mutable { return lm_head->forward(hidden); };
   return step;
@@ -50,7 +50,7 @@ torch::Tensor greedy_decode(const torch::Tensor& prompt_ids, const Prefill& pref
     const int64_t id = token.item<int64_t>();
     if (std::find(eos_ids.begin(), eos_ids.end(), id) != eos_ids.end() || step + 1 == max_new_tokens) break;
     mask = torch::cat({mask, torch::ones({1, 1}, mask.options())}, 1);
-    h = model.step(token, next_position++, mask, cache);
+    h = model.step(token, torch::full({1, 1}, next_position++, token.options()), mask, cache);
   }
   return torch::cat(pieces, 1);
 }

@@ -24,8 +24,11 @@ struct Prefill {
 
 // One new token through a family's decoder, and the head that scores the next one.
 struct DecodeStep {
-  // token: [1, 1], position: its rotary position, mask: [1, T_past + 1] -> hidden [1, 1, hidden]
-  std::function<torch::Tensor(const torch::Tensor& token, int64_t position, const torch::Tensor& mask, KvCache& cache)> step;
+  // token: [1, 1], position: [1, 1] int64, its rotary position, mask: [1, T_past + 1] (a static
+  // cache: [1, capacity]), all on the model's device -> hidden [1, 1, hidden]. No host reads, so a
+  // static cache's step can be captured in a CUDA graph.
+  std::function<torch::Tensor(const torch::Tensor& token, const torch::Tensor& position, const torch::Tensor& mask, KvCache& cache)>
+      step;
   // hidden [1, 1, hidden] -> logits [1, 1, vocab]
   std::function<torch::Tensor(const torch::Tensor& hidden)> head;
 };

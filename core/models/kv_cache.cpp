@@ -1,6 +1,9 @@
 #include "core/models/kv_cache.h"
 
 #include <algorithm>
+#include <string>
+
+#include "core/error.h"
 
 namespace vltune::models {
 
@@ -16,6 +19,15 @@ torch::Tensor grown(const torch::Tensor& old, int64_t used, const torch::Tensor&
 }  // namespace
 
 std::pair<torch::Tensor, torch::Tensor> KvCache::append(size_t layer, const torch::Tensor& k, const torch::Tensor& v) {
+  if (m_slot.defined()) {
+    // Static: one token written at the device-side slot; nothing here depends on a host value.
+    if (layer >= m_keys.size() || k.size(2) != 1)
+      throw Error("static KV cache: layer " + std::to_string(layer) + " of " + std::to_string(m_keys.size()) +
+                  " given " + std::to_string(k.size(2)) + " tokens (one at a time)");
+    m_keys[layer].index_copy_(2, m_slot, k);
+    m_values[layer].index_copy_(2, m_slot, v);
+    return {m_keys[layer], m_values[layer]};
+  }
   if (m_keys.size() <= layer) {
     m_keys.resize(layer + 1);
     m_values.resize(layer + 1);
@@ -41,6 +53,22 @@ torch::Tensor KvCache::keys(size_t layer) const { return m_keys.at(layer).narrow
 
 torch::Tensor KvCache::values(size_t layer) const { return m_values.at(layer).narrow(2, 0, m_lengths.at(layer)); }
 
-void KvCache::clear() { std::fill(m_lengths.begin(), m_lengths.end(), 0); }
+void KvCache::begin_static(torch::Tensor slot) {
+  if (m_keys.empty()) throw Error("static KV cache: nothing cached yet (run the prompt first)");
+  for (size_t i = 0; i < m_keys.size(); ++i) {
+    if (m_keys[i].size(2) != m_capacity)
+      throw Error("static KV cache: layer " + std::to_string(i) + " holds " + std::to_string(m_keys[i].size(2)) +
+                  " positions, the reserved capacity is " + std::to_string(m_capacity));
+    const int64_t used = m_lengths[i];
+    m_keys[i].narrow(2, used, m_capacity - used).zero_();
+    m_values[i].narrow(2, used, m_capacity - used).zero_();
+  }
+  m_slot = std::move(slot);
+}
+
+void KvCache::clear() {
+  std::fill(m_lengths.begin(), m_lengths.end(), 0);
+  m_slot = torch::Tensor();
+}
 
 }  // namespace vltune::models

@@ -127,9 +127,9 @@ Prefill QwenVLImpl::prefill(const QwenVLInputs& prompt, KvCache& cache) {
 
 DecodeStep QwenVLImpl::decode_step() {
   DecodeStep step;
-  step.step = [this](const torch::Tensor& token, int64_t position, const torch::Tensor& m, KvCache& c) {
-    // A new text token advances all three M-RoPE axes together. -> [1, 1, hidden]
-    return model(model->embed_tokens(token), torch::full({3, 1, 1}, position, token.options()), m, &c);
+  step.step = [this](const torch::Tensor& token, const torch::Tensor& position, const torch::Tensor& m, KvCache& c) {
+    // A new text token advances all three M-RoPE axes together: [1, 1] -> [3, 1, 1]. -> [1, 1, hidden]
+    return model(model->embed_tokens(token), position.unsqueeze(0).expand({3, 1, 1}), m, &c);
   };
   step.head = [this](const torch::Tensor& hidden) { return lm_head(hidden); };
   return step;

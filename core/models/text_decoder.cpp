@@ -96,7 +96,8 @@ TextDecoderImpl::TextDecoderImpl(const io::TextDecoderConfig& c) {
 torch::Tensor TextDecoderImpl::forward(const torch::Tensor& inputs_embeds, const torch::Tensor& position_ids,
                                       const torch::Tensor& attention_mask, KvCache* cache) {
   const auto b = inputs_embeds.size(0), t = inputs_embeds.size(1);
-  const int64_t past = cache ? cache->length() : 0;
+  // Keys before these queries: the cached ones, or (static cache) every slot, masked by attention_mask.
+  const int64_t past = cache ? cache->attended(t) - t : 0;
   auto [cos, sin] = rotary(position_ids, inputs_embeds.scalar_type());
   auto mask = causal_mask(attention_mask, b, t, past, inputs_embeds.scalar_type(), inputs_embeds.device());
   auto h = inputs_embeds;

@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
+#include <map>
+#include <mutex>
+#include <string>
 
 #include "core/error.h"
 
@@ -19,6 +22,20 @@ namespace vltune::quant {
 namespace {
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// `table` (a constant CPU tensor, one per `name`) on `device`, copied there once. A copy per
+// dequantisation was a host-to-device transfer in every linear layer of every step, which a CUDA
+// graph of the decode step can't record.
+const torch::Tensor& on_device(const char* name, const torch::Tensor& table, const torch::Device& device) {
+  if (device.is_cpu()) return table;
+  static std::mutex mutex;
+  // Never destroyed: device memory freed after the CUDA runtime shut down at exit would crash.
+  static auto* copies = new std::map<std::string, torch::Tensor>();
+  const std::lock_guard<std::mutex> lock(mutex);
+  auto& copy = (*copies)[std::string(name) + "@" + device.str()];
+  if (!copy.defined()) copy = table.to(device);
+  return copy;
+}
 
 // The kernels' block reduction: fmaxf over |x| from -FLT_MAX (NaN ignored).
 float block_absmax(const float* x, int64_t n) {
@@ -65,6 +82,19 @@ const std::array<float, 256>& dynamic_map_signed() {
   }();
   return map;
 }
+
+namespace {
+
+// dynamic_map_signed() as a float32 tensor on `device`.
+const torch::Tensor& dynamic_map_tensor(const torch::Device& device) {
+  static const torch::Tensor map = [] {
+    const auto& m = dynamic_map_signed();
+    return torch::from_blob(const_cast<float*>(m.data()), {256}, torch::kFloat32).clone();
+  }();
+  return on_device("dynamic map", map, device);
+}
+
+}  // namespace
 
 uint8_t nf4_index(float x) {
   // The decision tree of dQuantizeNF4 is a binary search over the sorted thresholds with `>`:
@@ -219,8 +249,7 @@ QuantizedWeight quantize_int8(const torch::Tensor& w, int64_t chunk_rows) {
 torch::Tensor dequantize_absmax(const QuantizedWeight& q) {
   if (q.type != QuantType::nf4 || !q.double_quant) return q.absmax;
   // dequantize_blockwise(qabsmax, state2) + offset, in float32.
-  const auto& m = dynamic_map_signed();
-  const auto map = torch::from_blob(const_cast<float*>(m.data()), {256}, torch::kFloat32).to(q.absmax.device());
+  const auto& map = dynamic_map_tensor(q.absmax.device());
   const int64_t blocks = q.absmax.numel();
   auto vals = map.index_select(0, q.absmax.to(torch::kLong));
   const int64_t padded = ceil_div(blocks, q.blocksize2) * q.blocksize2;
@@ -252,8 +281,7 @@ torch::Tensor dequantize(const QuantizedWeight& q, torch::ScalarType out_dtype) 
     const auto packed = q.packed.contiguous();
     torch::Tensor absmax = q.absmax.contiguous(), absmax2, map;
     if (q.double_quant) {
-      const auto& m = dynamic_map_signed();
-      map = torch::from_blob(const_cast<float*>(m.data()), {256}, torch::kFloat32).to(dev);
+      map = dynamic_map_tensor(dev);
       absmax2 = q.absmax2.contiguous();
     }
     const cudaError_t err = cuda::dequantize_nf4_bf16(
@@ -275,7 +303,7 @@ torch::Tensor dequantize(const QuantizedWeight& q, torch::ScalarType out_dtype) 
     }
     return t;
   }();
-  const auto table = pair_table.to(q.packed.device());
+  const auto& table = on_device("nf4 pairs", pair_table, q.packed.device());
   auto vals = table.index_select(0, q.packed.to(torch::kLong)).reshape({-1}).narrow(0, 0, n);
   const int64_t blocks = ceil_div(n, q.blocksize);
   if (blocks * q.blocksize != n) vals = torch::constant_pad_nd(vals, {0, blocks * q.blocksize - n});

@@ -4,7 +4,8 @@
 #   1. build vltune-bench-{quant,decode,train} against the machine's CUDA LibTorch (with the NF4
 #      kernel; if nvcc can't build it, without, and the report says so);
 #   2. vltune-bench-quant: the NF4 kernel bit-identical to the CPU dequantisation, and its speed;
-#   3. decode (issue 8): ours for the three configs of ../shared/bench;
+#   3. decode (issue 8): ours for the three configs of ../shared/bench (CUDA-graph steps), and the
+#      2B's growing-shape steps too (what the graph saves, on the same card);
 #   4. training (issue 11): ours and bench_hf.py's train_bench, gradient checkpointing on and off;
 #   5. HF's eager decode on the same card; 6. the same-weights loss check (bench_hf.py --save,
 #      ours --load);
@@ -79,11 +80,12 @@ fi
 
 # --- 3. decode, ours ------------------------------------------------------------------------------
 : >"$R/decode.jsonl"
-for m in smolvlm_256m qwen2_vl_2b qwen2_5_vl_3b; do
+for run in "smolvlm_256m auto" "qwen2_vl_2b auto" "qwen2_5_vl_3b auto" "qwen2_vl_2b growing"; do
+  set -- $run
   [ -x "$B/vltune-bench-decode" ] || break
-  step 40 90 "$B/vltune-bench-decode" --config "$BENCH/configs/$m.config.json" --device cuda --precision bf16 \
-    --bandwidth-gbs "$BW" 2>>"$W/decode_stderr.log" | grep '^{' >>"$R/decode.jsonl"
-  log "decode ours $m rc=${PIPESTATUS[0]}"
+  step 40 90 "$B/vltune-bench-decode" --config "$BENCH/configs/$1.config.json" --device cuda --precision bf16 \
+    --steps "$2" --bandwidth-gbs "$BW" 2>>"$W/decode_stderr.log" | grep '^{' >>"$R/decode.jsonl"
+  log "decode ours $1 steps=$2 rc=${PIPESTATUS[0]}"
 done
 
 # --- 4. training, ours and HF's --------------------------------------------------------------------
@@ -138,11 +140,12 @@ python3 "$ROOT/scripts/device/train_table.py" "$R/train.jsonl" | grep -E "\| qwe
 
 python3 - "$R/decode.jsonl" <<'PY' | tee -a "$R/summary.txt"
 import json, sys
-print("| model | system | decode tok/s | first token s | weights GiB | read per token GiB | bound tok/s | of bound |")
-print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+print("| model | system | steps | CUDA graph | decode tok/s | first token s | weights GiB | read per token GiB | bound tok/s | of bound |")
+print("| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
 for r in (json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")):
     g = lambda k, f="%s": "-" if r.get(k) is None else f % r[k]
-    print("| %s | %s | %s | %s | %s | %s | %s | %s |" % (r["model"], r["system"], g("decode_tokens_per_s"), g("prefill_s"),
-          g("weight_gib"), g("decode_read_gib"), g("bandwidth_limit_tokens_per_s"), g("fraction_of_limit")))
+    print("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (r["model"], r["system"], g("steps"), g("cuda_graph"),
+          g("decode_tokens_per_s"), g("prefill_s"), g("weight_gib"), g("decode_read_gib"), g("bandwidth_limit_tokens_per_s"),
+          g("fraction_of_limit")))
 PY
 log "done"

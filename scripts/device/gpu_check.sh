@@ -4,7 +4,9 @@
 #   1. parity against transformers' fixtures on CUDA, float32 and bfloat16 (vltune-cli parity);
 #   2. LoRA training runs per family on CUDA in fp32 and bf16 (and fp16 for one), plus the same fp32
 #      run on this build's CPU, whose losses the CUDA run should reproduce;
-#   3. interoperability: each fp32 adapter loads in PEFT and its merged export (vltune-cli export)
+#   3. decoding: CUDA-graph steps against growing-shape ones (VLTUNE_CUDA_GRAPHS=0), base and
+#      adapter in compare mode (two graphs on one model, adapters switched between their steps);
+#   4. interoperability: each fp32 adapter loads in PEFT and its merged export (vltune-cli export)
 #      loads in transformers with the same logits (check_interop.py).
 # Run from the repository root on the GPU box, with .device/ carried:
 #   .device/deps.tar.xz  Debian bookworm's yaml-cpp, nlohmann-json, sentencepiece (+ protobuf-lite),
@@ -41,6 +43,23 @@ for fam in qwen2_vl qwen2_5_vl; do
   for dt in float32 bfloat16; do
     "$BIN" parity "$FIX/$fam" --device cuda --dtype "$dt" >"$OUT/parity_${fam}_${dt}.txt" 2>&1
     log "parity $fam cuda $dt: rc=$? $(tail -1 "$OUT/parity_${fam}_${dt}.txt")"
+  done
+done
+
+# --- decoding: CUDA-graph steps give the growing steps' tokens --------------------------------------
+IMG=$(ls "$FIX"/images/*.png 2>/dev/null | head -1)
+for fam in qwen2_vl qwen2_5_vl idefics3 llava; do
+  [ -d "$FIX/$fam/model" ] || continue
+  for dt in fp32 bf16; do
+    args=(chat --model "$FIX/$fam/model" --device cuda --precision "$dt" --greedy --max-new-tokens 48 ${IMG:+--image "$IMG"})
+    [ -d "$FIX/$fam/adapter" ] && args+=(--adapter "$FIX/$fam/adapter" --compare --scale 40)
+    args+=("What is in the picture?")
+    VLTUNE_CUDA_GRAPHS=0 timeout 60 "$BIN" "${args[@]}" >"$OUT/chat_${fam}_${dt}_growing.txt" 2>"$OUT/chat_${fam}_${dt}_growing.err"
+    rc1=$?
+    timeout 60 "$BIN" "${args[@]}" >"$OUT/chat_${fam}_${dt}_graph.txt" 2>"$OUT/chat_${fam}_${dt}_graph.err"
+    rc2=$?
+    if cmp -s "$OUT/chat_${fam}_${dt}_growing.txt" "$OUT/chat_${fam}_${dt}_graph.txt"; then same=same; else same=DIFFERENT; fi
+    log "decode $fam $dt: growing rc=$rc1, graph rc=$rc2, answers $same; $(grep -h -o '\[[^]]*tok/s[^]]*\]' "$OUT/chat_${fam}_${dt}_graph.err" | tr '\n' ' ')"
   done
 done
 
