@@ -112,4 +112,22 @@ inline ParityFixture parity_fixture(const QString& family) {
   return {dir, io::read_json_file(dir / "reference.json"), io::SafetensorsFile::open(dir / "reference.safetensors")};
 }
 
+// The fixture families whose reference holds every one of `keys` (base.generate: the VLMs, not
+// CLIP), as the "family" rows of a data function.
+inline void add_family_rows_with(std::initializer_list<const char*> keys, const char* what) {
+  std::vector<std::string> families;
+  for (const auto& f : hf_fixture_families()) {
+    const auto t = io::SafetensorsFile::open(hf_fixtures_root() / f / "reference.safetensors");
+    if (std::all_of(keys.begin(), keys.end(), [&](const char* k) { return t.contains(k); })) families.push_back(f);
+  }
+  add_family_rows(families, what);
+}
+
+// The new tokens of the fixture's generation `key` ([1, prompt + new]): those after input.input_ids.
+inline std::vector<int64_t> generated_tokens(const ParityFixture& f, const std::string& key) {
+  const int64_t prompt = f.tensors.tensor("input.input_ids").size(1);
+  const auto all = f.tensors.tensor(key).reshape({-1}).to(torch::kLong).contiguous();
+  return {all.data_ptr<int64_t>() + prompt, all.data_ptr<int64_t>() + all.numel()};
+}
+
 }  // namespace vltune::test

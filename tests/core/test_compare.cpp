@@ -41,20 +41,8 @@ using Fixture = vltune::test::ParityFixture;
 namespace {
 
 // Every fixture family whose reference holds both greedy generations (the VLMs; not CLIP).
-void add_family_rows() {
-  std::vector<std::string> families;
-  for (const auto& f : vltune::test::hf_fixture_families()) {
-    const auto t = vltune::io::SafetensorsFile::open(vltune::test::hf_fixtures_root() / f / "reference.safetensors");
-    if (t.contains("base.generate") && t.contains("lora_after_step.generate")) families.push_back(f);
-  }
-  vltune::test::add_family_rows(families, "compare");
-}
+void add_family_rows() { vltune::test::add_family_rows_with({"base.generate", "lora_after_step.generate"}, "compare"); }
 
-std::vector<int64_t> new_tokens(const Fixture& f, const std::string& key) {
-  const int64_t prompt = f.tensors.tensor("input.input_ids").size(1);
-  const auto all = f.tensors.tensor(key).reshape({-1}).to(torch::kLong).contiguous();
-  return {all.data_ptr<int64_t>() + prompt, all.data_ptr<int64_t>() + all.numel()};
-}
 
 // Greedy for exactly the reference's length, with its logits kept.
 GenerationParams greedy(int64_t tokens) {
@@ -145,8 +133,8 @@ void TestCompare::baseColumnIsTheBase() {
   QFETCH(QString, family);
   const Fixture f = vltune::test::parity_fixture(family);
   const auto tokenizer = vltune::text::load_tokenizer(f.dir / "model");
-  const auto base_tokens = new_tokens(f, "base.generate");
-  const auto adapted_tokens = new_tokens(f, "lora_after_step.generate");
+  const auto base_tokens = vltune::test::generated_tokens(f, "base.generate");
+  const auto adapted_tokens = vltune::test::generated_tokens(f, "lora_after_step.generate");
 
   // A model that never had an adapter: what "base" means.
   auto pristine = vltune::lora::open_model(f.dir / "model");
@@ -245,7 +233,7 @@ void TestCompare::mergedExportColumn() {
   merged->merge_active_adapters();
   QVERIFY(merged->adapter_names().empty());
 
-  const auto expected = new_tokens(f, "lora_after_step.generate");
+  const auto expected = vltune::test::generated_tokens(f, "lora_after_step.generate");
   CompareColumn merged_column{"merged", {}};
   merged_column.model = merged.get();
   const auto results = vltune::gen::generate_columns(*model, {{"adapter", {"default"}}, merged_column},

@@ -36,13 +36,7 @@ using Fixture = vltune::test::ParityFixture;
 namespace {
 
 // Every fixture family whose reference holds a greedy generation (the VLMs; not CLIP).
-void add_family_rows() {
-  std::vector<std::string> families;
-  for (const auto& f : vltune::test::hf_fixture_families())
-    if (vltune::io::SafetensorsFile::open(vltune::test::hf_fixtures_root() / f / "reference.safetensors").contains("base.generate"))
-      families.push_back(f);
-  vltune::test::add_family_rows(families, "generation");
-}
+void add_family_rows() { vltune::test::add_family_rows_with({"base.generate"}, "generation"); }
 
 // gen::generate on the fixture's prompt with the steps run as `shapes`, in eval mode.
 GenerationResult generate(LoraModel& model, const vltune::text::Tokenizer& tokenizer, const Fixture& f,
@@ -62,11 +56,6 @@ std::string error_of(F&& f) {
     return e.what();
   }
   return "<no error>";
-}
-
-std::vector<int64_t> new_tokens(const torch::Tensor& sequence, int64_t prompt_length) {
-  const auto fresh = sequence.reshape({-1}).narrow(0, prompt_length, sequence.numel() - prompt_length).to(torch::kLong).contiguous();
-  return {fresh.data_ptr<int64_t>(), fresh.data_ptr<int64_t>() + fresh.numel()};
 }
 
 // Same tokens, and each step's logits equal but for the order of float32 sums (the masked slots
@@ -156,10 +145,9 @@ void TestFixedShapeDecode::matchesTransformersAndGrowingSteps() {
   const Fixture f = vltune::test::parity_fixture(family);
   auto model = vltune::lora::open_model(f.dir / "model");
   const auto tokenizer = vltune::text::load_tokenizer(f.dir / "model");
-  const int64_t prompt_length = f.tensors.tensor("input.input_ids").size(1);
 
   // Greedy, as transformers' base.generate (its stop ids, its length): fixed-shape steps give its tokens.
-  const auto expected = new_tokens(f.tensors.tensor("base.generate"), prompt_length);
+  const auto expected = vltune::test::generated_tokens(f, "base.generate");
   auto params = vltune::gen::read_generation_params(f.dir / "model");
   params.max_new_tokens = static_cast<int64_t>(expected.size());
   params.output_logits = true;

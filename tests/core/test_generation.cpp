@@ -45,13 +45,7 @@ namespace {
 constexpr float kInf = std::numeric_limits<float>::infinity();
 
 // Every fixture family whose reference holds a greedy generation (the VLMs; not CLIP).
-void add_family_rows() {
-  std::vector<std::string> families;
-  for (const auto& f : vltune::test::hf_fixture_families())
-    if (vltune::io::SafetensorsFile::open(vltune::test::hf_fixtures_root() / f / "reference.safetensors").contains("base.generate"))
-      families.push_back(f);
-  vltune::test::add_family_rows(families, "generation");
-}
+void add_family_rows() { vltune::test::add_family_rows_with({"base.generate"}, "generation"); }
 
 // A fixture family's model without adapters and its tokenizer, loaded once (generation leaves the
 // model as it was).
@@ -95,11 +89,6 @@ Run run(LoraModel& model, const vltune::text::Tokenizer& tokenizer, const Fixtur
   };
   r.result = vltune::gen::generate(model, vltune::test::fixture_batch(model.family(), f, /*labels=*/false), tokenizer, params, on_token, stop.get_token());
   return r;
-}
-
-std::vector<int64_t> new_tokens(const torch::Tensor& sequence, int64_t prompt_length) {
-  const auto fresh = sequence.reshape({-1}).narrow(0, prompt_length, sequence.numel() - prompt_length).to(torch::kLong).contiguous();
-  return {fresh.data_ptr<int64_t>(), fresh.data_ptr<int64_t>() + fresh.numel()};
 }
 
 std::vector<int64_t> head(const std::vector<int64_t>& v, size_t n) { return {v.begin(), v.begin() + static_cast<std::ptrdiff_t>(std::min(n, v.size()))}; }
@@ -225,9 +214,8 @@ void TestGeneration::greedyMatchesFixtures() {
   const Fixture f = vltune::test::parity_fixture(family);
   auto model = vltune::lora::open_model(f.dir / "model");
   const auto tokenizer = vltune::text::load_tokenizer(f.dir / "model");
-  const int64_t prompt_length = f.tensors.tensor("input.input_ids").size(1);
 
-  const auto base = new_tokens(f.tensors.tensor("base.generate"), prompt_length);
+  const auto base = vltune::test::generated_tokens(f, "base.generate");
   const auto check = [&](const std::vector<int64_t>& expected, const char* what) {
     const Run r = run(*model, *tokenizer, f, fixture_greedy(f, static_cast<int64_t>(expected.size())));
     qInfo("%s: %zu tokens, %s, prefill %.3f s, %.1f tok/s", what, r.result.token_ids.size(), to_string(r.result.finish),
@@ -247,13 +235,14 @@ void TestGeneration::greedyMatchesFixtures() {
   model->set_trainable_adapter("default");
   reference_adamw_step(*model, f);
   model->set_trainable_adapter("");
-  check(new_tokens(f.tensors.tensor("lora_after_step.generate"), prompt_length), "lora_after_step.generate");
+  const auto adapted = vltune::test::generated_tokens(f, "lora_after_step.generate");
+  check(adapted, "lora_after_step.generate");
   if (QTest::currentTestFailed()) return;
   model->set_active_adapters({});
   check(base, "base.generate, adapter off");
   if (QTest::currentTestFailed()) return;
   model->set_active_adapters({"default"});
-  check(new_tokens(f.tensors.tensor("lora_after_step.generate"), prompt_length), "lora_after_step.generate, adapter on again");
+  check(adapted, "lora_after_step.generate, adapter on again");
 }
 
 void TestGeneration::repetitionPenalty() {
