@@ -243,6 +243,7 @@ void ChatController::generate(const ChatSettings &settings)
             a.tokens = static_cast<int>(results[i].token_ids.size());
             a.firstTokenMs = results[i].prefill_seconds * 1000.0;
             a.tokensPerSecond = results[i].tokens_per_second;
+            a.cudaGraph = results[i].cuda_graph;
             answers.push_back(a);
         }
         QMetaObject::invokeMethod(this, [this, answers, error] {

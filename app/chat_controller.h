@@ -43,6 +43,7 @@ struct ChatAnswer
     int tokens = 0;              // new tokens
     double firstTokenMs = 0;     // time to first token
     double tokensPerSecond = 0;  // decoding speed (columns share the model, so each runs at its share)
+    bool cudaGraph = false;      // the decode steps replayed a CUDA graph
 };
 
 class ChatController final : public QObject

@@ -278,6 +278,10 @@
         <source>%1 tokens · %2 · first token %3 ms · %4 tok/s</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source> · CUDA graph</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>vltune::ChatTranscript</name>

@@ -278,6 +278,10 @@
         <source>%1 tokens · %2 · first token %3 ms · %4 tok/s</source>
         <translation>%1 个词元 · %2 · 首词元 %3 毫秒 · %4 词元/秒</translation>
     </message>
+    <message>
+        <source> · CUDA graph</source>
+        <translation> · CUDA 图</translation>
+    </message>
 </context>
 <context>
     <name>vltune::ChatTranscript</name>

@@ -434,11 +434,13 @@ void ChatPage::onAnswer(const ChatAnswer &answer)
 {
     if (answer.column < 0 || answer.column >= m_transcripts.size())
         return;
-    const QString note = tr("%1 tokens · %2 · first token %3 ms · %4 tok/s")
-                             .arg(answer.tokens)
-                             .arg(answer.finish)
-                             .arg(answer.firstTokenMs, 0, 'f', 0)
-                             .arg(answer.tokensPerSecond, 0, 'f', 1);
+    QString note = tr("%1 tokens · %2 · first token %3 ms · %4 tok/s")
+                       .arg(answer.tokens)
+                       .arg(answer.finish)
+                       .arg(answer.firstTokenMs, 0, 'f', 0)
+                       .arg(answer.tokensPerSecond, 0, 'f', 1);
+    if (answer.cudaGraph)
+        note += tr(" · CUDA graph");
     m_transcripts[answer.column]->endAnswer(note);
     updateButtons();
 }
