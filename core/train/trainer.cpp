@@ -21,6 +21,7 @@
 #include "core/train/loss_plot.h"
 #include "core/train/lr_schedule.h"
 #include "core/train/memory_usage.h"
+#include "core/train/metric_keys.h"
 #include "core/train/optimizer.h"
 #include "core/train/out_of_memory.h"
 #include "core/train/param_groups.h"
@@ -351,8 +352,7 @@ class Session {
     if (entry.contains("eval_loss")) r.eval_loss = entry["eval_loss"].get<double>();
     if (entry.contains("learning_rate")) r.lr = entry["learning_rate"].get<double>();
     if (entry.contains("grad_norm")) r.grad_norm = entry["grad_norm"].get<double>();
-    for (const auto& [key, value] : entry.items())
-      if (key.find('/') != std::string::npos && value.is_number()) r.metrics.emplace_back(key, value.get<double>());
+    r.metrics = metrics_of(entry);
     r.epoch = m_state.epoch;
     r.percentage = m_plan.total_steps > 0 ? round_to(static_cast<double>(r.current_steps) / static_cast<double>(r.total_steps) * 100, 2) : 100;
     const double total = elapsed();

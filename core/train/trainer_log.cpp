@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/train/metric_keys.h"
 
 namespace vltune::train {
 
@@ -57,8 +58,7 @@ std::optional<LogRecord> parse_log_line(const std::string& line, const std::stri
   r.remaining_time = text("remaining_time");
   r.throughput = number("throughput");
   if (const auto t = number("total_tokens")) r.total_tokens = static_cast<int64_t>(*t);
-  for (const auto& [key, value] : j.items())  // TRL's names: rewards/margins, eval_logps/chosen, ...
-    if (key.find('/') != std::string::npos && value.is_number()) r.metrics.emplace_back(key, value.get<double>());
+  r.metrics = metrics_of(j);  // TRL's names: rewards/margins, eval_logps/chosen, ...
   return r;
 }
 
