@@ -4,13 +4,16 @@
 #include <cctype>
 #include <filesystem>
 #include <numeric>
+#include <optional>
 #include <set>
+#include <string>
 #include <thread>
 #include <tuple>
 #include <unordered_map>
 
 #include "core/data/statistics.h"
 #include "core/error.h"
+#include "core/text/pairwise_encoding.h"
 
 namespace vltune::data {
 
@@ -84,12 +87,17 @@ class ProblemList {
 
 // Token count of one row as training encodes it before truncation: every message formatted by
 // the template, images expanded after LLaMA-Factory's pre-resize, plus the one closing EOS of
-// efficient-EOS templates.
-int64_t untruncated_length(const ValidationParams& params, const text::Conversation& conv) {
+// efficient-EOS templates. A preference pair (`rejected` set) is as long as its longer answer.
+int64_t untruncated_length(const ValidationParams& params, const text::Conversation& conv,
+                           const std::optional<std::string>& rejected) {
   const text::PreparedMessages prepared = text::prepare_messages(*params.tmpl, params.layout, conv, params.supervised.image);
   const auto encoded = text::encode_messages(*params.tmpl, *params.tokenizer, prepared, conv.system);
   int64_t total = params.tmpl->efficient_eos ? 1 : 0;
   for (const auto& ids : encoded) total += static_cast<int64_t>(ids.size());
+  if (rejected) {
+    const auto other = text::encode_rejected_answer(*params.tmpl, *params.tokenizer, prepared, *rejected, conv.system, conv.label);
+    total += std::max<int64_t>(0, static_cast<int64_t>(other.size()) - static_cast<int64_t>(encoded.back().size()));
+  }
   return total;
 }
 
@@ -269,12 +277,7 @@ DatasetReport validate_dataset(const Dataset& dataset, const ValidationParams& p
     parallel_for(n, params.threads, [&](size_t i) {
       if (!measurable[i]) return;
       try {
-        report.token_lengths[i] = untruncated_length(params, to_measure[i]);
-        if (const auto& rejected = dataset.records[i].rejected) {  // a pair is as long as its longer answer
-          text::Conversation other = to_measure[i];
-          other.messages.back().content = *rejected;
-          report.token_lengths[i] = std::max(report.token_lengths[i], untruncated_length(params, other));
-        }
+        report.token_lengths[i] = untruncated_length(params, to_measure[i], dataset.records[i].rejected);
       } catch (const Error& e) {
         encode_errors[i] = e.what();
       }

@@ -31,7 +31,7 @@ Slots apply_formatter(const Slots& slots, const Kwargs& kwargs) {
 }
 
 // The slot elements of message `i` (Template._encode).
-Slots message_elements(const ConversationTemplate& tmpl, const PreparedMessages& prepared, size_t i,
+Slots message_elements(const ConversationTemplate& tmpl, const Message& m, size_t i, bool image_first,
                        std::string_view system) {
   Slots elements;
   if (i == 0) {
@@ -42,8 +42,7 @@ Slots message_elements(const ConversationTemplate& tmpl, const PreparedMessages&
       elements.insert(elements.end(), s.begin(), s.end());
     }
   }
-  const Message& m = prepared.messages[i];
-  const std::string space = tmpl.space_unless_image_first && !prepared.image_first[i] ? " " : "";
+  const std::string space = tmpl.space_unless_image_first && !image_first ? " " : "";
   Slots s;
   switch (m.role) {
     case Role::user:
@@ -148,31 +147,35 @@ std::vector<std::vector<TokenId>> encode_messages(const ConversationTemplate& tm
                                                   const PreparedMessages& prepared, std::string_view system) {
   std::vector<std::vector<TokenId>> out;
   out.reserve(prepared.messages.size());
-  for (size_t i = 0; i < prepared.messages.size(); ++i) {
-    // Template._convert_elements_to_ids: each element on its own, no special tokens added.
-    std::vector<TokenId> ids;
-    for (const SlotElement& e : message_elements(tmpl, prepared, i, system)) {
-      switch (e.kind) {
-        case SlotElement::Kind::text:
-          if (!e.text.empty()) {
-            const auto piece = tokenizer.encode(e.text, /*add_special=*/false);
-            ids.insert(ids.end(), piece.begin(), piece.end());
-          }
-          break;
-        case SlotElement::Kind::bos_token:
-          if (auto bos = tokenizer.special_tokens().bos_id) ids.push_back(*bos);
-          break;
-        case SlotElement::Kind::eos_token:
-          ids.push_back(template_eos_id(tmpl, tokenizer));
-          break;
-        case SlotElement::Kind::token:
-          ids.push_back(tokenizer.require_id(e.text));
-          break;
-      }
-    }
-    out.push_back(std::move(ids));
-  }
+  for (size_t i = 0; i < prepared.messages.size(); ++i)
+    out.push_back(encode_message(tmpl, tokenizer, prepared.messages[i], i, prepared.image_first[i], system));
   return out;
+}
+
+std::vector<TokenId> encode_message(const ConversationTemplate& tmpl, const Tokenizer& tokenizer, const Message& message,
+                                    size_t index, bool image_first, std::string_view system) {
+  // Template._convert_elements_to_ids: each element on its own, no special tokens added.
+  std::vector<TokenId> ids;
+  for (const SlotElement& e : message_elements(tmpl, message, index, image_first, system)) {
+    switch (e.kind) {
+      case SlotElement::Kind::text:
+        if (!e.text.empty()) {
+          const auto piece = tokenizer.encode(e.text, /*add_special=*/false);
+          ids.insert(ids.end(), piece.begin(), piece.end());
+        }
+        break;
+      case SlotElement::Kind::bos_token:
+        if (auto bos = tokenizer.special_tokens().bos_id) ids.push_back(*bos);
+        break;
+      case SlotElement::Kind::eos_token:
+        ids.push_back(template_eos_id(tmpl, tokenizer));
+        break;
+      case SlotElement::Kind::token:
+        ids.push_back(tokenizer.require_id(e.text));
+        break;
+    }
+  }
+  return ids;
 }
 
 std::vector<std::string> render_messages(const ConversationTemplate& tmpl, const Tokenizer& tokenizer,
@@ -180,7 +183,7 @@ std::vector<std::string> render_messages(const ConversationTemplate& tmpl, const
   std::vector<std::string> out;
   for (size_t i = 0; i < prepared.messages.size(); ++i) {
     std::string text;
-    for (const SlotElement& e : message_elements(tmpl, prepared, i, system)) {
+    for (const SlotElement& e : message_elements(tmpl, prepared.messages[i], i, prepared.image_first[i], system)) {
       switch (e.kind) {
         case SlotElement::Kind::text:
         case SlotElement::Kind::token: text += e.text; break;

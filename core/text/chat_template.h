@@ -87,6 +87,12 @@ void check_alternating(std::span<const Message> messages, const std::string& lab
 std::vector<std::vector<TokenId>> encode_messages(const ConversationTemplate& tmpl, const Tokenizer& tokenizer,
                                                   const PreparedMessages& prepared, std::string_view system);
 
+// The ids of one message as encode_messages() gives them at position `index` of a conversation
+// (`image_first`: its content starts with an image block), for a message that replaces another
+// there without encoding the rest again (a preference pair's second answer).
+std::vector<TokenId> encode_message(const ConversationTemplate& tmpl, const Tokenizer& tokenizer, const Message& message,
+                                    size_t index, bool image_first, std::string_view system);
+
 // The same as text: each message's elements concatenated (BOS/EOS/token elements as their
 // token strings). Equal to decode(ids) for byte-level vocabularies.
 std::vector<std::string> render_messages(const ConversationTemplate& tmpl, const Tokenizer& tokenizer,

@@ -33,4 +33,10 @@ std::vector<std::vector<ImageSpan>> locate_image_spans(const Tokenizer& tokenize
   return spans;
 }
 
+int64_t cut_before_image(const std::vector<ImageSpan>& spans, int64_t len) {
+  for (const ImageSpan& s : spans)
+    if (static_cast<int64_t>(s.begin) < len && len < static_cast<int64_t>(s.end)) return static_cast<int64_t>(s.begin);
+  return len;
+}
+
 }  // namespace vltune::text

@@ -3,6 +3,7 @@
 // truncation (supervised and pairwise encoding) can cut around a block instead of through it.
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -22,5 +23,8 @@ struct ImageSpan {
 std::vector<std::vector<ImageSpan>> locate_image_spans(const Tokenizer& tokenizer, const PreparedMessages& prepared,
                                                        const std::vector<std::vector<TokenId>>& encoded,
                                                        const std::string& label);
+
+// A cut at `len` tokens moved out of any of `spans` it would fall inside: to that block's start.
+int64_t cut_before_image(const std::vector<ImageSpan>& spans, int64_t len);
 
 }  // namespace vltune::text

@@ -8,21 +8,25 @@
 
 namespace vltune::text {
 
+std::vector<TokenId> encode_rejected_answer(const ConversationTemplate& tmpl, const Tokenizer& tokenizer,
+                                            const PreparedMessages& prepared, std::string_view rejected,
+                                            std::string_view system, const std::string& label) {
+  const size_t last = prepared.messages.size() - 1;
+  if (prepared.images_in_message[last] > 0 || count_markers(rejected) > 0)
+    throw FormatError(label + ": an answer of a preference pair holds an <image> marker; answers are text, images go in the prompt");
+  return encode_message(tmpl, tokenizer, Message{Role::assistant, std::string(rejected)}, last, prepared.image_first[last], system);
+}
+
 EncodedPair encode_pairwise(const ConversationTemplate& tmpl, const Tokenizer& tokenizer, const ImageLayout& layout,
                             const Conversation& chosen, std::string_view rejected, const SupervisedParams& params) {
   const std::string& label = chosen.label;
   if (params.cutoff_len <= 0)
     throw Error(label + ": cutoff_len should be positive, got " + std::to_string(params.cutoff_len));
   check_alternating(chosen.messages, label, /*end_with_assistant=*/true);
-  Conversation other = chosen;
-  other.messages.back().content = std::string(rejected);
 
   const PreparedMessages prepared = prepare_messages(tmpl, layout, chosen, params.image);
-  if (prepared.images_in_message.back() > 0 || count_markers(rejected) > 0)
-    throw FormatError(label + ": an answer of a preference pair holds an <image> marker; answers are text, images go in the prompt");
-  const PreparedMessages prepared_other = prepare_messages(tmpl, layout, other, params.image);
+  std::vector<TokenId> answer_other = encode_rejected_answer(tmpl, tokenizer, prepared, rejected, chosen.system, label);
   const auto encoded = encode_messages(tmpl, tokenizer, prepared, chosen.system);
-  const auto encoded_other = encode_messages(tmpl, tokenizer, prepared_other, other.system);
   const auto spans = locate_image_spans(tokenizer, prepared, encoded, label);
 
   // The prompt: every message but the answer (LLaMA-Factory's encode_oneturn), image blocks placed.
@@ -37,7 +41,6 @@ EncodedPair encode_pairwise(const ConversationTemplate& tmpl, const Tokenizer& t
     prompt.insert(prompt.end(), encoded[m].begin(), encoded[m].end());
   }
   std::vector<TokenId> answer = encoded.back();
-  std::vector<TokenId> answer_other = encoded_other.back();
   if (tmpl.efficient_eos) {
     const TokenId eos = template_eos_id(tmpl, tokenizer);
     answer.push_back(eos);
@@ -48,11 +51,7 @@ EncodedPair encode_pairwise(const ConversationTemplate& tmpl, const Tokenizer& t
   const auto longer = static_cast<int64_t>(std::max(answer.size(), answer_other.size()));
   auto [s, t] = infer_seqlen(static_cast<int64_t>(prompt.size()), longer, params.cutoff_len);
   EncodedPair out;
-  for (const ImageSpan& span : prompt_spans)
-    if (static_cast<int64_t>(span.begin) < s && s < static_cast<int64_t>(span.end)) {
-      s = static_cast<int64_t>(span.begin);
-      break;
-    }
+  s = cut_before_image(prompt_spans, s);
   const std::string cutoff = " (cutoff_len " + std::to_string(params.cutoff_len) + ")";
   if (s < static_cast<int64_t>(prompt.size()))
     out.notes.push_back("prompt cut from " + std::to_string(prompt.size()) + " to " + std::to_string(s) + " tokens" + cutoff);

@@ -34,4 +34,12 @@ struct EncodedPair {
 EncodedPair encode_pairwise(const ConversationTemplate& tmpl, const Tokenizer& tokenizer, const ImageLayout& layout,
                             const Conversation& chosen, std::string_view rejected, const SupervisedParams& params = {});
 
+// The ids of the `rejected` answer in the place of the chosen one, the last of `prepared`
+// (prepare_messages of the conversation ending with the chosen answer), formatted as
+// encode_messages() formats that message; the rest is not encoded again. Throws FormatError
+// naming `label` when either answer holds an `<image>` marker (answers are text).
+std::vector<TokenId> encode_rejected_answer(const ConversationTemplate& tmpl, const Tokenizer& tokenizer,
+                                            const PreparedMessages& prepared, std::string_view rejected,
+                                            std::string_view system, const std::string& label);
+
 }  // namespace vltune::text

@@ -9,12 +9,6 @@ namespace vltune::text {
 
 namespace {
 
-// Moves a cut at `len` out of any image block: to the block's start.
-int64_t cut_before_image(const std::vector<ImageSpan>& spans, int64_t len) {
-  for (const ImageSpan& s : spans)
-    if (static_cast<int64_t>(s.begin) < len && len < static_cast<int64_t>(s.end)) return static_cast<int64_t>(s.begin);
-  return len;
-}
 
 std::string turn_name(size_t pair, size_t n_pairs) {
   return "turn " + std::to_string(pair + 1) + " of " + std::to_string(n_pairs);
