@@ -50,7 +50,7 @@ FixedShapeDecode::FixedShapeDecode(models::DecodeStep step, models::KvCache& cac
   m_position = torch::full({1, 1}, first_position, ids);
   m_mask = torch::zeros({1, capacity}, prompt_mask.options());
   m_mask.narrow(1, 0, prompt).copy_(prompt_mask);
-  m_free = capacity - prompt;
+  m_room = capacity - prompt;
   m_cache.begin_static(m_slot);
 #if defined(VLTUNE_WITH_CUDA)
   if (cuda_graph && dev.is_cuda()) m_graph = std::make_unique<Graph>(dev.index());
@@ -82,9 +82,8 @@ torch::Tensor FixedShapeDecode::run() {
 
 torch::Tensor FixedShapeDecode::next(const torch::Tensor& token) {
   torch::NoGradGuard no_grad;
-  if (m_free <= 0) throw Error("fixed-shape decoding: the KV cache is full (" + std::to_string(m_cache.capacity()) + " positions)");
+  if (m_steps == m_room) throw Error("fixed-shape decoding: the KV cache is full (" + std::to_string(m_cache.capacity()) + " positions)");
   m_token.copy_(token);
-  --m_free;
   ++m_steps;
 #if defined(VLTUNE_WITH_CUDA)
   if (m_graph) {

@@ -53,9 +53,8 @@ class FixedShapeDecode {
   torch::Tensor m_slot;      // int64 [1]: the cache slot it is written to
   torch::Tensor m_position;  // int64 [1, 1]: its rotary position
   torch::Tensor m_mask;      // [1, capacity]: 1 where a written slot may be attended
-  int64_t m_free = 0;        // slots left in the cache
+  int64_t m_room = 0;        // slots after the prompt: the most steps the cache holds
   int64_t m_steps = 0;       // steps run
-  bool m_want_graph = false;
   std::unique_ptr<Graph> m_graph;
 };
 
