@@ -64,8 +64,9 @@ void write_sharegpt_pairs(const fs::path& root) {
 ])");
 }
 
-fs::path first_model(std::initializer_list<vltune::io::ModelFamily> families) {
-  const auto found = test::fixture_families_of(families);
+// The first Qwen2-VL-family fixture model (the pair encoding tests' template), "" when the set has none.
+fs::path qwen_model() {
+  const auto found = test::fixture_families_of({vltune::io::ModelFamily::qwen2_vl, vltune::io::ModelFamily::qwen2_5_vl});
   return found.empty() ? fs::path() : test::hf_fixtures_root() / found.front() / "model";
 }
 
@@ -205,7 +206,7 @@ void TestPreferenceData::duplicatesConsiderTheRejectedAnswer() {
 }
 
 void TestPreferenceData::pairSharesItsPromptAndLabelsOnlyTheAnswers() {
-  const fs::path model = first_model({vltune::io::ModelFamily::qwen2_vl, vltune::io::ModelFamily::qwen2_5_vl});
+  const fs::path model = qwen_model();
   if (model.empty()) QSKIP("no Qwen2-VL fixture in this fixture set");
   test::TempDir dir;
   write_sharegpt_pairs(dir.path());
@@ -257,7 +258,7 @@ void TestPreferenceData::pairSharesItsPromptAndLabelsOnlyTheAnswers() {
 }
 
 void TestPreferenceData::pairIsCutAsLlamaFactoryCutsIt() {
-  const fs::path model = first_model({vltune::io::ModelFamily::qwen2_vl, vltune::io::ModelFamily::qwen2_5_vl});
+  const fs::path model = qwen_model();
   if (model.empty()) QSKIP("no Qwen2-VL fixture in this fixture set");
   std::string long_answer, short_answer = "No.";
   for (int i = 0; i < 60; ++i) long_answer += "word" + std::to_string(i) + " ";
@@ -292,7 +293,7 @@ void TestPreferenceData::pairIsCutAsLlamaFactoryCutsIt() {
 }
 
 void TestPreferenceData::pairsCollateChosenThenRejected() {
-  const fs::path model = first_model({vltune::io::ModelFamily::qwen2_vl, vltune::io::ModelFamily::qwen2_5_vl});
+  const fs::path model = qwen_model();
   if (model.empty()) QSKIP("no Qwen2-VL fixture in this fixture set");
   test::TempDir dir;
   write_sharegpt_pairs(dir.path());
@@ -327,7 +328,7 @@ void TestPreferenceData::pairsCollateChosenThenRejected() {
 }
 
 void TestPreferenceData::stageRefusesTheOtherKindOfDataset() {
-  const fs::path model = first_model({vltune::io::ModelFamily::qwen2_vl, vltune::io::ModelFamily::qwen2_5_vl});
+  const fs::path model = qwen_model();
   if (model.empty()) QSKIP("no Qwen2-VL fixture in this fixture set");
   test::TempDir dir;
   write_sharegpt_pairs(dir.path());
