@@ -16,6 +16,8 @@
 #define VLTUNE_HAS_SDPA VLTUNE_TORCH_AT_LEAST(2, 0)
 // Its `scale` argument arrived in 2.1 (2.0 always divides by sqrt(head_dim)).
 #define VLTUNE_HAS_SDPA_SCALE VLTUNE_TORCH_AT_LEAST(2, 1)
+// at::_foreach_lerp_ (torch.optim's multi-tensor AdamW moment update) arrived in 2.0.
+#define VLTUNE_HAS_FOREACH_LERP VLTUNE_TORCH_AT_LEAST(2, 0)
 
 namespace vltune::compat {
 

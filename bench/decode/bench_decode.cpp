@@ -6,10 +6,13 @@
 // memory bandwidth allows.
 //   vltune-bench-decode --config ../shared/bench/configs/qwen2_vl_2b.config.json [--device cuda]
 //                       [--precision bf16] [--new-tokens 128] [--text-tokens 32] [--bandwidth-gbs 3000]
-//                       [--steps auto|growing|fixed|graph]
+//                       [--steps auto|growing|fixed|graph] [--profile DIR]
 //   vltune-bench-decode --model DIR ...   (a model folder with weights instead)
 // decode_tokens_per_s is computed as bench_hf.py does: (new - 1) / (time of the whole generation
 // - time of a 1-token generation); first_token_s is the 1-token generation (prefill + first token).
+// --profile DIR profiles one more generation after the timed ones (LibTorch's profiler): the JSON
+// gains "profile", per new token (GPU busy share, launches, host waits, top kernels), and DIR
+// its Chrome trace.
 #include <execinfo.h>
 #include <unistd.h>
 
@@ -30,6 +33,7 @@
 #include <torch/cuda.h>
 #include <torch/torch.h>
 
+#include "bench/profile/step_profile.h"
 #include "core/error.h"
 #include "core/gen/generator.h"
 #include "core/io/hf_config.h"
@@ -70,6 +74,7 @@ struct Options {
   double bandwidth_gbs = 3000;   // memory bandwidth for the limit (the H100's ~3 TB/s)
   int repeat = 3;                // timed generations; the best is reported
   gen::StepShapes steps = gen::StepShapes::automatic;  // how the decode steps run (gen::StepShapes)
+  fs::path profile;              // profile one more generation: its Chrome trace here
 };
 
 gen::StepShapes step_shapes(const std::string& name) {
@@ -107,6 +112,7 @@ Options parse(int argc, char** argv) {
     else if (a == "--bandwidth-gbs") o.bandwidth_gbs = std::stod(value());
     else if (a == "--repeat") o.repeat = std::stoi(value());
     else if (a == "--steps") o.steps = step_shapes(value());
+    else if (a == "--profile") o.profile = value();
     else throw Error("unknown option " + a);
   }
   if (o.config.empty() == o.model.empty()) throw Error("give --config FILE (random weights) or --model DIR");
@@ -256,6 +262,21 @@ int main(int argc, char** argv) {
       ours_prefill = std::min(ours_prefill, result.prefill_seconds);
     }
     stage("timed");
+    nlohmann::json profile;
+    if (!o.profile.empty()) {
+      fs::create_directories(o.profile);
+      const fs::path trace = o.profile / (name + "-" + step_shapes_name(o.steps) + ".decode.trace.json");
+      try {
+        bench::StepProfile profiler;
+        profiler.start();
+        const double s = run(o.new_tokens).first;
+        profile = profiler.stop(s, static_cast<int>(o.new_tokens), trace.string());
+        stage(("profile per new token (prefill included in the wall time)\n" + bench::StepProfile::describe(profile)).c_str());
+      } catch (const std::exception& e) {
+        profile = {{"error", e.what()}};  // the timed figures stand without a profile
+        stage((std::string("profile failed: ") + e.what()).c_str());
+      }
+    }
     const int64_t read = decode_bytes(*model);
     const double limit = o.bandwidth_gbs * 1e9 / static_cast<double>(read);
     const double tps = static_cast<double>(o.new_tokens - 1) / (all - first);
@@ -279,6 +300,7 @@ int main(int argc, char** argv) {
         {"cuda_graph", graphed},
         {"torch", describe(runtime_info())},
     };
+    if (!profile.is_null()) out["profile"] = profile;
     std::printf("%s\n", out.dump().c_str());
     std::fflush(stdout);
     return 0;

@@ -3,13 +3,14 @@
 // (normal(0, initializer_range) as transformers' _init_weights: linear, convolution and embedding
 // weights; norms 1, biases 0), batch 4 of one image (Qwen 448x448: 256 image tokens; SmolVLM one
 // 512x512 tile: 64) plus 256 text tokens, loss on the last 128; LoRA r=64, alpha=128, dropout 0 on
-// q,k,v,o,gate,up,down of the language model, float32; base weights bf16; AdamW lr 1e-4; grad-norm
-// clip 1.0; median of 8 steps after 3 warm-up; with and without gradient checkpointing. Prints one
+// q,k,v,o,gate,up,down of the language model, float32; base weights bf16; AdamW lr 1e-4 (the
+// trainer's, multi-tensor); grad-norm clip 1.0 (the trainer's); median of 8 steps after 3 warm-up;
+// with and without gradient checkpointing. Prints one
 // JSON object per setting with hf_baseline.json's fields.
 //   vltune-bench-train --config-dir ../shared/bench/configs --model smolvlm_256m [--device cuda]
 //                      [--precision bf16] [--grad-ckpt both|on|off] [--steps 8] [--warmup 3]
 //                      [--layers N] [--chunk-rows 1024] [--quant none|nf4|int8]
-//                      [--memory-fraction F] [--out FILE]
+//                      [--memory-fraction F] [--out FILE] [--profile DIR]
 //   vltune-bench-train --load DIR ...   (the folder `bench_hf.py --save DIR NAME` wrote: the same
 //                      weights and batch; prints our first-step loss next to HF's step-0 loss)
 // Mixed precision differs from HF's: HF keeps bf16 weights under torch.autocast (LoRA's float32
@@ -18,7 +19,9 @@
 // run; the JSON says so. --quant nf4|int8 keeps the language model's linear weights quantised
 // (QLoRA, quantised on the CPU before the move) for the LoRA-vs-QLoRA memory figures;
 // --memory-fraction F caps this process's share of the card (torch's per-process memory
-// fraction), to show a run fits a smaller card.
+// fraction), to show a run fits a smaller card. --profile DIR runs two more steps under LibTorch's
+// profiler after the timed ones: the JSON gains "profile" (GPU busy share, launches, host waits,
+// the top kernels and operators) and DIR a Chrome trace per setting.
 #include <execinfo.h>
 #include <unistd.h>
 
@@ -41,6 +44,7 @@
 #include <torch/cuda.h>
 #include <torch/torch.h>
 
+#include "bench/profile/step_profile.h"
 #include "core/error.h"
 #include "core/io/hf_config.h"
 #include "core/io/safetensors.h"
@@ -49,7 +53,9 @@
 #include "core/lora/targeting.h"
 #include "core/models/weight_loader.h"
 #include "core/runtime_info.h"
+#include "core/train/grad_clip.h"
 #include "core/train/memory_usage.h"
+#include "core/train/optimizer.h"
 
 namespace fs = std::filesystem;
 using namespace vltune;
@@ -88,6 +94,7 @@ struct Options {
   std::string quant = "none";    // none, nf4 (4-bit, double-quantised scales) or int8
   double memory_fraction = 0;    // > 0: cap the CUDA caching allocator at this share of the card
   fs::path out;                  // also write the JSON rows here (a JSON array)
+  fs::path profile;              // profile two more steps: a Chrome trace per setting here
 };
 
 Options parse(int argc, char** argv) {
@@ -115,6 +122,7 @@ Options parse(int argc, char** argv) {
     else if (a == "--quant") o.quant = value();
     else if (a == "--memory-fraction") o.memory_fraction = std::stod(value());
     else if (a == "--out") o.out = value();
+    else if (a == "--profile") o.profile = value();
     else throw Error("unknown option " + a);
   }
   if (o.load.empty() && (o.config_dir.empty() || o.model.empty()))
@@ -300,39 +308,68 @@ int main(int argc, char** argv) {
       model->set_gradient_checkpointing(ckpt);
       model->set_loss_params(lora::ChunkedLossParams{o.chunk_rows});
       model->set_training(true);
-      std::vector<torch::Tensor> params;
+      // The trainer's own optimizer and clipping, with torch.optim.AdamW's defaults as bench_hf.py
+      // uses them (weight decay 0.01).
+      train::OptimizerGroup group{"lora", {}, {}, 1e-4, 0.01};
       int64_t trainable = 0, total = 0;
       for (const auto& p : model->trainable_parameters()) {
-        params.push_back(p.tensor);
+        group.names.push_back(p.name);
+        group.params.push_back(p.tensor);
         trainable += p.tensor.numel();
       }
+      const std::vector<torch::Tensor> params = group.params;
       for (const auto& p : model->module().parameters()) total += p.numel();
       // PEFT counts lm_head tied to the embeddings once; here it is its own parameter sharing storage.
       if (config.value("tie_word_embeddings", false)) total -= model->module().named_parameters()["lm_head.weight"].numel();
-      torch::optim::AdamW opt(params, torch::optim::AdamWOptions(1e-4));
+      train::AdamW opt({group});
 
       train::reset_device_peak_memory(placement.device);
       std::vector<double> times;
       double first_loss = std::nan(""), last_loss = std::nan("");
-      for (int i = 0; i < o.warmup + o.steps; ++i) {
-        sync(placement.device);
-        const auto t0 = std::chrono::steady_clock::now();
+      auto one_step = [&]() -> double {
         const train::BatchLoss l = model->loss(batch);
         const auto loss = l.loss_sum / static_cast<double>(l.tokens);
         loss.backward();
-        torch::nn::utils::clip_grad_norm_(params, 1.0);
+        train::clip_grad_norm(params, 1.0);
         opt.step();
         opt.zero_grad();
+        return loss.item<double>();
+      };
+      for (int i = 0; i < o.warmup + o.steps; ++i) {
+        sync(placement.device);
+        const auto t0 = std::chrono::steady_clock::now();
+        last_loss = one_step();
         sync(placement.device);
         const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        last_loss = loss.item<double>();
         if (i == 0) first_loss = last_loss;
         if (i >= o.warmup) times.push_back(s);
         stage("step " + std::to_string(i + 1) + ": " + std::to_string(s) + " s, loss " + std::to_string(last_loss));
       }
+      const int64_t peak = train::device_peak_memory_bytes(placement.device);  // before any profiling
+      nlohmann::json profile;
+      if (!o.profile.empty()) {
+        constexpr int kProfiledSteps = 2;
+        fs::create_directories(o.profile);
+        const fs::path trace = o.profile / (name + (ckpt ? "-ckpt-on" : "-ckpt-off") + ".trace.json");
+        try {
+          bench::StepProfile profiler;
+          sync(placement.device);
+          profiler.start();
+          const auto t0 = std::chrono::steady_clock::now();
+          for (int i = 0; i < kProfiledSteps; ++i) one_step();
+          sync(placement.device);
+          const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+          profile = profiler.stop(s, kProfiledSteps, trace.string());
+          stage("profile of " + name + (ckpt ? ", checkpointing on" : ", checkpointing off") + "\n" +
+                bench::StepProfile::describe(profile));
+        } catch (const std::exception& e) {
+          // The timed figures stand without a profile.
+          profile = {{"error", e.what()}};
+          stage(std::string("profile failed: ") + e.what());
+        }
+      }
       std::sort(times.begin(), times.end());
       const double med = times[times.size() / 2];
-      const int64_t peak = train::device_peak_memory_bytes(placement.device);
       nlohmann::json r = {
           {"bench", "train_lora"},
           {"system", "vltune"},
@@ -360,6 +397,7 @@ int main(int argc, char** argv) {
       if (placement.device.is_cpu()) r["peak_mem_note"] = "CPU: the process's peak resident set, weights included";
       if (o.layers > 0) r["truncated_layers"] = o.layers;
       if (capped) r["memory_fraction"] = o.memory_fraction;
+      if (!profile.is_null()) r["profile"] = profile;
       if (loaded) {
         r["hf_step0_loss"] = std::isnan(hf_step0) ? nlohmann::json(nullptr) : nlohmann::json(hf_step0);
         if (!std::isnan(hf_step0)) r["loss_diff_vs_hf"] = first_loss - hf_step0;

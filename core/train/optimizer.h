@@ -1,5 +1,6 @@
 #pragma once
-// AdamW exactly as torch.optim.AdamW (single-tensor path, amsgrad off, as in PyTorch 2.x):
+// AdamW exactly as torch.optim.AdamW (amsgrad off, as in PyTorch 2.x; the multi-tensor path's
+// operations, element by element the same as its single-tensor loop):
 //   p      *= 1 - lr * weight_decay                  (decoupled weight decay)
 //   m       = lerp(m, g, 1 - beta1)                  (= beta1 * m + (1 - beta1) * g)
 //   v       = beta2 * v + (1 - beta2) * g * g

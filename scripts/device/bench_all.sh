@@ -13,7 +13,9 @@
 #      (bench/configs) in NF4 capped at 10 GiB and in bf16 capped at 24 GiB of the card (building
 #      its 8 B random weights on the CPU takes minutes: last).
 # Run from the repository root with .device/ carried (deps.tar.xz, bench/ from ../shared/bench).
-# Reports in $OUT: summary.txt (the tables), quant/decode/train/loss_check .jsonl, logs.tar.gz.
+# Reports in $OUT: summary.txt (the tables and the profiles' summaries), quant/decode/train/
+# loss_check .jsonl, logs.tar.gz, traces.tar.gz (Chrome traces of the profiled steps, for
+# chrome://tracing or Perfetto).
 #   BUDGET_S=555 (seconds until the last step must end)  SKIP_HF=1  TRAIN_MODELS="smolvlm_256m ..."
 set -uo pipefail
 R="${OUT:-/tmp/vltune-all}"
@@ -34,7 +36,10 @@ step() {
   t=$(( l - 10 < cap ? l - 10 : cap ))
   timeout "$t" "$@"
 }
-pack_logs() { tar czf "$R/logs.tar.gz" -C "$W" . 2>/dev/null; }
+pack_logs() {
+  tar czf "$R/traces.tar.gz" -C "$W" profile 2>/dev/null
+  tar czf "$R/logs.tar.gz" -C "$W" --exclude=./profile . 2>/dev/null
+}
 trap pack_logs EXIT
 
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee -a "$R/summary.txt"
@@ -84,7 +89,7 @@ for run in "smolvlm_256m auto" "qwen2_vl_2b auto" "qwen2_5_vl_3b auto" "qwen2_vl
   set -- $run
   [ -x "$B/vltune-bench-decode" ] || break
   step 40 90 "$B/vltune-bench-decode" --config "$BENCH/configs/$1.config.json" --device cuda --precision bf16 \
-    --steps "$2" --bandwidth-gbs "$BW" 2>>"$W/decode_stderr.log" | grep '^{' >>"$R/decode.jsonl"
+    --steps "$2" --bandwidth-gbs "$BW" --profile "$W/profile" 2>>"$W/decode_stderr.log" | grep '^{' >>"$R/decode.jsonl"
   log "decode ours $1 steps=$2 rc=${PIPESTATUS[0]}"
 done
 
@@ -94,7 +99,8 @@ TRAIN=(--config-dir "$BENCH/configs" --device cuda --precision bf16 --steps 6 --
 TRAIN_MODELS="${TRAIN_MODELS:-smolvlm_256m qwen2_vl_2b qwen2_5_vl_3b}"
 for m in $TRAIN_MODELS; do
   [ -x "$B/vltune-bench-train" ] || break
-  step 40 100 "$B/vltune-bench-train" "${TRAIN[@]}" --model "$m" --grad-ckpt both 2>>"$W/train_stderr.log" | grep '^{' >>"$R/train.jsonl"
+  step 40 100 "$B/vltune-bench-train" "${TRAIN[@]}" --model "$m" --grad-ckpt both --profile "$W/profile" \
+    2>>"$W/train_stderr.log" | grep '^{' >>"$R/train.jsonl"
   log "train ours $m rc=${PIPESTATUS[0]}"
 done
 if [ -z "${SKIP_HF:-}" ]; then
@@ -147,5 +153,25 @@ for r in (json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")):
     print("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (r["model"], r["system"], g("steps"), g("cuda_graph"),
           g("decode_tokens_per_s"), g("prefill_s"), g("weight_gib"), g("decode_read_gib"), g("bandwidth_limit_tokens_per_s"),
           g("fraction_of_limit")))
+PY
+# --- the profiles: where our steps' time goes (LibTorch's profiler, after the timed steps) --------
+python3 - "$R/train.jsonl" "$R/decode.jsonl" <<'PY' | tee -a "$R/summary.txt"
+import json, sys
+print("| work | model | setting | wall ms/step | GPU busy ms | GPU busy | launches | host ops | item() | to host | syncs | top GPU (ms/step) |")
+print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+for f in sys.argv[1:]:
+    for r in (json.loads(l) for l in open(f) if l.startswith("{")):
+        p = r.get("profile")
+        if not p or r.get("system") != "vltune":
+            continue
+        work = r["bench"]
+        setting = ("ckpt " + ("on" if r.get("grad_ckpt") else "off")) if work == "train_lora" else "steps " + str(r.get("steps"))
+        if "error" in p:
+            print("| %s | %s | profile failed: %s |" % (r["bench"], r["model"], p["error"].splitlines()[0][:200]))
+            continue
+        top = "; ".join("%s %.2f" % (k["name"][:40], k["ms_per_step"]) for k in p.get("top_gpu", [])[:3])
+        print("| %s | %s | %s | %.2f | %.2f | %.0f%% | %.0f | %.0f | %.1f | %.1f | %.1f | %s |" % (work, r["model"], setting,
+              p["wall_ms_per_step"], p["gpu_busy_ms_per_step"], 100 * p["gpu_busy_share"], p["kernel_launches_per_step"],
+              p["host_ops_per_step"], p["item_calls_per_step"], p["device_to_host_copies_per_step"], p["sync_calls_per_step"], top))
 PY
 log "done"

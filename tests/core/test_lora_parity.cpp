@@ -1,7 +1,7 @@
 // LoRA against PEFT (../shared/fixtures/hf/<family>/adapter and the lora_* references, every
 // family in the fixtures): the fixture adapter loaded gives lora.logits, lora_loss and every
-// gradient of lora_grads.safetensors; one AdamW step with the fixture's settings gives
-// lora_loss_after_adamw_step and lora_after_step.generate; the adapter saved again has the same
+// gradient of lora_grads.safetensors; one step of the trainer's AdamW with the fixture's settings
+// gives lora_loss_after_adamw_step and lora_after_step.generate; the adapter saved again has the same
 // keys and adapter_config.json; a copy in the pre-4.52 key layout loads to the same logits; the
 // adapter merged and exported loads back to the adapter's logits. Tolerances from the fixtures
 // README; every expected value read from the files.
@@ -11,6 +11,7 @@
 #include "core/lora/lora_factory.h"
 #include "core/lora/merge_export.h"
 #include "core/lora/peft_adapter.h"
+#include "core/train/optimizer.h"
 
 #include <QtTest/QtTest>
 
@@ -106,16 +107,22 @@ torch::Tensor generate(LoraModel& model, const Fixture& f, const torch::Tensor& 
 }
 
 // The AdamW step of the reference (make_fixtures.py: AdamW over the adapter's parameters after one
-// backward of lora_loss): reference.json's "lora_adamw" settings when it records them, else the
-// ones the fixtures README documents (lr 1e-2, betas (0.9, 0.999), eps 1e-8, weight_decay 0.01).
-torch::optim::AdamWOptions adamw_options(const Json& reference) {
+// backward of lora_loss), made by the trainer's own optimizer: reference.json's "lora_adamw"
+// settings when it records them, else the ones the fixtures README documents (lr 1e-2, betas
+// (0.9, 0.999), eps 1e-8, weight_decay 0.01).
+vltune::train::AdamW reference_adamw(const Json& reference, const std::vector<vltune::train::TrainableParam>& trainable) {
   const Json s = reference.value("lora_adamw", Json::object());
+  if (s.value("amsgrad", false)) throw std::runtime_error("the reference's AdamW uses amsgrad, which the trainer does not");
   const auto betas = s.value("betas", std::vector<double>{0.9, 0.999});
-  return torch::optim::AdamWOptions(s.value("lr", 1e-2))
-      .betas({betas.at(0), betas.at(1)})
-      .eps(s.value("eps", 1e-8))
-      .weight_decay(s.value("weight_decay", 0.01))
-      .amsgrad(s.value("amsgrad", false));
+  vltune::train::OptimizerGroup group;
+  group.name = "lora";
+  for (const auto& p : trainable) {
+    group.names.push_back(p.name);
+    group.params.push_back(p.tensor);
+  }
+  group.lr = s.value("lr", 1e-2);
+  group.weight_decay = s.value("weight_decay", 0.01);
+  return vltune::train::AdamW({group}, {betas.at(0), betas.at(1), s.value("eps", 1e-8)});
 }
 
 }  // namespace
@@ -196,9 +203,7 @@ void TestLoraParity::adamwStep() {
   const double expected = f.reference.at("lora_loss_after_adamw_step").get<double>();
   for (const bool reference_gradients : {true, false}) {
     auto model = adapted_model(f, f.dir / "adapter");
-    std::vector<torch::Tensor> tensors;
-    for (const auto& p : model->trainable_parameters()) tensors.push_back(p.tensor);
-    torch::optim::AdamW optimizer(tensors, adamw_options(f.reference));
+    vltune::train::AdamW optimizer = reference_adamw(f.reference, model->trainable_parameters());
     mean_loss(*model, f).backward();
     if (reference_gradients) {
       torch::NoGradGuard no_grad;

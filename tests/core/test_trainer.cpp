@@ -1,6 +1,8 @@
 // The trainer (core/train) on a toy model, on the CPU:
 //  - AdamW against its update written out here in double precision (groups, weight decay, LoRA+
-//    learning rates, a parameter without gradient), and its saved state continuing exactly;
+//    learning rates, a parameter without gradient), bit for bit against torch's single-tensor
+//    loop when parameters have taken different numbers of steps, and its saved state continuing
+//    exactly;
 //  - the schedules against transformers' lambdas written out here; warmup steps from a ratio;
 //  - gradient accumulation: micro-batches of unequal label counts give the gradient of one batch
 //    holding them all (and the per-micro-batch mean does not);
@@ -359,6 +361,7 @@ class TestTrainer : public QObject {
 
  private slots:
   void adamwMatchesFormula();
+  void adamwMatchesSingleTensorLoop();
   void adamwStateRoundTrip();
   void paramGroups();
   void schedules_data();
@@ -420,6 +423,41 @@ void TestTrainer::adamwMatchesFormula() {
   QCOMPARE(opt.step_count(), int64_t{3});
   opt.zero_grad();
   QVERIFY(!w.grad().defined());
+}
+
+void TestTrainer::adamwMatchesSingleTensorLoop() {
+  // The multi-tensor update, element by element, is torch.optim.AdamW's single-tensor loop (the
+  // loop written out here with the same float32 operations): also when the parameters have taken
+  // different numbers of steps, so each needs its own bias correction in the lists.
+  const double lr = 3e-3, wd = 0.05, b1 = 0.8, b2 = 0.99, eps = 1e-6;
+  at::Tensor p = at::randn({5, 7}).requires_grad_(), q = at::randn({3}).requires_grad_();
+  AdamW opt({OptimizerGroup{"all", {"p", "q"}, {p, q}, lr, wd}}, {b1, b2, eps});
+  at::Tensor rp = p.detach().clone(), rq = q.detach().clone();
+  at::Tensor mp = at::zeros_like(rp), vp = at::zeros_like(rp), mq = at::zeros_like(rq), vq = at::zeros_like(rq);
+  int64_t tp = 0, tq = 0;
+  auto single = [&](at::Tensor& param, at::Tensor& m, at::Tensor& v, int64_t& t, const at::Tensor& g, double step_lr) {
+    t += 1;
+    param.mul_(1.0 - step_lr * wd);
+    m.lerp_(g, 1.0 - b1);
+    v.mul_(b2).addcmul_(g, g, 1.0 - b2);
+    const double bc1 = 1.0 - std::pow(b1, static_cast<double>(t)), bc2 = 1.0 - std::pow(b2, static_cast<double>(t));
+    param.addcdiv_(m, (v.sqrt() / std::sqrt(bc2)).add_(eps), -(step_lr / bc1));
+  };
+  for (int step = 0; step < 4; ++step) {
+    const double factor = 1.0 / (step + 1);
+    const at::Tensor gp = at::randn({5, 7}), gq = at::randn({3});
+    p.mutable_grad() = gp.clone();
+    single(rp, mp, vp, tp, gp, lr * factor);
+    if (step != 1) {  // q has no gradient at step 2: one step behind p from then on
+      q.mutable_grad() = gq.clone();
+      single(rq, mq, vq, tq, gq, lr * factor);
+    }
+    opt.step(factor);
+    opt.zero_grad();
+    QVERIFY2(at::equal(p.detach(), rp), qPrintable(QString("p at step %1").arg(step + 1)));
+    QVERIFY2(at::equal(q.detach(), rq), qPrintable(QString("q at step %1").arg(step + 1)));
+  }
+  QCOMPARE(tq, tp - 1);
 }
 
 void TestTrainer::adamwStateRoundTrip() {
