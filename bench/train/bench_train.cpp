@@ -13,9 +13,8 @@
 //                      [--memory-fraction F] [--out FILE] [--profile DIR]
 //   vltune-bench-train --load DIR ...   (the folder `bench_hf.py --save DIR NAME` wrote: the same
 //                      weights and batch; prints our first-step loss next to HF's step-0 loss)
-// Mixed precision differs from HF's: HF keeps bf16 weights under torch.autocast (LoRA's float32
-// matrices cast to bf16 for each product); here the base runs in bf16 and LoRA in float32, as the
-// app trains. --layers N keeps the first N decoder layers (the language model only), for a CPU
+// Mixed precision as HF's: bf16 weights, and LoRA's float32 matrices cast to bf16 for each product
+// (torch.autocast there, LoraModel::set_adapter_compute_dtype here, as the trainer does). --layers N keeps the first N decoder layers (the language model only), for a CPU
 // run; the JSON says so. --quant nf4|int8 keeps the language model's linear weights quantised
 // (QLoRA, quantised on the CPU before the move) for the LoRA-vs-QLoRA memory figures;
 // --memory-fraction F caps this process's share of the card (torch's per-process memory
@@ -306,6 +305,8 @@ int main(int argc, char** argv) {
       model->add_adapter("default", adapter, lora::parse_lora_target("q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj"),
                          lora::FreezeParams{});
       model->set_gradient_checkpointing(ckpt);
+      // bench_hf.py's torch.autocast: the float32 LoRA matrices multiply in bf16, as the trainer does.
+      if (placement.dtype != torch::kFloat32) model->set_adapter_compute_dtype(placement.dtype);
       model->set_loss_params(lora::ChunkedLossParams{o.chunk_rows});
       model->set_training(true);
       // The trainer's own optimizer and clipping, with torch.optim.AdamW's defaults as bench_hf.py

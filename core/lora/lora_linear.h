@@ -9,7 +9,8 @@
 // operations, so values and gradients agree with it:
 //   result = linear(x, W, b)
 //   for each active adapter: result = result + lora_B(lora_A(dropout(x))) * scaling * scale
-// with scaling = alpha / r (alpha / sqrt(r) with use_rslora).
+// with scaling = alpha / r (alpha / sqrt(r) with use_rslora). With a compute dtype set (mixed-
+// precision training), the adapter's two products run in it as under torch.autocast.
 
 #include <map>
 #include <optional>
@@ -77,6 +78,12 @@ class LoraLinearImpl : public torch::nn::Module {
   // A multiplier on every active adapter's scaling (1: as trained; 0: the base layer).
   void set_scale(double scale) { m_scale = scale; }
   double scale() const { return m_scale; }
+  // The dtype the adapters' products run in, as HF's Trainer runs PEFT under torch.autocast with
+  // bf16 / fp16: the input, lora_A and lora_B cast to it for each product (the float32 weights get
+  // float32 gradients through the cast), the product added in it. nullopt (the default): in the
+  // adapter's own float32, as PEFT without autocast (chat, export). DoRA adapters ignore it.
+  void set_compute_dtype(std::optional<torch::ScalarType> dtype) { m_compute_dtype = dtype; }
+  std::optional<torch::ScalarType> compute_dtype() const { return m_compute_dtype; }
 
   const LoraAdapterParams& adapter_params(const std::string& name) const;
   double scaling(const std::string& name) const { return lora_scaling(adapter_params(name)); }
@@ -135,6 +142,7 @@ class LoraLinearImpl : public torch::nn::Module {
   std::map<std::string, Adapter> m_adapters;
   std::vector<std::string> m_active;
   double m_scale = 1.0;
+  std::optional<torch::ScalarType> m_compute_dtype;
   // Quantised base: metadata here, the tensors registered as buffers quant_packed, quant_absmax
   // and quant_absmax2 (so they follow .to(device); empty when unused).
   std::optional<quant::QuantizedWeight> m_quant_meta;

@@ -129,6 +129,11 @@ void LoraModel::set_trainable_adapter(const std::string& name) {
   apply_requires_grad();
 }
 
+void LoraModel::set_adapter_compute_dtype(std::optional<torch::ScalarType> dtype) {
+  for (const auto& [path, l] : lora_linears(module())) l->set_compute_dtype(dtype);
+  m_compute_dtype = dtype;
+}
+
 void LoraModel::set_gradient_checkpointing(bool on) {
   models::set_gradient_checkpointing(module(), on);
   m_gradient_checkpointing = on;

@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -77,6 +78,11 @@ class LoraModel final : public train::TrainableModel {
   // turns it on unless disable_gradient_checkpointing). Same gradients; off by default here.
   void set_gradient_checkpointing(bool on);
   bool gradient_checkpointing() const { return m_gradient_checkpointing; }
+  // Mixed precision as torch.autocast (HF's Trainer with bf16 / fp16): every adapter's products in
+  // `dtype` (LoraLinearImpl::set_compute_dtype), nullopt: in float32. Training sets it for
+  // half-precision base weights; chat and export leave it off, as PEFT runs without autocast.
+  void set_adapter_compute_dtype(std::optional<torch::ScalarType> dtype);
+  std::optional<torch::ScalarType> adapter_compute_dtype() const { return m_compute_dtype; }
   // How loss() splits lm_head's rows (fewer rows: less memory for the logits, more launches).
   void set_loss_params(const ChunkedLossParams& params) { m_loss_params = params; }
   const ChunkedLossParams& loss_params() const { return m_loss_params; }
@@ -119,6 +125,7 @@ class LoraModel final : public train::TrainableModel {
   std::string m_trainable;
   double m_scale = 1.0;
   bool m_gradient_checkpointing = false;
+  std::optional<torch::ScalarType> m_compute_dtype;
   ChunkedLossParams m_loss_params;
 };
 

@@ -220,11 +220,16 @@ TrainResult run_training_job(const TrainConfig& c, const JobOptions& options, co
   }
   // LLaMA-Factory checkpoints every layer unless told not to: the same gradients for less memory.
   model->set_gradient_checkpointing(!c.disable_gradient_checkpointing);
+  // bf16 / fp16: HF's Trainer runs the model under torch.autocast, so PEFT's float32 LoRA
+  // matrices multiply in the half-precision type; the same arithmetic here.
+  const bool mixed = placement.dtype != torch::kFloat32;
+  if (mixed) model->set_adapter_compute_dtype(placement.dtype);
+  const std::string half_name = placement.dtype == torch::kBFloat16 ? "bfloat16" : "float16";
   say("base weights on " + lora::to_string(placement) +
       (lp.quant.bits == 4   ? std::string(", language model linears in NF4") + (lp.quant.double_quant ? " (double-quantised scales)" : "")
        : lp.quant.bits == 8 ? ", language model linears in int8"
                             : "") +
-      ", LoRA weights float32");
+      ", LoRA weights float32" + (mixed ? ", their products in " + half_name + " (autocast)" : std::string()));
 
   data::LoaderParams lparams;
   lparams.batch_size = c.per_device_train_batch_size;
