@@ -2,6 +2,8 @@
 
 #include <map>
 #include <set>
+#include <tuple>
+#include <vector>
 
 #include "core/error.h"
 
@@ -78,9 +80,22 @@ WeightLoadReport load_weights(torch::nn::Module& module, const io::Checkpoint& c
 
 void place_module(torch::nn::Module& module, torch::Device device, torch::Dtype dtype) {
   torch::NoGradGuard no_grad;
-  module.to(device);
-  for (auto& p : module.parameters())
-    if (p.is_floating_point() && p.scalar_type() != dtype) p.set_data(p.to(dtype));
+  // Tensor by tensor, converted before they move (a CPU-to-GPU copy converts on the host): the
+  // device never holds a float32 copy of a half-precision model, which module.to(device) first
+  // would (15 GB for a 3B model on a 16 GB card). Tensors that share storage (lm_head tied to
+  // the embeddings) stay shared: one converted copy serves them all, as module.to() would not.
+  std::map<std::tuple<const void*, std::vector<int64_t>, std::vector<int64_t>>, torch::Tensor> placed;
+  auto place = [&](torch::Tensor& t, bool convert) {
+    const auto target = convert && t.is_floating_point() ? dtype : t.scalar_type();
+    if (t.device() == device && t.scalar_type() == target) return;
+    const auto key = std::make_tuple(static_cast<const void*>(t.data_ptr()), t.sizes().vec(), t.strides().vec());
+    auto it = placed.find(key);
+    if (it == placed.end() || t.numel() == 0) it = placed.insert_or_assign(key, t.to(device, target)).first;
+    t.set_data(it->second);
+  };
+  for (auto& p : module.parameters()) place(p, /*convert=*/true);
+  // Buffers (the rotary inv_freq) only change device.
+  for (auto& b : module.buffers()) place(b, /*convert=*/false);
 }
 
 }  // namespace vltune::models

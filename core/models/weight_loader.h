@@ -29,9 +29,11 @@ struct WeightLoadReport {
 // Copies (converting dtype to each parameter's) under torch::NoGradGuard.
 WeightLoadReport load_weights(torch::nn::Module& module, const io::Checkpoint& checkpoint, const WeightLoadOptions& options);
 
-// Moves `module` to `device` with its floating-point parameters in `dtype`. Buffers (the rotary
-// inv_freq) only change device: they stay float32, as transformers keeps them when it loads a
-// half-precision checkpoint, so rotary angles are not rounded to bfloat16.
+// Moves `module` to `device` with its floating-point parameters in `dtype`, one tensor at a time,
+// converted before the move (the device never holds the float32 copy); parameters sharing storage
+// (a tied lm_head) still share it afterwards. Buffers (the rotary inv_freq) only change device:
+// they stay float32, as transformers keeps them when it loads a half-precision checkpoint, so
+// rotary angles are not rounded to bfloat16.
 void place_module(torch::nn::Module& module, torch::Device device, torch::Dtype dtype);
 
 }  // namespace vltune::models

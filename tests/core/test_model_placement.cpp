@@ -5,11 +5,13 @@
 // fixtures README's bf16 tolerance of transformers' float32 lora_loss, and the LoRA gradients
 // arrive in float32 pointing where the reference's do; so with the adapters' products in bfloat16
 // as under torch.autocast (what training sets), whose arithmetic is checked against the products
-// written out here, bit for bit, values and gradients.
+// written out here, bit for bit, values and gradients. place_module keeps a tied lm_head sharing
+// the embeddings' storage.
 
 // LibTorch and the engine before Qt: Qt's `slots` macro would break torch's headers.
 #include "core/data/batch_inputs.h"
 #include "core/lora/lora_factory.h"
+#include "core/models/weight_loader.h"
 
 #include <QtTest/QtTest>
 
@@ -42,6 +44,7 @@ class TestModelPlacement : public QObject {
   void bf16BaseWeightsTrainFloat32Lora_data();
   void bf16BaseWeightsTrainFloat32Lora();
   void loraProductsUnderAutocast();
+  void placementKeepsTiedWeightsShared();
 };
 
 void TestModelPlacement::resolvesDeviceAndPrecision() {
@@ -185,6 +188,35 @@ void TestModelPlacement::loraProductsUnderAutocast() {
           .to(torch::kBFloat16);
   QVERIFY2(torch::equal(fp32_path, fp32_expected), "float32 products without a compute dtype");
   QVERIFY2(!torch::equal(fp32_path, got), "the two arithmetics differ somewhere");
+}
+
+void TestModelPlacement::placementKeepsTiedWeightsShared() {
+  // place_module converts tensor by tensor; a tied lm_head must still share the embeddings'
+  // storage afterwards (module.to() gives it a copy of its own), and keep the same values.
+  std::vector<std::string> tied;
+  for (const auto& f : vltune::test::hf_fixture_families()) {
+    const auto config = vltune::io::read_model_config(vltune::test::hf_fixtures_root() / f / "model");
+    if (config.family() != vltune::io::ModelFamily::clip && config.text_decoder()->tie_word_embeddings) tied.push_back(f);
+  }
+  if (tied.empty()) QSKIP("no fixture family ties lm_head to the embeddings");
+  for (const auto& family : tied) {
+    auto model = vltune::lora::open_model(vltune::test::hf_fixtures_root() / family / "model");
+    auto params = model->module().named_parameters();
+    const std::string head = "lm_head.weight";
+    std::string embed;
+    for (const auto& p : params)
+      if (p.key() != head && p.value().data_ptr() == params[head].data_ptr()) embed = p.key();
+    QVERIFY2(!embed.empty(), (family + ": lm_head is tied when loaded").c_str());
+    const auto before = params[head].detach().clone();
+    vltune::models::place_module(model->module(), torch::kCPU, torch::kBFloat16);
+    params = model->module().named_parameters();
+    QCOMPARE(params[head].scalar_type(), torch::kBFloat16);
+    QVERIFY2(params[head].data_ptr() == params[embed].data_ptr(), (family + ": " + embed + " and lm_head share storage").c_str());
+    QVERIFY(torch::equal(params[head], before.to(torch::kBFloat16)));
+    for (const auto& b : model->module().named_buffers())
+      if (b.key().find("inv_freq") != std::string::npos) QCOMPARE(b.value().scalar_type(), torch::kFloat32);
+    qInfo("%s: %s and lm_head share one bfloat16 copy", family.c_str(), embed.c_str());
+  }
 }
 
 QTEST_APPLESS_MAIN(TestModelPlacement)
