@@ -10,15 +10,16 @@ namespace vltune::lora {
 
 namespace {
 
-std::unique_ptr<LoraModel> load_family(const std::filesystem::path& folder) {
+// Parameters in `dtype` as they load: the CPU never holds the model in float32 first.
+std::unique_ptr<LoraModel> load_family(const std::filesystem::path& folder, torch::Dtype dtype) {
   const io::ModelConfig config = io::read_model_config(folder);
   const io::ModelFamily family = config.family();
   switch (family) {
     case io::ModelFamily::qwen2_vl:
-    case io::ModelFamily::qwen2_5_vl: return std::make_unique<LoraModel>(models::load_qwen_vl(folder), family, folder);
-    case io::ModelFamily::llava: return std::make_unique<LoraModel>(models::load_llava(folder), family, folder);
-    case io::ModelFamily::idefics3: return std::make_unique<LoraModel>(models::load_idefics3(folder), family, folder);
-    case io::ModelFamily::clip: return std::make_unique<LoraModel>(models::load_clip(folder), family, folder);
+    case io::ModelFamily::qwen2_5_vl: return std::make_unique<LoraModel>(models::load_qwen_vl(folder, dtype), family, folder);
+    case io::ModelFamily::llava: return std::make_unique<LoraModel>(models::load_llava(folder, dtype), family, folder);
+    case io::ModelFamily::idefics3: return std::make_unique<LoraModel>(models::load_idefics3(folder, dtype), family, folder);
+    case io::ModelFamily::clip: return std::make_unique<LoraModel>(models::load_clip(folder, dtype), family, folder);
   }
   throw FormatError(folder.string() + ": unsupported model family");
 }
@@ -90,9 +91,9 @@ bool has_quantized_base(LoraModel& model) {
 
 std::unique_ptr<LoraModel> open_model(const std::filesystem::path& folder, const ModelPlacement& placement,
                                       const QuantParams& quant) {
-  auto model = load_family(folder);
+  auto model = load_family(folder, placement.dtype);
   if (quant.bits != 0) quantize_base_weights(*model, quant, placement.dtype);
-  // Loaded as float32 on the CPU, then moved: a half-precision copy on the device is what stays.
+  // Loaded in the placement's dtype on the CPU, then moved (buffers stay float32).
   if (placement.device != torch::Device(torch::kCPU) || placement.dtype != torch::kFloat32)
     models::place_module(model->module(), placement.device, placement.dtype);
   return model;

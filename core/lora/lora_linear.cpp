@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "core/lora/linear_init.h"
 
 namespace vltune::lora {
 
@@ -71,11 +72,22 @@ double lora_scaling(const LoraAdapterParams& params) {
   return params.use_rslora ? params.alpha / std::sqrt(static_cast<double>(params.r)) : params.alpha / static_cast<double>(params.r);
 }
 
+namespace {
+
+thread_local bool t_skip_linear_init = false;
+
+}  // namespace
+
+SkipLinearInit::SkipLinearInit() : m_previous(t_skip_linear_init) { t_skip_linear_init = true; }
+SkipLinearInit::~SkipLinearInit() { t_skip_linear_init = m_previous; }
+bool linear_init_skipped() { return t_skip_linear_init; }
+
 LoraLinearImpl::LoraLinearImpl(const torch::nn::LinearOptions& options_) : options(options_) {
   // As torch::nn::LinearImpl::reset(): the same names, shapes and initialisation.
   weight = register_parameter("weight", torch::empty({options.out_features(), options.in_features()}));
   if (options.bias()) bias = register_parameter("bias", torch::empty(options.out_features()));
   else bias = register_parameter("bias", {}, /*requires_grad=*/false);
+  if (linear_init_skipped()) return;  // a checkpoint fills them (SkipLinearInit)
   torch::NoGradGuard no_grad;
   torch::nn::init::kaiming_uniform_(weight, std::sqrt(5.0));
   if (bias.defined()) {

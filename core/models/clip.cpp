@@ -1,6 +1,7 @@
 #include "core/models/clip.h"
 
 #include "core/error.h"
+#include "core/lora/linear_init.h"
 #include "core/io/checkpoint.h"
 #include "core/models/blocks.h"
 #include "core/models/family_layout.h"
@@ -81,11 +82,16 @@ torch::Tensor clip_contrastive_loss(const torch::Tensor& logits_per_text) {
   return (F::cross_entropy(logits, targets) + F::cross_entropy(logits.t(), targets)) / 2.0;
 }
 
-ClipModel load_clip(const std::filesystem::path& folder) {
+ClipModel load_clip(const std::filesystem::path& folder, torch::Dtype dtype) {
   const io::ModelConfig config = io::read_model_config(folder);
-  ClipModel model(config);
+  ClipModel model{nullptr};
+  {
+    lora::SkipLinearInit no_init;  // every linear weight comes from the checkpoint
+    model = ClipModel(config);
+  }
   const io::Checkpoint checkpoint = io::Checkpoint::open(folder);
   WeightLoadOptions options;
+  options.dtype = dtype;
   // openai/clip-* checkpoints carry the embeddings' position_ids buffers.
   options.ignored_prefixes = {"text_model.embeddings.position_ids", "vision_model.embeddings.position_ids"};
   options.renames = checkpoint_renames(family_layout(io::ModelFamily::clip));

@@ -76,8 +76,9 @@ TORCH_MODULE(ClipModel);
 // against 0..B-1 along rows and along columns (transformers' clip_loss). -> scalar float32
 torch::Tensor clip_contrastive_loss(const torch::Tensor& logits_per_text);
 
-// Loads config.json and the weights of a CLIP checkpoint folder into a float32 model on the CPU.
+// Loads config.json and the weights of a CLIP checkpoint folder into a model on the CPU with its
+// parameters in `dtype`.
 // Throws FileError / FormatError naming the folder, the file and the tensor.
-ClipModel load_clip(const std::filesystem::path& folder);
+ClipModel load_clip(const std::filesystem::path& folder, torch::Dtype dtype = torch::kFloat32);
 
 }  // namespace vltune::models

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "core/error.h"
+#include "core/lora/linear_init.h"
 #include "core/io/checkpoint.h"
 #include "core/models/blocks.h"
 #include "core/models/family_layout.h"
@@ -199,11 +200,16 @@ torch::Tensor Idefics3Impl::generate_greedy(const Idefics3Inputs& prompt, int64_
       prompt.input_ids, [&](KvCache& cache) { return prefill(prompt, cache); }, decode_step(), max_new_tokens, eos_ids);
 }
 
-Idefics3 load_idefics3(const std::filesystem::path& folder) {
+Idefics3 load_idefics3(const std::filesystem::path& folder, torch::Dtype dtype) {
   const io::ModelConfig config = io::read_model_config(folder);
-  Idefics3 model(config);
+  Idefics3 model{nullptr};
+  {
+    lora::SkipLinearInit no_init;  // every linear weight comes from the checkpoint
+    model = Idefics3(config);
+  }
   const io::Checkpoint checkpoint = io::Checkpoint::open(folder);
   WeightLoadOptions options;
+  options.dtype = dtype;
   // Hub Idefics3 / SmolVLM and these fixtures, and the bare module names: see family_layout.cpp.
   options.renames = checkpoint_renames(family_layout(io::ModelFamily::idefics3));
   options.ignored_prefixes = {"vision_model.embeddings.position_ids"};

@@ -141,8 +141,8 @@ TORCH_MODULE(Idefics3);
 // Loads config.json and the weights of an Idefics3 / SmolVLM checkpoint folder (single file or
 // sharded, any float dtype; the Hub layout model.vision_model.* / model.connector.* /
 // model.text_model.* / lm_head.weight, as these fixtures have it, or the bare module names) into
-// a float32 model on the CPU; .to() it afterwards. Throws FileError / FormatError naming the
-// folder, the file and the tensor.
-Idefics3 load_idefics3(const std::filesystem::path& folder);
+// a model on the CPU with its parameters in `dtype`; .to() it afterwards. Throws FileError /
+// FormatError naming the folder, the file and the tensor.
+Idefics3 load_idefics3(const std::filesystem::path& folder, torch::Dtype dtype = torch::kFloat32);
 
 }  // namespace vltune::models

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "core/lora/linear_init.h"
 #include "core/io/checkpoint.h"
 #include "core/models/blocks.h"
 #include "core/models/family_layout.h"
@@ -99,11 +100,16 @@ torch::Tensor LlavaImpl::generate_greedy(const LlavaInputs& prompt, int64_t max_
       prompt.input_ids, [&](KvCache& cache) { return prefill(prompt, cache); }, decode_step(), max_new_tokens, eos_ids);
 }
 
-Llava load_llava(const std::filesystem::path& folder) {
+Llava load_llava(const std::filesystem::path& folder, torch::Dtype dtype) {
   const io::ModelConfig config = io::read_model_config(folder);
-  Llava model(config);
+  Llava model{nullptr};
+  {
+    lora::SkipLinearInit no_init;  // every linear weight comes from the checkpoint
+    model = Llava(config);
+  }
   const io::Checkpoint checkpoint = io::Checkpoint::open(folder);
   WeightLoadOptions options;
+  options.dtype = dtype;
   // Every Hub layout (llava-hf, transformers >= 4.52, these fixtures): see family_layout.cpp.
   options.renames = checkpoint_renames(family_layout(io::ModelFamily::llava));
   // Old checkpoints carry the position_ids buffer of the CLIP embeddings.

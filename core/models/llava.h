@@ -85,8 +85,8 @@ TORCH_MODULE(Llava);
 
 // Loads config.json and the weights of a LLaVA-1.5 checkpoint folder (single file or sharded,
 // any float dtype; the llava-hf Hub layout, transformers >= 4.52's model.* layout, or these
-// fixtures' one) into a float32 model on the CPU; .to() it afterwards. Throws FileError /
+// fixtures' one) into a model on the CPU with its parameters in `dtype`; .to() it afterwards. Throws FileError /
 // FormatError naming the folder, the file and the tensor.
-Llava load_llava(const std::filesystem::path& folder);
+Llava load_llava(const std::filesystem::path& folder, torch::Dtype dtype = torch::kFloat32);
 
 }  // namespace vltune::models

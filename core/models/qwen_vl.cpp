@@ -1,6 +1,7 @@
 #include "core/models/qwen_vl.h"
 
 #include "core/error.h"
+#include "core/lora/linear_init.h"
 #include "core/io/checkpoint.h"
 #include "core/models/family_layout.h"
 #include "core/models/greedy.h"
@@ -140,11 +141,16 @@ torch::Tensor QwenVLImpl::generate_greedy(const QwenVLInputs& prompt, int64_t ma
       prompt.input_ids, [&](KvCache& cache) { return prefill(prompt, cache); }, decode_step(), max_new_tokens, eos_ids);
 }
 
-QwenVL load_qwen_vl(const std::filesystem::path& folder) {
+QwenVL load_qwen_vl(const std::filesystem::path& folder, torch::Dtype dtype) {
   const io::ModelConfig config = io::read_model_config(folder);
-  QwenVL model(config);
+  QwenVL model{nullptr};
+  {
+    lora::SkipLinearInit no_init;  // every linear weight comes from the checkpoint
+    model = QwenVL(config);
+  }
   const io::Checkpoint checkpoint = io::Checkpoint::open(folder);
   WeightLoadOptions options;
+  options.dtype = dtype;
   // transformers >= 4.52 saves the module path; older checkpoints the classic names used here.
   options.renames = checkpoint_renames(family_layout(config.family()));
   if (config.text_decoder()->tie_word_embeddings) options.may_be_absent = {"lm_head.weight"};

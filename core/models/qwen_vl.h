@@ -65,9 +65,10 @@ class QwenVLImpl : public torch::nn::Module {
 TORCH_MODULE(QwenVL);
 
 // Loads config.json and the weights of a Qwen2-VL / Qwen2.5-VL checkpoint folder (single file or
-// sharded, any float dtype) into a float32 model on the CPU; .to() it afterwards. Throws
+// sharded, any float dtype) into a model on the CPU whose parameters are in `dtype` (linear
+// weights not initialised first: lora::SkipLinearInit); .to() it afterwards. Throws
 // FileError / FormatError naming the folder, the file and the tensor.
-QwenVL load_qwen_vl(const std::filesystem::path& folder);
+QwenVL load_qwen_vl(const std::filesystem::path& folder, torch::Dtype dtype = torch::kFloat32);
 
 // Mean token cross-entropy of next-token prediction: logits [B, T, V] against labels [B, T]
 // shifted by one, -100 ignored (the reference's ForCausalLMLoss). -> scalar float32

@@ -63,7 +63,10 @@ WeightLoadReport load_weights(torch::nn::Module& module, const io::Checkpoint& c
     if (tensor.sizes() != param.sizes())
       throw FormatError(source + ": tensor \"" + it->second + "\" has shape " + shape_text(tensor.sizes()) +
                         ", the model's \"" + item.key() + "\" needs " + shape_text(param.sizes()));
-    param.copy_(tensor.to(param.scalar_type()));
+    if (options.dtype && param.is_floating_point())
+      param.set_data(tensor.to(*options.dtype, /*non_blocking=*/false, /*copy=*/true));  // not a view of the file
+    else
+      param.copy_(tensor.to(param.scalar_type()));
     used.insert(item.key());
     ++report.tensors;
   }

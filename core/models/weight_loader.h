@@ -4,6 +4,7 @@
 // names the tensors. Checkpoint names are first rewritten by prefix (one table per family: Hub
 // checkpoints of different transformers versions spell the same tensor differently).
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -18,6 +19,7 @@ struct WeightLoadOptions {
   std::vector<std::pair<std::string, std::string>> renames;  // checkpoint prefix -> module prefix, first match wins
   std::vector<std::string> may_be_absent;                    // parameters the caller fills otherwise (tied lm_head)
   std::vector<std::string> ignored_prefixes;                 // checkpoint tensors that are not the model's (after renames)
+  std::optional<torch::Dtype> dtype;                         // floating-point parameters take this dtype as they load
 };
 
 // What was loaded, for logs.
@@ -26,7 +28,9 @@ struct WeightLoadReport {
   std::vector<std::string> absent;    // `may_be_absent` parameters the checkpoint did not have
 };
 
-// Copies (converting dtype to each parameter's) under torch::NoGradGuard.
+// Copies (converting dtype to each parameter's) under torch::NoGradGuard. With options.dtype, a
+// floating-point parameter's storage is replaced by the checkpoint tensor in that dtype instead:
+// its old (float32, unwritten under lora::SkipLinearInit) storage is never touched.
 WeightLoadReport load_weights(torch::nn::Module& module, const io::Checkpoint& checkpoint, const WeightLoadOptions& options);
 
 // Moves `module` to `device` with its floating-point parameters in `dtype`, one tensor at a time,

@@ -6,7 +6,8 @@
 // arrive in float32 pointing where the reference's do; so with the adapters' products in bfloat16
 // as under torch.autocast (what training sets), whose arithmetic is checked against the products
 // written out here, bit for bit, values and gradients. place_module keeps a tied lm_head sharing
-// the embeddings' storage.
+// the embeddings' storage; a model opened in bfloat16 loads straight into it, equal to a float32
+// load converted.
 
 // LibTorch and the engine before Qt: Qt's `slots` macro would break torch's headers.
 #include "core/data/batch_inputs.h"
@@ -45,6 +46,7 @@ class TestModelPlacement : public QObject {
   void bf16BaseWeightsTrainFloat32Lora();
   void loraProductsUnderAutocast();
   void placementKeepsTiedWeightsShared();
+  void loadsStraightIntoItsDtype();
 };
 
 void TestModelPlacement::resolvesDeviceAndPrecision() {
@@ -216,6 +218,33 @@ void TestModelPlacement::placementKeepsTiedWeightsShared() {
     for (const auto& b : model->module().named_buffers())
       if (b.key().find("inv_freq") != std::string::npos) QCOMPARE(b.value().scalar_type(), torch::kFloat32);
     qInfo("%s: %s and lm_head share one bfloat16 copy", family.c_str(), embed.c_str());
+  }
+}
+
+void TestModelPlacement::loadsStraightIntoItsDtype() {
+  // open_model in bfloat16 builds its parameters in bfloat16 as they load (linear weights never
+  // initialised, never float32): the same tensors, bit for bit, as loading in float32 and
+  // converting afterwards, for every fixture family; buffers stay float32 either way.
+  for (const auto& family : vltune::test::hf_fixture_families()) {
+    const fs::path folder = vltune::test::hf_fixtures_root() / family / "model";
+    torch::manual_seed(1);  // a different random init underneath must not matter
+    auto direct = vltune::lora::open_model(folder, {torch::kCPU, torch::kBFloat16});
+    torch::manual_seed(2);
+    auto converted = vltune::lora::open_model(folder);
+    vltune::models::place_module(converted->module(), torch::kCPU, torch::kBFloat16);
+    auto want = converted->module().named_parameters();
+    size_t compared = 0;
+    for (const auto& p : direct->module().named_parameters()) {
+      QVERIFY2(want.contains(p.key()), (family + ": " + p.key()).c_str());
+      const auto& w = want[p.key()];
+      QVERIFY2(p.value().scalar_type() == w.scalar_type() && torch::equal(p.value(), w), (family + ": " + p.key()).c_str());
+      ++compared;
+    }
+    QCOMPARE(compared, want.size());
+    auto want_buffers = converted->module().named_buffers();
+    for (const auto& b : direct->module().named_buffers())
+      QVERIFY2(torch::equal(b.value(), want_buffers[b.key()]), (family + ": buffer " + b.key()).c_str());
+    qInfo("%s: %zu parameters loaded straight into bfloat16, equal to the float32 load converted", family.c_str(), compared);
   }
 }
 
