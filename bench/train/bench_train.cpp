@@ -34,6 +34,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -47,6 +48,7 @@
 #include "core/error.h"
 #include "core/io/hf_config.h"
 #include "core/io/safetensors.h"
+#include "core/lora/linear_init.h"
 #include "core/lora/lora_factory.h"
 #include "core/lora/lora_model.h"
 #include "core/lora/targeting.h"
@@ -141,6 +143,11 @@ void truncate_layers(nlohmann::json& config, int64_t layers) {
   nlohmann::json& text = config.contains("text_config") ? config["text_config"] : config;
   if (!text.contains("num_hidden_layers")) throw Error("the config has no num_hidden_layers to truncate");
   text["num_hidden_layers"] = std::min<int64_t>(layers, text["num_hidden_layers"].get<int64_t>());
+  // transformers 5 lists each layer's attention type: one entry per layer kept.
+  for (nlohmann::json* c : {&text, &config})
+    if (c->contains("layer_types") && (*c)["layer_types"].is_array() &&
+        static_cast<int64_t>((*c)["layer_types"].size()) > text["num_hidden_layers"].get<int64_t>())
+      (*c)["layer_types"].get_ref<nlohmann::json::array_t&>().resize(text["num_hidden_layers"].get<size_t>());
   if (config.contains("num_hidden_layers") && &text != &config) config["num_hidden_layers"] = text["num_hidden_layers"];
 }
 
@@ -168,6 +175,20 @@ void init_like_hf(torch::nn::Module& m, double std) {
     else if (p.dim() >= 2) p.normal_(0.0, std);
     else p.fill_(1.0);
   }
+}
+
+// Every parameter gets fresh, unwritten storage on `device` (floating point in `dtype`), and
+// every buffer moves there; parameters that share storage (a tied lm_head) share the new one.
+void allocate_on(torch::nn::Module& m, torch::Device device, torch::Dtype dtype) {
+  torch::NoGradGuard no_grad;
+  std::map<const void*, torch::Tensor> fresh;
+  for (auto& p : m.parameters()) {
+    auto& t = fresh[p.data_ptr()];
+    if (!t.defined() || t.sizes() != p.sizes())
+      t = torch::empty(p.sizes(), p.options().device(device).dtype(p.is_floating_point() ? dtype : p.scalar_type()));
+    p.set_data(t);
+  }
+  for (auto& b : m.buffers()) b.set_data(b.to(device));
 }
 
 bool is_qwen(io::ModelFamily f) { return f == io::ModelFamily::qwen2_vl || f == io::ModelFamily::qwen2_5_vl; }
@@ -287,12 +308,17 @@ int main(int argc, char** argv) {
       } else {
         stage("building " + name + " with random weights");
         torch::manual_seed(0);
-        model = random_model(dir);
+        {
+          lora::SkipLinearInit no_init;  // drawn below, on the device
+          model = random_model(dir);
+        }
+        // Fresh storage on the device in the bench's dtype, drawn there: a 7B model's 8 B float32
+        // draws on one CPU core took minutes. Quantised afterwards (in chunks through the CPU).
+        allocate_on(model->module(), placement.device, placement.dtype);
         const double std = config.value("initializer_range",
                                         config.contains("text_config") ? config["text_config"].value("initializer_range", 0.02) : 0.02);
         init_like_hf(model->module(), std);
         if (quant.bits != 0) lora::quantize_base_weights(*model, quant, placement.dtype);
-        models::place_module(model->module(), placement.device, placement.dtype);
       }
       const data::Batch batch = loaded ? saved_batch(o.load / "batch.safetensors", model->family()) : make_batch(config, model->family(), o);
       const int64_t seq_len = batch.input_ids.size(1), rows_in_batch = batch.input_ids.size(0);
