@@ -9,14 +9,16 @@ GradScaler::GradScaler(GradScalerParams params) : m_params(params), m_scale(para
 
 bool GradScaler::unscale(const std::vector<at::Tensor>& params) const {
   c10::NoGradGuard no_grad;
-  const auto inv_scale = static_cast<float>(1.0 / m_scale);
-  bool found_inf = false;
-  for (const auto& p : params) {
-    if (!p.grad().defined()) continue;
-    p.grad().mul_(inv_scale);
-    if (!found_inf && !at::isfinite(p.grad()).all().item<bool>()) found_inf = true;
-  }
-  return found_inf;
+  std::vector<at::Tensor> grads;
+  for (const auto& p : params)
+    if (p.grad().defined()) grads.push_back(p.grad());
+  if (grads.empty()) return false;
+  at::_foreach_mul_(grads, static_cast<float>(1.0 / m_scale));
+  // Whether any gradient holds an inf or a NaN, gathered on the device: one wait for it in all,
+  // not one per gradient.
+  at::Tensor found_inf = at::zeros({}, grads.front().options().dtype(at::kBool));
+  for (const auto& g : grads) found_inf.logical_or_(at::isfinite(g).all().logical_not().to(found_inf.device()));
+  return found_inf.item<bool>();
 }
 
 void GradScaler::update(bool found_inf) {

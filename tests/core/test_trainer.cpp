@@ -629,6 +629,16 @@ void TestTrainer::gradScaler() {
   QVERIFY(at::equal(p.grad(), at::tensor({1.0f, -2.0f})));
   p.mutable_grad() = at::tensor({std::numeric_limits<float>::infinity(), 1.0f});
   QVERIFY(scaler.unscale({p}));
+  // Among several gradients (one absent): a NaN in the last is found, and every one is unscaled.
+  at::Tensor q = at::zeros({3}).requires_grad_(), r = at::zeros({1}).requires_grad_(), none = at::zeros({1}).requires_grad_();
+  p.mutable_grad() = at::tensor({65536.0f, 0.0f});
+  q.mutable_grad() = at::tensor({0.0f, 32768.0f, 0.0f});
+  r.mutable_grad() = at::tensor({std::numeric_limits<float>::quiet_NaN()});
+  QVERIFY(scaler.unscale({p, none, q, r}));
+  QVERIFY(at::equal(q.grad(), at::tensor({0.0f, 0.5f, 0.0f})));
+  q.mutable_grad() = at::tensor({1.0f, 2.0f, 3.0f});
+  r.mutable_grad() = at::tensor({4.0f});
+  QVERIFY(!scaler.unscale({p, none, q, r}));
   scaler.update(true);
   QCOMPARE(scaler.scale(), 32768.0);
   for (int i = 0; i < 2; ++i) scaler.update(false);
