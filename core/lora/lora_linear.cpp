@@ -111,20 +111,14 @@ torch::Tensor LoraLinearImpl::forward(const torch::Tensor& x) {
       result = result + dora_delta(a, x, result, scaling);
       continue;
     }
-    if (m_compute_dtype && *m_compute_dtype != a.A->weight.scalar_type()) {
-      // Autocast's arithmetic: no float32 copy of the activations, and the sum stays in the
-      // compute dtype instead of promoting the base output to float32 and back.
-      const auto dtype = *m_compute_dtype;
-      auto h = x.to(dtype);  // [..., in]
-      if (a.params.dropout > 0.0) h = torch::dropout(h, a.params.dropout, is_training());
-      const auto down = torch::nn::functional::linear(h, a.A->weight.to(dtype));  // [..., r]
-      result = result + torch::nn::functional::linear(down, a.B->weight.to(dtype)) * scaling;  // [..., out]
-      continue;
-    }
-    auto h = x.to(a.A->weight.scalar_type());  // [..., in], in the adapter's dtype
+    // The adapter's dtype (float32), or the compute dtype as under autocast: then no float32 copy
+    // of the activations, and the sum stays in the compute dtype instead of promoting the base
+    // output to float32 and back. The casts are no-ops in the adapter's own dtype.
+    const auto dtype = m_compute_dtype.value_or(a.A->weight.scalar_type());
+    auto h = x.to(dtype);  // [..., in]
     if (a.params.dropout > 0.0) h = torch::dropout(h, a.params.dropout, is_training());
-    // [..., in] -> [..., r] -> [..., out]
-    result = result + a.B(a.A(h)) * scaling;
+    const auto down = torch::nn::functional::linear(h, a.A->weight.to(dtype));  // [..., r]
+    result = result + torch::nn::functional::linear(down, a.B->weight.to(dtype)) * scaling;  // [..., out]
   }
   return result.to(result_dtype);
 }
