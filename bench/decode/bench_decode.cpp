@@ -6,7 +6,7 @@
 // memory bandwidth allows.
 //   vltune-bench-decode --config ../shared/bench/configs/qwen2_vl_2b.config.json [--device cuda]
 //                       [--precision bf16] [--new-tokens 128] [--text-tokens 32] [--bandwidth-gbs 3000]
-//                       [--steps auto|growing|fixed|graph] [--profile DIR]
+//                       [--steps auto|growing|fixed|graph] [--profile DIR [--no-trace]]
 //   vltune-bench-decode --model DIR ...   (a model folder with weights instead)
 // decode_tokens_per_s is computed as bench_hf.py does: (new - 1) / (time of the whole generation
 // - time of a 1-token generation); first_token_s is the 1-token generation (prefill + first token).
@@ -75,6 +75,7 @@ struct Options {
   int repeat = 3;                // timed generations; the best is reported
   gen::StepShapes steps = gen::StepShapes::automatic;  // how the decode steps run (gen::StepShapes)
   fs::path profile;              // profile one more generation: its Chrome trace here
+  bool trace = true;             // --no-trace: the profile's summary only
 };
 
 gen::StepShapes step_shapes(const std::string& name) {
@@ -113,6 +114,7 @@ Options parse(int argc, char** argv) {
     else if (a == "--repeat") o.repeat = std::stoi(value());
     else if (a == "--steps") o.steps = step_shapes(value());
     else if (a == "--profile") o.profile = value();
+    else if (a == "--no-trace") o.trace = false;
     else throw Error("unknown option " + a);
   }
   if (o.config.empty() == o.model.empty()) throw Error("give --config FILE (random weights) or --model DIR");
@@ -270,7 +272,7 @@ int main(int argc, char** argv) {
         bench::StepProfile profiler;
         profiler.start();
         const double s = run(o.new_tokens).first;
-        profile = profiler.stop(s, static_cast<int>(o.new_tokens), trace.string());
+        profile = profiler.stop(s, static_cast<int>(o.new_tokens), o.trace ? trace.string() : std::string());
         stage(("profile per new token (prefill included in the wall time)\n" + bench::StepProfile::describe(profile)).c_str());
       } catch (const std::exception& e) {
         profile = {{"error", e.what()}};  // the timed figures stand without a profile

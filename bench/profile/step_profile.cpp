@@ -8,7 +8,7 @@
 
 #include <torch/cuda.h>
 
-#if __has_include(<torch/csrc/autograd/profiler_kineto.h>)
+#if __has_include(<torch/csrc/autograd/profiler_kineto.h>) && !defined(VLTUNE_BENCH_NO_PROFILER)
 #include <torch/csrc/autograd/profiler_kineto.h>
 #define VLTUNE_HAS_KINETO_API 1
 #else
@@ -43,6 +43,15 @@ nlohmann::json top(const std::map<std::string, Totals>& by_name, size_t n, bool 
 
 bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
 
+// An event's duration in microseconds: LibTorch 1.13 has durationUs(), 2.x durationNs().
+template <class Event>
+double duration_us(const Event& e) {
+  if constexpr (requires { e.durationNs(); })
+    return static_cast<double>(e.durationNs()) / 1000.0;
+  else
+    return static_cast<double>(e.durationUs());
+}
+
 }  // namespace
 
 StepProfile::StepProfile() = default;
@@ -68,7 +77,7 @@ void StepProfile::start() {
   torch::autograd::profiler::enableProfiler(config, activities);
   m_running = true;
 #else
-  throw Error("this LibTorch has no Kineto profiler API (torch/csrc/autograd/profiler_kineto.h)");
+  throw Error("built without LibTorch's Kineto profiler API (torch/csrc/autograd/profiler_kineto.h, VLTUNE_BENCH_PROFILER)");
 #endif
 }
 
@@ -93,7 +102,7 @@ nlohmann::json StepProfile::stop(double wall_seconds, int steps, const std::stri
   int64_t gpu_events = 0, launches = 0, syncs = 0, items = 0, to_host = 0, host_op_count = 0;
   for (const auto& e : result->events()) {
     const std::string name = e.name();
-    const auto us = static_cast<double>(e.durationUs());
+    const double us = duration_us(e);
     if (e.deviceType() == c10::DeviceType::CUDA) {
       ++gpu_events;
       gpu_us += us;

@@ -10,7 +10,7 @@
 //   vltune-bench-train --config-dir ../shared/bench/configs --model smolvlm_256m [--device cuda]
 //                      [--precision bf16] [--grad-ckpt both|on|off] [--steps 8] [--warmup 3]
 //                      [--layers N] [--chunk-rows 1024] [--quant none|nf4|int8]
-//                      [--memory-fraction F] [--out FILE] [--profile DIR]
+//                      [--memory-fraction F] [--out FILE] [--profile DIR [--no-trace]]
 //   vltune-bench-train --load DIR ...   (the folder `bench_hf.py --save DIR NAME` wrote: the same
 //                      weights and batch; prints our first-step loss next to HF's step-0 loss)
 // Mixed precision as HF's: bf16 weights, and LoRA's float32 matrices cast to bf16 for each product
@@ -18,7 +18,7 @@
 // run; the JSON says so. --quant nf4|int8 keeps the language model's linear weights quantised
 // (QLoRA, quantised on the CPU before the move) for the LoRA-vs-QLoRA memory figures;
 // --memory-fraction F caps this process's share of the card (torch's per-process memory
-// fraction), to show a run fits a smaller card. --profile DIR runs two more steps under LibTorch's
+// fraction) from the first training step, to show a run fits a smaller card. --profile DIR runs two more steps under LibTorch's
 // profiler after the timed ones: the JSON gains "profile" (GPU busy share, launches, host waits,
 // the top kernels and operators) and DIR a Chrome trace per setting.
 #include <execinfo.h>
@@ -96,6 +96,7 @@ struct Options {
   double memory_fraction = 0;    // > 0: cap the CUDA caching allocator at this share of the card
   fs::path out;                  // also write the JSON rows here (a JSON array)
   fs::path profile;              // profile two more steps: a Chrome trace per setting here
+  bool trace = true;             // --no-trace: the profile's summary only (a 3B step's trace is ~100 MB)
 };
 
 Options parse(int argc, char** argv) {
@@ -124,6 +125,7 @@ Options parse(int argc, char** argv) {
     else if (a == "--memory-fraction") o.memory_fraction = std::stod(value());
     else if (a == "--out") o.out = value();
     else if (a == "--profile") o.profile = value();
+    else if (a == "--no-trace") o.trace = false;
     else throw Error("unknown option " + a);
   }
   if (o.load.empty() && (o.config_dir.empty() || o.model.empty()))
@@ -270,7 +272,7 @@ int main(int argc, char** argv) {
     const bool loaded = !o.load.empty();
     lora::QuantParams quant;
     if (o.quant != "none") quant.bits = o.quant == "nf4" ? 4 : 8;
-    const bool capped = o.memory_fraction > 0 && train::set_device_memory_fraction(placement.device, o.memory_fraction);
+    bool capped = false;
     std::string name = o.model;
     nlohmann::json config;
     double hf_step0 = std::nan("");
@@ -302,6 +304,7 @@ int main(int argc, char** argv) {
     for (const bool ckpt : {true, false}) {
       if ((ckpt && o.grad_ckpt == "off") || (!ckpt && o.grad_ckpt == "on")) continue;
       std::unique_ptr<lora::LoraModel> model;
+      if (capped) train::set_device_memory_fraction(placement.device, 1.0);  // the build below is uncapped
       if (loaded) {
         stage("loading " + o.load.string());
         model = lora::open_model(o.load, placement, quant);
@@ -320,6 +323,10 @@ int main(int argc, char** argv) {
         init_like_hf(model->module(), std);
         if (quant.bits != 0) lora::quantize_base_weights(*model, quant, placement.dtype);
       }
+      // The cap holds from the training on. The random weights are drawn in the bench's dtype on
+      // the card and quantised there, which the app's loader never does (it quantises on the CPU
+      // before the move): a 7B's 15 GB of bf16 draws would not fit a 10 GiB QLoRA cap.
+      if (o.memory_fraction > 0) capped = train::set_device_memory_fraction(placement.device, o.memory_fraction);
       const data::Batch batch = loaded ? saved_batch(o.load / "batch.safetensors", model->family()) : make_batch(config, model->family(), o);
       const int64_t seq_len = batch.input_ids.size(1), rows_in_batch = batch.input_ids.size(0);
 
@@ -386,7 +393,7 @@ int main(int argc, char** argv) {
           for (int i = 0; i < kProfiledSteps; ++i) one_step();
           sync(placement.device);
           const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-          profile = profiler.stop(s, kProfiledSteps, trace.string());
+          profile = profiler.stop(s, kProfiledSteps, o.trace ? trace.string() : std::string());
           stage("profile of " + name + (ckpt ? ", checkpointing on" : ", checkpointing off") + "\n" +
                 bench::StepProfile::describe(profile));
         } catch (const std::exception& e) {

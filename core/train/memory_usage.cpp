@@ -74,6 +74,8 @@ bool set_device_memory_fraction(const c10::Device& device, double fraction) {
   if (device.is_cuda()) {
     // The allocator exists once CUDA is initialised: a first allocation does that on any version.
     (void)at::empty({1}, at::TensorOptions().device(device));
+    // Cached but unused blocks go back first: the cap then counts what is in use from here on.
+    c10::cuda::CUDACachingAllocator::emptyCache();
     c10::cuda::CUDACachingAllocator::setMemoryFraction(fraction, device.has_index() ? device.index() : 0);
     return true;
   }

@@ -25,7 +25,9 @@ int64_t device_peak_memory_bytes(const c10::Device& device);
 void reset_device_peak_memory(const c10::Device& device);
 // Caps what this process may take of a CUDA device's memory to `fraction` of it
 // (torch.cuda.set_per_process_memory_fraction), so a run shows it fits a smaller card; allocating
-// past it fails as out of memory. False where nothing was capped (the CPU, or no CUDA in this build).
+// past it fails as out of memory. The allocator's cached, unused blocks are released first, so a cap
+// set after loading counts what is in use from then on. False where nothing was capped (the CPU,
+// or no CUDA in this build).
 bool set_device_memory_fraction(const c10::Device& device, double fraction);
 
 }  // namespace vltune::train

@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # Every GPU figure the open issues ask for, in one run on one card, most wanted first, each step
 # given what is left of a deadline (a GPU session is short and can't be resumed):
-#   1. build vltune-bench-{quant,decode,train} against the machine's CUDA LibTorch (with the NF4
-#      kernel; if nvcc can't build it, without, and the report says so);
-#   2. vltune-bench-quant: the NF4 kernel bit-identical to the CPU dequantisation, and its speed;
-#   3. decode (issue 8): ours for the three configs of ../shared/bench (CUDA-graph steps), and the
+#   1. build vltune-bench-{quant,decode,train} and vltune-cli against the machine's CUDA LibTorch
+#      (with the NF4 kernel; if nvcc can't build it, without, and the report says so), while
+#      bench_hf.py --save writes the same-weights model for step 3;
+#   2. training (issue 11): ours (profiled) and bench_hf.py's train_bench, checkpointing on and off;
+#   3. the same-weights loss check (bench_hf.py --save, ours --load);
+#   4. decode (issue 11): ours for the three configs of ../shared/bench (CUDA-graph steps), and the
 #      2B's growing-shape steps too (what the graph saves, on the same card);
-#   4. training (issue 11): ours and bench_hf.py's train_bench, gradient checkpointing on and off;
-#   5. HF's eager decode on the same card; 6. the same-weights loss check (bench_hf.py --save,
-#      ours --load);
-#   7. LoRA vs QLoRA memory at 2k tokens (issue 12): Qwen2.5-VL-3B, and a 7B-shaped Qwen2.5-VL
-#      (bench/configs) in NF4 capped at 10 GiB and in bf16 capped at 24 GiB of the card (building
-#      its 8 B random weights on the CPU takes minutes: last).
+#   5. LoRA vs QLoRA memory at 2k tokens (issues 11, 12): a 7B-shaped Qwen2.5-VL (bench/configs) in
+#      NF4 capped at 10 GiB and in bf16 capped at 24 GiB of the card, then Qwen2.5-VL-3B;
+#   6. vltune-bench-quant: the NF4 kernel bit-identical to the CPU dequantisation, and its speed;
+#   7. HF's eager decode on the same card.
 # Run from the repository root with .device/ carried (deps.tar.xz, bench/ from ../shared/bench).
 # Reports in $OUT: summary.txt (the tables and the profiles' summaries), quant/decode/train/
 # loss_check .jsonl, logs.tar.gz, traces.tar.gz (Chrome traces of the profiled steps, for
@@ -52,7 +52,12 @@ command -v nvcc >/dev/null && export CUDACXX="${CUDACXX:-$(command -v nvcc)}"
 OUT="$W" source "$ROOT/scripts/device/setup_deps.sh"
 log "torch $(python3 -c 'import torch; print(torch.__version__, torch.version.cuda)'), $(nvcc --version 2>/dev/null | tail -1)"
 
-# --- 1. build ------------------------------------------------------------------------------------
+# --- 1. build (HF's same-weights model is saved meanwhile: that needs the GPU, not its timing) ---
+SAVED="$W/saved_smolvlm_256m"
+if [ -z "${SKIP_HF:-}" ]; then
+  (cd "$BENCH" && OUT="$W/hf" timeout 200 python3 bench_hf.py --save "$SAVED" smolvlm_256m) >"$W/save.log" 2>&1 &
+  SAVE_PID=$!
+fi
 OUT="$W" vltune_configure build-cuda -DVLTUNE_BUILD_BENCHMARKS=ON || { log "configure FAILED"; tail -40 "$W/configure.log"; exit 1; }
 KERNELS=off
 if grep -q "^VLTUNE_CUDA_KERNELS:BOOL=ON" build-cuda/CMakeCache.txt; then
@@ -64,15 +69,90 @@ if grep -q "^VLTUNE_CUDA_KERNELS:BOOL=ON" build-cuda/CMakeCache.txt; then
     OUT="$W" vltune_configure build-cuda -DVLTUNE_BUILD_BENCHMARKS=ON -DVLTUNE_CUDA_KERNELS=OFF
   fi
 fi
+# vltune-cli too: gpu_check.sh, run next on the same machine, then finds it built.
+TARGETS=(vltune-bench-quant vltune-bench-decode vltune-bench-train vltune-cli)
 t0=$(date +%s)
-step 120 380 cmake --build build-cuda --target vltune-bench-quant vltune-bench-decode vltune-bench-train -j"$(nproc)" -- -k 0 >"$W/build.log" 2>&1
-log "build rc=$? in $(( $(date +%s) - t0 )) s, NF4 kernel $KERNELS"
+step 120 380 cmake --build build-cuda --target "${TARGETS[@]}" -j"$(nproc)" -- -k 0 >"$W/build.log" 2>&1
+rc=$?
+if [ $rc -ne 0 ] && grep -q "step_profile" "$W/build.log"; then
+  log "the profiler did not build against this LibTorch; building the benchmarks without --profile"
+  grep -E "error:" "$W/build.log" | head -10 | tee -a "$R/summary.txt"
+  OUT="$W" vltune_configure build-cuda -DVLTUNE_BUILD_BENCHMARKS=ON -DVLTUNE_BENCH_PROFILER=OFF
+  step 120 300 cmake --build build-cuda --target "${TARGETS[@]}" -j"$(nproc)" -- -k 0 >>"$W/build.log" 2>&1
+  rc=$?
+fi
+log "build rc=$rc in $(( $(date +%s) - t0 )) s, NF4 kernel $KERNELS"
 grep -E "error:|FAILED|undefined reference" "$W/build.log" | head -30 | tee -a "$R/summary.txt"
 B="$ROOT/build-cuda/bin"
 
-# --- 2. NF4 kernel check -------------------------------------------------------------------------
+# --- 2. training, ours and HF's (issue 11's table) ----------------------------------------------
+: >"$R/train.jsonl"
+TRAIN=(--config-dir "$BENCH/configs" --device cuda --precision bf16 --steps 6 --warmup 2)
+TRAIN_MODELS="${TRAIN_MODELS:-smolvlm_256m qwen2_vl_2b qwen2_5_vl_3b}"
+for m in $TRAIN_MODELS; do
+  [ -x "$B/vltune-bench-train" ] || break
+  trace=(); [ "$m" = smolvlm_256m ] || trace=(--no-trace)  # a 2B step's trace is ~100 MB
+  step 40 100 "$B/vltune-bench-train" "${TRAIN[@]}" --model "$m" --grad-ckpt both --profile "$W/profile" "${trace[@]}" \
+    2>>"$W/train_stderr.log" | grep '^{' >>"$R/train.jsonl"
+  log "train ours $m rc=${PIPESTATUS[0]}"
+done
+if [ -z "${SKIP_HF:-}" ]; then
+  # One process for all of HF's runs: its imports take a while; each run frees its model.
+  (cd "$BENCH" && OUT="$W/hf" step 60 240 python3 -c "
+import bench_hf as B, traceback
+for m in '$TRAIN_MODELS'.split():
+    for gc in (True, False):
+        try:
+            B.train_bench(m, gc=gc, steps=6, warm=2)
+        except Exception:
+            print('FAILED train', m, gc, traceback.format_exc()[-1500:], flush=True)
+") 2>>"$W/hf_stderr.log" | tee -a "$W/hf_train.log" | grep '^{' >>"$R/train.jsonl"
+  log "train HF rc=${PIPESTATUS[0]}"
+fi
+python3 "$ROOT/scripts/device/train_table.py" "$R/train.jsonl" | tee -a "$R/summary.txt"
+
+# --- 3. the same weights and batch: HF's step-0 loss and our first step's -------------------------
+: >"$R/loss_check.jsonl"
+if [ -n "${SAVE_PID:-}" ]; then
+  wait "$SAVE_PID"
+  log "HF save rc=$?"
+  if [ -f "$SAVED/hf_step0.json" ]; then
+    step 30 60 "$B/vltune-bench-train" --load "$SAVED" --device cuda --precision bf16 --grad-ckpt off --steps 1 --warmup 0 \
+      2>>"$W/train_stderr.log" | grep '^{' >>"$R/loss_check.jsonl"
+    python3 "$ROOT/scripts/device/train_table.py" /dev/null "$R/loss_check.jsonl" | tail -n +3 | tee -a "$R/summary.txt"
+  else
+    tail -5 "$W/save.log" | tee -a "$R/summary.txt"
+  fi
+fi
+rm -rf "$SAVED"
+
+# --- 4. decode, ours ------------------------------------------------------------------------------
+: >"$R/decode.jsonl"
+for run in "smolvlm_256m auto" "qwen2_vl_2b auto" "qwen2_5_vl_3b auto" "qwen2_vl_2b growing"; do
+  set -- $run
+  [ -x "$B/vltune-bench-decode" ] || break
+  step 40 90 "$B/vltune-bench-decode" --config "$BENCH/configs/$1.config.json" --device cuda --precision bf16 \
+    --steps "$2" --bandwidth-gbs "$BW" --profile "$W/profile" --no-trace 2>>"$W/decode_stderr.log" | grep '^{' >>"$R/decode.jsonl"
+  log "decode ours $1 steps=$2 rc=${PIPESTATUS[0]}"
+done
+
+# --- 5. LoRA vs QLoRA at 2k tokens (batch 1: one 448x448 image, 256 tokens, + 1792 text) ---------
+# The 7B-shaped rows first (issue 11's 24 GiB, issue 12's 10 GiB); the 3B's were measured before.
+LONG=(--precision bf16 --device cuda --batch 1 --text-tokens 1792 --grad-ckpt on --steps 2 --warmup 1)
+frac() { python3 -c "print(min(1.0, $1 * 1024 / $GPU_MIB))" 2>/dev/null || echo 0; }
+for run in "qwen2_5_vl_7b nf4 $ROOT/bench/configs $(frac 10)" "qwen2_5_vl_7b none $ROOT/bench/configs $(frac 24)" \
+           "qwen2_5_vl_3b nf4 $BENCH/configs 0" "qwen2_5_vl_3b none $BENCH/configs 0"; do
+  set -- $run
+  [ -x "$B/vltune-bench-train" ] || break
+  step 60 150 "$B/vltune-bench-train" "${LONG[@]}" --config-dir "$3" --model "$1" --quant "$2" --memory-fraction "$4" \
+    2>>"$W/qlora_stderr.log" | grep '^{' >>"$R/train.jsonl"
+  log "memory $1 $2 (cap $4 of the card) rc=${PIPESTATUS[0]}"
+done
+python3 "$ROOT/scripts/device/train_table.py" "$R/train.jsonl" | grep -E "\| qwen2_5_vl_(3b|7b) \| 2[0-9]{3} " | tee -a "$R/summary.txt"
+
+# --- 6. NF4 kernel check -------------------------------------------------------------------------
 if [ -x "$B/vltune-bench-quant" ]; then
-  step 60 40 "$B/vltune-bench-quant" --device cuda --reps 30 2>>"$W/quant_stderr.log" | tee "$R/quant.jsonl" >/dev/null
+  step 30 30 "$B/vltune-bench-quant" --device cuda --reps 30 2>>"$W/quant_stderr.log" | tee "$R/quant.jsonl" >/dev/null
   log "quant rc=${PIPESTATUS[0]} (1: a case differs)"
   python3 - "$R/quant.jsonl" <<'PY' | tee -a "$R/summary.txt"
 import json, sys
@@ -83,67 +163,11 @@ for r in (json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")):
 PY
 fi
 
-# --- 3. decode, ours ------------------------------------------------------------------------------
-: >"$R/decode.jsonl"
-for run in "smolvlm_256m auto" "qwen2_vl_2b auto" "qwen2_5_vl_3b auto" "qwen2_vl_2b growing"; do
-  set -- $run
-  [ -x "$B/vltune-bench-decode" ] || break
-  step 40 90 "$B/vltune-bench-decode" --config "$BENCH/configs/$1.config.json" --device cuda --precision bf16 \
-    --steps "$2" --bandwidth-gbs "$BW" --profile "$W/profile" 2>>"$W/decode_stderr.log" | grep '^{' >>"$R/decode.jsonl"
-  log "decode ours $1 steps=$2 rc=${PIPESTATUS[0]}"
-done
-
-# --- 4. training, ours and HF's --------------------------------------------------------------------
-: >"$R/train.jsonl"
-TRAIN=(--config-dir "$BENCH/configs" --device cuda --precision bf16 --steps 6 --warmup 2)
-TRAIN_MODELS="${TRAIN_MODELS:-smolvlm_256m qwen2_vl_2b qwen2_5_vl_3b}"
-for m in $TRAIN_MODELS; do
-  [ -x "$B/vltune-bench-train" ] || break
-  step 40 100 "$B/vltune-bench-train" "${TRAIN[@]}" --model "$m" --grad-ckpt both --profile "$W/profile" \
-    2>>"$W/train_stderr.log" | grep '^{' >>"$R/train.jsonl"
-  log "train ours $m rc=${PIPESTATUS[0]}"
-done
+# --- 7. HF's eager decode on this card (last: its figure is known from ../shared/bench) ------------
 if [ -z "${SKIP_HF:-}" ]; then
-  for m in $TRAIN_MODELS; do
-    for gc in True False; do
-      (cd "$BENCH" && OUT="$W/hf" step 50 90 python3 -c "import bench_hf as B; B.train_bench('$m', gc=$gc, steps=6, warm=2)") \
-        2>>"$W/hf_stderr.log" | grep '^{' >>"$R/train.jsonl"
-      log "train HF $m gc=$gc rc=${PIPESTATUS[0]}"
-    done
-  done
+  (cd "$BENCH" && OUT="$W/hf" step 40 80 python3 -c "import bench_hf as B
+for m in ('smolvlm_256m', 'qwen2_vl_2b'): B.decode_bench(m)") 2>>"$W/hf_stderr.log" | grep '^{' >>"$R/decode.jsonl"
 fi
-python3 "$ROOT/scripts/device/train_table.py" "$R/train.jsonl" | tee -a "$R/summary.txt"
-
-# --- 5. HF's eager decode on this card --------------------------------------------------------------
-if [ -z "${SKIP_HF:-}" ]; then
-  for m in smolvlm_256m qwen2_vl_2b; do
-    (cd "$BENCH" && OUT="$W/hf" step 40 60 python3 -c "import bench_hf as B; B.decode_bench('$m')") 2>>"$W/hf_stderr.log" \
-      | grep '^{' >>"$R/decode.jsonl"
-  done
-fi
-# --- 6. the same weights and batch: HF's step-0 loss and our first step's -------------------------
-: >"$R/loss_check.jsonl"
-SAVED="$W/saved_smolvlm_256m"
-if [ -z "${SKIP_HF:-}" ] && (cd "$BENCH" && OUT="$W/hf" step 60 60 python3 bench_hf.py --save "$SAVED" smolvlm_256m) >>"$W/save.log" 2>&1; then
-  step 30 60 "$B/vltune-bench-train" --load "$SAVED" --device cuda --precision bf16 --grad-ckpt off --steps 1 --warmup 0 \
-    2>>"$W/train_stderr.log" | grep '^{' >>"$R/loss_check.jsonl"
-  python3 "$ROOT/scripts/device/train_table.py" /dev/null "$R/loss_check.jsonl" | tail -n +3 | tee -a "$R/summary.txt"
-fi
-rm -rf "$SAVED"
-
-# --- 7. LoRA vs QLoRA at 2k tokens (batch 1: one 448x448 image, 256 tokens, + 1792 text) ---------
-LONG=(--precision bf16 --device cuda --batch 1 --text-tokens 1792 --grad-ckpt on --steps 2 --warmup 1)
-frac() { python3 -c "print(min(1.0, $1 * 1024 / $GPU_MIB))"; }
-for run in "qwen2_5_vl_3b none $BENCH/configs 0" "qwen2_5_vl_3b nf4 $BENCH/configs 0" \
-           "qwen2_5_vl_7b nf4 $ROOT/bench/configs $(frac 10)" "qwen2_5_vl_7b none $ROOT/bench/configs $(frac 24)"; do
-  set -- $run
-  [ -x "$B/vltune-bench-train" ] || break
-  step 60 150 "$B/vltune-bench-train" "${LONG[@]}" --config-dir "$3" --model "$1" --quant "$2" --memory-fraction "$4" \
-    2>>"$W/qlora_stderr.log" | grep '^{' >>"$R/train.jsonl"
-  log "memory $1 $2 (cap $4 of the card) rc=${PIPESTATUS[0]}"
-done
-python3 "$ROOT/scripts/device/train_table.py" "$R/train.jsonl" | grep -E "\| qwen2_5_vl_(3b|7b) \| 2[0-9]{3} " | tee -a "$R/summary.txt"
-
 python3 - "$R/decode.jsonl" <<'PY' | tee -a "$R/summary.txt"
 import json, sys
 print("| model | system | steps | CUDA graph | decode tok/s | first token s | weights GiB | read per token GiB | bound tok/s | of bound |")

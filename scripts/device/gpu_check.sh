@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # The device check: builds core/ and vltune-cli against the machine's CUDA LibTorch 2.x (the
-# torch of its python3), then checks the engine on the GPU:
-#   1. parity against transformers' fixtures on CUDA, float32 and bfloat16 (vltune-cli parity);
-#   2. LoRA training runs per family on CUDA in fp32 and bf16 (and fp16 for one), plus the same fp32
-#      run on this build's CPU, whose losses the CUDA run should reproduce;
+# torch of its python3), then checks the engine on the GPU, most wanted first, each step skipped
+# once the deadline (BUDGET_S seconds from the start) is near:
+#   1. issue 12's runs: DoRA, QLoRA, QDoRA and DPO (bf16, NF4) training on CUDA, DoRA and DPO on
+#      the CPU too, whose losses the CUDA runs should reproduce;
+#   2. interoperability: each fp32 adapter loads in PEFT and its merged export (vltune-cli export)
+#      loads in transformers with the same logits (check_interop.py); DoRA's first;
 #   3. decoding: CUDA-graph steps against growing-shape ones (VLTUNE_CUDA_GRAPHS=0), base and
 #      adapter in compare mode (two graphs on one model, adapters switched between their steps);
-#   4. interoperability: each fp32 adapter loads in PEFT and its merged export (vltune-cli export)
-#      loads in transformers with the same logits (check_interop.py).
+#   4. parity against transformers' fixtures on CUDA, float32 and bfloat16 (vltune-cli parity);
+#   5. LoRA training runs per family on CUDA in fp32 and bf16 (and fp16 for one), plus the same fp32
+#      run on this build's CPU, and their interoperability.
 # Run from the repository root on the GPU box, with .device/ carried:
 #   .device/deps.tar.xz  Debian bookworm's yaml-cpp, nlohmann-json, sentencepiece (+ protobuf-lite),
 #                        PCRE2, ICU, stb and pkgconf, unpacked from their .debs (dpkg -x)
@@ -19,7 +22,11 @@ mkdir -p "$OUT"
 ROOT="$(pwd)"
 FIX="${FIX:-$ROOT/.device/fixtures}"
 JOBS="${JOBS:-$(nproc)}"
-log() { echo "== $*" | tee -a "$OUT/summary.txt"; }
+DEADLINE=$(( $(date +%s) + ${BUDGET_S:-1500} ))
+left() { echo $(( DEADLINE - $(date +%s) )); }
+log() { echo "== [$(left) s left] $*" | tee -a "$OUT/summary.txt"; }
+# have N: at least N seconds before the deadline (BUDGET_S), else says what it skips.
+have() { [ "$(left)" -ge "$1" ] && return 0; log "skipped, $(left) s left: ${2:-}"; return 1; }
 
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee -a "$OUT/summary.txt"
 source "$ROOT/scripts/device/setup_deps.sh"
@@ -36,32 +43,6 @@ if [ $rc -ne 0 ]; then
   exit 1
 fi
 BIN="$ROOT/build-cuda/bin/vltune-cli"
-
-# --- parity on CUDA ------------------------------------------------------------------------------
-for fam in qwen2_vl qwen2_5_vl; do
-  [ -f "$FIX/$fam/reference.json" ] || continue
-  for dt in float32 bfloat16; do
-    "$BIN" parity "$FIX/$fam" --device cuda --dtype "$dt" >"$OUT/parity_${fam}_${dt}.txt" 2>&1
-    log "parity $fam cuda $dt: rc=$? $(tail -1 "$OUT/parity_${fam}_${dt}.txt")"
-  done
-done
-
-# --- decoding: CUDA-graph steps give the growing steps' tokens --------------------------------------
-IMG=$(ls "$FIX"/images/*.png 2>/dev/null | head -1)
-for fam in qwen2_vl qwen2_5_vl idefics3 llava; do
-  [ -d "$FIX/$fam/model" ] || continue
-  for dt in fp32 bf16; do
-    args=(chat --model "$FIX/$fam/model" --device cuda --precision "$dt" --greedy --max-new-tokens 48 ${IMG:+--image "$IMG"})
-    [ -d "$FIX/$fam/adapter" ] && args+=(--adapter "$FIX/$fam/adapter" --compare --scale 40)
-    args+=("What is in the picture?")
-    VLTUNE_CUDA_GRAPHS=0 timeout 60 "$BIN" "${args[@]}" >"$OUT/chat_${fam}_${dt}_growing.txt" 2>"$OUT/chat_${fam}_${dt}_growing.err"
-    rc1=$?
-    timeout 60 "$BIN" "${args[@]}" >"$OUT/chat_${fam}_${dt}_graph.txt" 2>"$OUT/chat_${fam}_${dt}_graph.err"
-    rc2=$?
-    if cmp -s "$OUT/chat_${fam}_${dt}_growing.txt" "$OUT/chat_${fam}_${dt}_graph.txt"; then same=same; else same=DIFFERENT; fi
-    log "decode $fam $dt: growing rc=$rc1, graph rc=$rc2, answers $same; $(grep -h -o '\[[^]]*tok/s[^]]*\]' "$OUT/chat_${fam}_${dt}_graph.err" | tr '\n' ' ')"
-  done
-done
 
 # --- training ------------------------------------------------------------------------------------
 WORK=/tmp/vltune-train
@@ -106,7 +87,9 @@ eval_steps: 6
 seed: 42
 $extra
 YAML
-  (cd "$WORK" && timeout 120 "$BIN" train "$name.yaml" --device "$dev" --pinned-samples 2) >"$OUT/train_$name.log" 2>&1
+  have 20 "train $name" || return 0
+  local t=$(( $(left) - 5 < 120 ? $(left) - 5 : 120 ))
+  (cd "$WORK" && timeout "$t" "$BIN" train "$name.yaml" --device "$dev" --pinned-samples 2) >"$OUT/train_$name.log" 2>&1
   local rc=$?
   local losses
   losses=$(python3 - "$WORK/saves/$name/trainer_log.jsonl" <<'PY'
@@ -123,35 +106,76 @@ PY
   tail -c 400 "$OUT/train_$name.log" | tr '\r' '\n' | tail -2 >>"$OUT/summary.txt"
   grep -c "sample" "$WORK/saves/$name/pinned_samples.jsonl" 2>/dev/null | sed 's/^/pinned rounds: /' >>"$OUT/summary.txt"
 }
-for fam in qwen2_vl idefics3 llava qwen2_5_vl; do
-  [ -d "$FIX/$fam/model" ] || continue
-  train "$fam" fp32 cuda
-  train "$fam" bf16 cuda
-done
-train qwen2_vl fp32 cpu
-train qwen2_vl fp16 cuda
-# Issue 12: DoRA (its adapter goes through PEFT below: PEFT's DoRA forward against our merge),
-# QLoRA and QDoRA on the NF4 kernel, Gaussian init; DoRA on the CPU too, to compare losses.
+# Issue 12 first: DoRA (its adapter goes through PEFT below: PEFT's DoRA forward against our
+# merge), QLoRA and QDoRA on the NF4 kernel; DoRA on the CPU too, to compare losses; DPO (first
+# loss ln 2 = 0.6931, margins rising), on the CPU too, on an NF4 base, and on SmolVLM in bf16.
+train qwen2_vl fp32 cuda
 train qwen2_vl fp32 cuda dora
 train qwen2_vl fp32 cpu dora
 train qwen2_vl bf16 cuda qlora
 train qwen2_vl bf16 cuda qdora
-train qwen2_vl fp32 cuda gaussian
-# DPO (first loss ln 2 = 0.6931, margins rising), on the CPU too to compare, and on an NF4 base.
 train qwen2_vl fp32 cuda dpo
 train qwen2_vl fp32 cpu dpo
 train qwen2_vl bf16 cuda qdpo
 train idefics3 bf16 cuda dpo
-
 # --- interoperability ----------------------------------------------------------------------------
-TRIPLES=()
-for run in qwen2_vl idefics3 llava qwen2_5_vl qwen2_vl:dora qwen2_vl:gaussian; do
-  fam=${run%%:*}
-  variant=${run#"$fam"}
-  a="$WORK/saves/$fam-fp32-cuda${variant/:/-}"
-  [ -f "$a/adapter_model.safetensors" ] || continue
-  "$BIN" export --model "$FIX/$fam/model" --adapter "$a" --out "$a-merged" >>"$OUT/export.log" 2>&1 || log "export $a FAILED"
-  TRIPLES+=("$FIX/$fam/model:$a:$a-merged")
+# interop RUN...: exports each fp32 CUDA adapter of RUN (family[:variant]) merged, then PEFT loads
+# the adapter and transformers the export (check_interop.py).
+interop() {
+  local TRIPLES=() run fam variant a
+  for run in "$@"; do
+    fam=${run%%:*}
+    variant=${run#"$fam"}
+    a="$WORK/saves/$fam-fp32-cuda${variant/:/-}"
+    [ -f "$a/adapter_model.safetensors" ] || continue
+    "$BIN" export --model "$FIX/$fam/model" --adapter "$a" --out "$a-merged" >>"$OUT/export.log" 2>&1 || log "export $a FAILED"
+    TRIPLES+=("$FIX/$fam/model:$a:$a-merged")
+  done
+  [ ${#TRIPLES[@]} -gt 0 ] || return 0
+  have 40 "interop $*" || return 0
+  local t=$(( $(left) - 5 < 240 ? $(left) - 5 : 240 ))
+  timeout "$t" python3 scripts/device/check_interop.py "${TRIPLES[@]}" 2>>"$OUT/interop_stderr.log" | tee -a "$OUT/summary.txt"
+}
+interop qwen2_vl qwen2_vl:dora
+
+# --- decoding: CUDA-graph steps give the growing steps' tokens --------------------------------------
+IMG=$(ls "$FIX"/images/*.png 2>/dev/null | head -1)
+for fam in qwen2_vl qwen2_5_vl idefics3 llava; do
+  [ -d "$FIX/$fam/model" ] || continue
+  for dt in fp32 bf16; do
+    have 15 "decode $fam $dt" || break 2
+    args=(chat --model "$FIX/$fam/model" --device cuda --precision "$dt" --greedy --max-new-tokens 48 ${IMG:+--image "$IMG"})
+    [ -d "$FIX/$fam/adapter" ] && args+=(--adapter "$FIX/$fam/adapter" --compare --scale 40)
+    args+=("What is in the picture?")
+    VLTUNE_CUDA_GRAPHS=0 timeout 60 "$BIN" "${args[@]}" >"$OUT/chat_${fam}_${dt}_growing.txt" 2>"$OUT/chat_${fam}_${dt}_growing.err"
+    rc1=$?
+    timeout 60 "$BIN" "${args[@]}" >"$OUT/chat_${fam}_${dt}_graph.txt" 2>"$OUT/chat_${fam}_${dt}_graph.err"
+    rc2=$?
+    if cmp -s "$OUT/chat_${fam}_${dt}_growing.txt" "$OUT/chat_${fam}_${dt}_graph.txt"; then same=same; else same=DIFFERENT; fi
+    log "decode $fam $dt: growing rc=$rc1, graph rc=$rc2, answers $same; $(grep -h -o '\[[^]]*tok/s[^]]*\]' "$OUT/chat_${fam}_${dt}_graph.err" | tr '\n' ' ')"
+  done
 done
-timeout 240 python3 scripts/device/check_interop.py "${TRIPLES[@]}" 2>"$OUT/interop_stderr.log" | tee -a "$OUT/summary.txt"
+
+# --- parity on CUDA ------------------------------------------------------------------------------
+for fam in qwen2_vl qwen2_5_vl; do
+  [ -f "$FIX/$fam/reference.json" ] || continue
+  for dt in float32 bfloat16; do
+    have 10 "parity $fam $dt" || break 2
+    "$BIN" parity "$FIX/$fam" --device cuda --dtype "$dt" >"$OUT/parity_${fam}_${dt}.txt" 2>&1
+    log "parity $fam cuda $dt: rc=$? $(tail -1 "$OUT/parity_${fam}_${dt}.txt")"
+  done
+done
+
+# --- the other families: training on CUDA against the CPU, fp16 ------------------------------------
+for fam in idefics3 llava qwen2_5_vl; do
+  [ -d "$FIX/$fam/model" ] || continue
+  train "$fam" fp32 cuda
+  train "$fam" bf16 cuda
+done
+train qwen2_vl bf16 cuda
+train qwen2_vl fp32 cpu
+train qwen2_vl fp16 cuda
+train qwen2_vl fp32 cuda gaussian
+interop idefics3 llava qwen2_5_vl qwen2_vl:gaussian
+
 log "done in $(( $(date +%s) - start )) s"
