@@ -1,5 +1,6 @@
 // vltune-bench-decode: batch-1 decoding speed, the `decode` work of ../shared/bench/README.md: a
-// real-size model with random weights (from a config.json), a prompt of one image and 32 text
+// real-size model with random weights (from a config.json; normal(0, initializer_range) as
+// transformers draws them, on the device), a prompt of one image and 32 text
 // tokens, 128 new tokens greedy. Prints one JSON object with hf_baseline.json's fields
 // (prompt_len, prefill_s, decode_tokens_per_s, weight_gib) and what bounds it: the bytes decoding
 // reads per token (decoder layers + lm_head; the vision tower is not read) and the tokens/s the
@@ -34,6 +35,7 @@
 #include <torch/torch.h>
 
 #include "bench/profile/step_profile.h"
+#include "bench/support/random_weights.h"
 #include "core/error.h"
 #include "core/gen/generator.h"
 #include "core/io/hf_config.h"
@@ -121,20 +123,6 @@ Options parse(int argc, char** argv) {
   return o;
 }
 
-// The model `dir`/config.json describes, with LibTorch's default random initialisation.
-std::unique_ptr<lora::LoraModel> random_model(const fs::path& dir) {
-  const io::ModelConfig config = io::read_model_config(dir);
-  const io::ModelFamily family = config.family();
-  switch (family) {
-    case io::ModelFamily::qwen2_vl:
-    case io::ModelFamily::qwen2_5_vl: return std::make_unique<lora::LoraModel>(models::QwenVL(config), family, dir);
-    case io::ModelFamily::llava: return std::make_unique<lora::LoraModel>(models::Llava(config), family, dir);
-    case io::ModelFamily::idefics3: return std::make_unique<lora::LoraModel>(models::Idefics3(config), family, dir);
-    case io::ModelFamily::clip: break;
-  }
-  throw Error(dir.string() + ": CLIP has no decoder to benchmark");
-}
-
 // bench_hf.py's batch(spec, 1, text_tokens): random text ids around one image.
 data::Batch prompt(const nlohmann::json& config, io::ModelFamily family, const Options& o) {
   torch::manual_seed(0);
@@ -215,10 +203,10 @@ int main(int argc, char** argv) {
       name = o.config.filename().string();
       if (const auto dot = name.find('.'); dot != std::string::npos) name = name.substr(0, dot);
       torch::manual_seed(0);
-      stage("building the model with random weights");
-      model = random_model(dir);
-      stage("placing it");
-      models::place_module(model->module(), placement.device, placement.dtype);
+      stage(("building the model with random weights, drawn on " + placement.device.str()).c_str());
+      nlohmann::json raw;
+      std::ifstream(dir / "config.json") >> raw;
+      model = bench::random_model_on(dir, placement, bench::initializer_range(raw));
     } else {
       model = lora::open_model(o.model, placement);
     }

@@ -45,10 +45,10 @@
 #include <torch/torch.h>
 
 #include "bench/profile/step_profile.h"
+#include "bench/support/random_weights.h"
 #include "core/error.h"
 #include "core/io/hf_config.h"
 #include "core/io/safetensors.h"
-#include "core/lora/linear_init.h"
 #include "core/lora/lora_factory.h"
 #include "core/lora/lora_model.h"
 #include "core/lora/targeting.h"
@@ -151,46 +151,6 @@ void truncate_layers(nlohmann::json& config, int64_t layers) {
         static_cast<int64_t>((*c)["layer_types"].size()) > text["num_hidden_layers"].get<int64_t>())
       (*c)["layer_types"].get_ref<nlohmann::json::array_t&>().resize(text["num_hidden_layers"].get<size_t>());
   if (config.contains("num_hidden_layers") && &text != &config) config["num_hidden_layers"] = text["num_hidden_layers"];
-}
-
-std::unique_ptr<lora::LoraModel> random_model(const fs::path& dir) {
-  const io::ModelConfig config = io::read_model_config(dir);
-  const io::ModelFamily family = config.family();
-  switch (family) {
-    case io::ModelFamily::qwen2_vl:
-    case io::ModelFamily::qwen2_5_vl: return std::make_unique<lora::LoraModel>(models::QwenVL(config), family, dir);
-    case io::ModelFamily::llava: return std::make_unique<lora::LoraModel>(models::Llava(config), family, dir);
-    case io::ModelFamily::idefics3: return std::make_unique<lora::LoraModel>(models::Idefics3(config), family, dir);
-    case io::ModelFamily::clip: break;
-  }
-  throw Error(dir.string() + ": CLIP has no causal LM loss to benchmark");
-}
-
-// transformers' _init_weights on every parameter: matrices and kernels normal(0, std), norm
-// weights 1, biases 0. In place, so lm_head tied to the embeddings stays tied.
-void init_like_hf(torch::nn::Module& m, double std) {
-  torch::NoGradGuard no_grad;
-  for (auto& item : m.named_parameters()) {
-    auto& p = item.value();
-    const std::string& name = item.key();
-    if (name.size() >= 4 && name.compare(name.size() - 4, 4, "bias") == 0) p.zero_();
-    else if (p.dim() >= 2) p.normal_(0.0, std);
-    else p.fill_(1.0);
-  }
-}
-
-// Every parameter gets fresh, unwritten storage on `device` (floating point in `dtype`), and
-// every buffer moves there; parameters that share storage (a tied lm_head) share the new one.
-void allocate_on(torch::nn::Module& m, torch::Device device, torch::Dtype dtype) {
-  torch::NoGradGuard no_grad;
-  std::map<const void*, torch::Tensor> fresh;
-  for (auto& p : m.parameters()) {
-    auto& t = fresh[p.data_ptr()];
-    if (!t.defined() || t.sizes() != p.sizes())
-      t = torch::empty(p.sizes(), p.options().device(device).dtype(p.is_floating_point() ? dtype : p.scalar_type()));
-    p.set_data(t);
-  }
-  for (auto& b : m.buffers()) b.set_data(b.to(device));
 }
 
 bool is_qwen(io::ModelFamily f) { return f == io::ModelFamily::qwen2_vl || f == io::ModelFamily::qwen2_5_vl; }
@@ -311,17 +271,20 @@ int main(int argc, char** argv) {
       } else {
         stage("building " + name + " with random weights");
         torch::manual_seed(0);
-        {
-          lora::SkipLinearInit no_init;  // drawn below, on the device
-          model = random_model(dir);
+        const auto built0 = std::chrono::steady_clock::now();
+        const auto seconds_since = [](std::chrono::steady_clock::time_point t) {
+          return std::to_string(std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count());
+        };
+        // Drawn in the bench's dtype on the device; quantised afterwards (in chunks through the CPU).
+        model = bench::random_model_on(dir, placement, bench::initializer_range(config));
+        sync(placement.device);
+        stage("weights drawn on " + placement.device.str() + " after " + seconds_since(built0) + " s");
+        if (quant.bits != 0) {
+          const auto q0 = std::chrono::steady_clock::now();
+          lora::quantize_base_weights(*model, quant, placement.dtype);
+          sync(placement.device);
+          stage("quantised in " + seconds_since(q0) + " s");
         }
-        // Fresh storage on the device in the bench's dtype, drawn there: a 7B model's 8 B float32
-        // draws on one CPU core took minutes. Quantised afterwards (in chunks through the CPU).
-        allocate_on(model->module(), placement.device, placement.dtype);
-        const double std = config.value("initializer_range",
-                                        config.contains("text_config") ? config["text_config"].value("initializer_range", 0.02) : 0.02);
-        init_like_hf(model->module(), std);
-        if (quant.bits != 0) lora::quantize_base_weights(*model, quant, placement.dtype);
       }
       // The cap holds from the training on. The random weights are drawn in the bench's dtype on
       // the card and quantised there, which the app's loader never does (it quantises on the CPU

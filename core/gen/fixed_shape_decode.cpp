@@ -29,6 +29,15 @@ struct FixedShapeDecode::Graph {
 #endif
 };
 
+// The token each step takes, copied to pinned host memory as the step is launched, and the event
+// that says the copy is done: reading it waits for the token, not for the step queued after it.
+struct FixedShapeDecode::HostToken {
+#if defined(VLTUNE_WITH_CUDA)
+  torch::Tensor pinned;  // int64 [1, 1]
+  at::cuda::CUDAEvent copied;
+#endif
+};
+
 bool cuda_graphs_allowed() {
   const char* value = std::getenv("VLTUNE_CUDA_GRAPHS");
   return !value || std::strcmp(value, "0") != 0;
@@ -53,13 +62,39 @@ FixedShapeDecode::FixedShapeDecode(models::DecodeStep step, models::KvCache& cac
   m_room = capacity - prompt;
   m_cache.begin_static(m_slot);
 #if defined(VLTUNE_WITH_CUDA)
+  if (dev.is_cuda()) {
+    m_host_token = std::make_unique<HostToken>();
+    m_host_token->pinned = torch::empty({1, 1}, torch::TensorOptions().dtype(torch::kLong).pinned_memory(true));
+  }
   if (cuda_graph && dev.is_cuda()) m_graph = std::make_unique<Graph>(dev.index());
 #else
   (void)cuda_graph;
 #endif
 }
 
-FixedShapeDecode::~FixedShapeDecode() = default;
+FixedShapeDecode::~FixedShapeDecode() {
+#if defined(VLTUNE_WITH_CUDA)
+  // A step launched ahead may still run (generation stopped after it was queued): it writes the
+  // cache and buffers freed here.
+  if (m_token.is_cuda()) {
+    try {
+      c10::cuda::getCurrentCUDAStream(m_token.device().index()).synchronize();
+    } catch (...) {
+    }
+  }
+#endif
+}
+
+int64_t FixedShapeDecode::token_id() {
+  if (m_steps == 0) throw Error("fixed-shape decoding: no token taken yet");
+#if defined(VLTUNE_WITH_CUDA)
+  if (m_host_token) {
+    m_host_token->copied.synchronize();
+    return m_host_token->pinned.item<int64_t>();
+  }
+#endif
+  return m_token_id;
+}
 
 bool FixedShapeDecode::graphed() const {
 #if defined(VLTUNE_WITH_CUDA)
@@ -85,6 +120,17 @@ torch::Tensor FixedShapeDecode::next(const torch::Tensor& token) {
   if (m_steps == m_room) throw Error("fixed-shape decoding: the KV cache is full (" + std::to_string(m_cache.capacity()) + " positions)");
   m_token.copy_(token);
   ++m_steps;
+#if defined(VLTUNE_WITH_CUDA)
+  if (m_host_token) {
+    // Queued before the step, so the host waits for this copy alone.
+    m_host_token->pinned.copy_(token, /*non_blocking=*/true);
+    m_host_token->copied.record(c10::cuda::getCurrentCUDAStream(m_token.device().index()));
+  } else {
+    m_token_id = m_token.item<int64_t>();
+  }
+#else
+  m_token_id = m_token.item<int64_t>();
+#endif
 #if defined(VLTUNE_WITH_CUDA)
   if (m_graph) {
     Graph& g = *m_graph;

@@ -37,14 +37,21 @@ class FixedShapeDecode {
   FixedShapeDecode& operator=(const FixedShapeDecode&) = delete;
 
   // token: [1, 1] int64 on the device, the last one chosen -> logits [1, V] for the next, in a
-  // buffer the next call overwrites. Throws vltune::Error once the cache is full.
+  // buffer the next call overwrites. Throws vltune::Error once the cache is full. On CUDA the step
+  // is only launched: the logits are ready for work queued after it, and `token` is copied to the
+  // host on the way (token_id), so the host can read it while the device runs the step.
   torch::Tensor next(const torch::Tensor& token);
+
+  // The id of the token the last next() took, waiting for its copy to the host only, not for the
+  // step launched after it.
+  int64_t token_id();
 
   // Whether the steps replay a CUDA graph (after the second step).
   bool graphed() const;
 
  private:
   struct Graph;
+  struct HostToken;
   torch::Tensor run();  // one step on the fixed buffers -> logits [1, V]
 
   models::DecodeStep m_step;
@@ -56,6 +63,8 @@ class FixedShapeDecode {
   int64_t m_room = 0;        // slots after the prompt: the most steps the cache holds
   int64_t m_steps = 0;       // steps run
   std::unique_ptr<Graph> m_graph;
+  std::unique_ptr<HostToken> m_host_token;  // CUDA: the token's copy in pinned memory
+  int64_t m_token_id = -1;                  // the CPU: the last token's id
 };
 
 // Whether "automatic" decoding should use CUDA graphs: not when the environment variable

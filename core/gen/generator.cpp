@@ -59,6 +59,7 @@ struct Decoding::State {
   torch::Tensor mask;     // [1, T + max_new_tokens]: every position a growing step can reach, made once
   torch::Tensor hidden;   // [1, 1, hidden]: the prompt's last hidden state, scored first
   torch::Tensor token;    // [1, 1]: the last token, run through the decoder by the next advance()
+  torch::Tensor launched; // [1, V]: fixed-shape steps, the logits of the step launched with `token`
   int64_t prompt_length = 0;
   int64_t position = 0;   // rotary position of `token` (growing steps)
   Clock::time_point started, first_token;
@@ -149,15 +150,22 @@ bool Decoding::advance(std::stop_token stop) {
   if (n == 0) {
     logits = m_model.step.head(st.hidden).select(/*dim=*/1, 0);  // the prompt's last position
   } else if (st.fixed) {
-    logits = st.fixed->next(st.token);
+    logits = st.launched;  // the step the last advance() launched with its token
   } else {
     const auto position = torch::full({1, 1}, st.position++, st.token.options());
     const auto hidden = m_model.step.step(st.token, position, st.mask.narrow(1, 0, st.prompt_length + n), st.cache);  // [1, 1, hidden]
     logits = m_model.step.head(hidden).select(/*dim=*/1, 0);
   }
   if (m_params.output_logits) m_result.logits.push_back(logits.to(torch::kCPU, torch::kFloat32));
-  st.token = st.sampler->next(logits);       // [1, 1]
-  const int64_t id = st.token.item<int64_t>();  // the one host sync of a token
+  st.token = st.sampler->next(logits);  // [1, 1]
+  // Fixed-shape steps from the second token on: the next step is launched before this token is
+  // read, so the device runs it while the host reads the token, streams its text and decides
+  // whether to stop (when it does, that step was for nothing). Its copy is the one host wait of
+  // a token. The first token is read first: its time is the time to the first token.
+  const bool more = st.fixed && n + 1 < m_params.max_new_tokens;
+  const bool ahead = more && n > 0;
+  if (ahead) st.launched = st.fixed->next(st.token);
+  const int64_t id = ahead ? st.fixed->token_id() : st.token.item<int64_t>();
   if (n == 0) st.first_token = Clock::now();
   m_result.token_ids.push_back(id);
   std::string piece;
@@ -176,6 +184,7 @@ bool Decoding::advance(std::stop_token stop) {
     finish(*reason);
     return false;
   }
+  if (more && !ahead) st.launched = st.fixed->next(st.token);
   return true;
 }
 

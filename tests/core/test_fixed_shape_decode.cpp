@@ -16,8 +16,10 @@
 
 #include <QtTest/QtTest>
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
+#include <vector>
 
 #include "tests/model_parity_support.h"
 
@@ -160,6 +162,20 @@ void TestFixedShapeDecode::matchesTransformersAndGrowingSteps() {
   QVERIFY(!graph.cuda_graph);
   compare_runs(graph, fixed, "graph requested on the CPU");
 
+  // Stopped by a stop id before max_new_tokens: each step after the first is launched before its
+  // token is read, so the step launched with the stop token runs for nothing; what comes out is
+  // what the growing steps give, and ends at the stop token.
+  if (expected.size() >= 3) {
+    auto stopping = params;
+    stopping.stop_ids = {expected[2]};
+    stopping.max_new_tokens = static_cast<int64_t>(expected.size()) + 8;
+    const auto early = generate(*model, *tokenizer, f, stopping, StepShapes::fixed);
+    const auto at = std::find(expected.begin(), expected.end(), expected[2]);
+    QVERIFY2(early.token_ids == std::vector<int64_t>(expected.begin(), at + 1), "stopped at a stop id: the tokens differ");
+    QCOMPARE(early.finish, vltune::gen::FinishReason::eos);
+    compare_runs(early, generate(*model, *tokenizer, f, stopping, StepShapes::growing), "greedy, stopped at a stop id");
+  }
+
   // Longer, without stop ids, with an adapter whose B is not zero (its product changes every
   // layer's output) and every sampling processor on: the same draws from the same scores.
   model->load_adapter(f.dir / "adapter");
@@ -203,8 +219,11 @@ void TestFixedShapeDecode::cacheFullIsAnError() {
   vltune::gen::FixedShapeDecode steps(decode.step, cache, prefill.mask, prefill.next_position, /*cuda_graph=*/true);
   QVERIFY(!steps.graphed());
   const auto token = torch::zeros({1, 1}, torch::kLong);
+  QVERIFY2(vltune::test::contains(error_of([&] { steps.token_id(); }), "no token taken yet"), "token_id before a step");
   QCOMPARE(steps.next(token).dim(), int64_t{2});
-  steps.next(token);
+  QCOMPARE(steps.token_id(), int64_t{0});
+  steps.next(torch::full({1, 1}, 7, torch::kLong));
+  QCOMPARE(steps.token_id(), int64_t{7});  // the token the last step took
   const auto msg = error_of([&] { steps.next(token); });
   QVERIFY2(vltune::test::contains(msg, "the KV cache is full"), msg.c_str());
 }
