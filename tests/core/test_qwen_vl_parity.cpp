@@ -72,6 +72,7 @@ class TestQwenVLParity : public QObject {
   void fromPngToLoss();
   void parityCommand_data() { add_family_rows(); }
   void parityCommand();
+  void attentionBlocksOfMixedLengths();
 };
 
 namespace {
@@ -233,4 +234,35 @@ void TestQwenVLParity::parityCommand() {
 }
 
 QTEST_APPLESS_MAIN(TestQwenVLParity)
+// The vision attention takes runs of equal-length blocks (Qwen2.5-VL's windows) as one batch: the
+// same as attending block by block, also where lengths change from block to block.
+void TestQwenVLParity::attentionBlocksOfMixedLengths() {
+  vltune::models::QwenVisionOptions o;
+  o.width = 32;
+  o.heads = 4;
+  torch::manual_seed(0);
+  vltune::models::QwenVisionAttention attn(o);
+  torch::NoGradGuard no_grad;
+  const std::vector<int64_t> bounds{0, 4, 8, 11, 15, 19, 20, 24};
+  const int64_t n = bounds.back(), d = o.width / o.heads;
+  const auto x = torch::randn({n, o.width}), angles = torch::randn({n, d});
+  const auto cos = angles.cos(), sin = angles.sin();
+  const auto got = attn->forward(x, cos, sin, bounds);
+  std::vector<torch::Tensor> parts;
+  for (size_t i = 0; i + 1 < bounds.size(); ++i) {
+    const int64_t start = bounds[i], len = bounds[i + 1] - bounds[i];
+    parts.push_back(attn->forward(x.narrow(0, start, len), cos.narrow(0, start, len), sin.narrow(0, start, len), {0, len}));
+  }
+  const auto want = torch::cat(parts, 0);
+  const double diff = (got - want).abs().max().item<double>();
+  QVERIFY2(diff <= 1e-6, qPrintable(QString("blocks batched differ from block by block by %1").arg(diff)));
+  // Blocks do attend only within themselves: one block's input changes nothing outside it.
+  auto changed = x.clone();
+  changed.narrow(0, 8, 3).add_(1.0);
+  const auto moved = (attn->forward(changed, cos, sin, bounds) - got).abs().sum(/*dim=*/1);
+  QVERIFY(moved.narrow(0, 0, 8).max().item<double>() == 0.0);
+  QVERIFY(moved.narrow(0, 11, n - 11).max().item<double>() == 0.0);
+  QVERIFY(moved.narrow(0, 8, 3).min().item<double>() > 0.0);
+}
+
 #include "test_qwen_vl_parity.moc"
