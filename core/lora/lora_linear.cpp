@@ -115,12 +115,14 @@ torch::Tensor LoraLinearImpl::forward(const torch::Tensor& x) {
     // of the activations, and the sum stays in the compute dtype instead of promoting the base
     // output to float32 and back. The casts are no-ops in the adapter's own dtype.
     const auto dtype = m_compute_dtype.value_or(a.A->weight.scalar_type());
-    auto h = x.to(dtype);  // [..., in]
+    // (Same-dtype casts skipped: each is a host dispatch per layer and step, and the host
+    // bounds a GPU training step.)
+    auto h = x.scalar_type() == dtype ? x : x.to(dtype);  // [..., in]
     if (a.params.dropout > 0.0) h = torch::dropout(h, a.params.dropout, is_training());
     const auto down = torch::nn::functional::linear(h, a.A->weight.to(dtype));  // [..., r]
     result = result + torch::nn::functional::linear(down, a.B->weight.to(dtype)) * scaling;  // [..., out]
   }
-  return result.to(result_dtype);
+  return result.scalar_type() == result_dtype ? result : result.to(result_dtype);
 }
 
 torch::Tensor LoraLinearImpl::base_weight(torch::ScalarType dtype) const {
