@@ -16,7 +16,7 @@
 // Mixed precision as HF's: bf16 weights, and LoRA's float32 matrices cast to bf16 for each product
 // (torch.autocast there, LoraModel::set_adapter_compute_dtype here, as the trainer does). --layers N keeps the first N decoder layers (the language model only), for a CPU
 // run; the JSON says so. --quant nf4|int8 keeps the language model's linear weights quantised
-// (QLoRA, quantised on the CPU before the move) for the LoRA-vs-QLoRA memory figures;
+// (QLoRA; random weights are drawn and quantised on the device) for the LoRA-vs-QLoRA memory figures;
 // --memory-fraction F caps this process's share of the card (torch's per-process memory
 // fraction) from the first training step, to show a run fits a smaller card. --profile DIR runs two more steps under LibTorch's
 // profiler after the timed ones: the JSON gains "profile" (GPU busy share, launches, host waits,
@@ -275,7 +275,7 @@ int main(int argc, char** argv) {
         const auto seconds_since = [](std::chrono::steady_clock::time_point t) {
           return std::to_string(std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count());
         };
-        // Drawn in the bench's dtype on the device; quantised afterwards (in chunks through the CPU).
+        // Drawn in the bench's dtype on the device and quantised there.
         model = bench::random_model_on(dir, placement, bench::initializer_range(config));
         sync(placement.device);
         stage("weights drawn on " + placement.device.str() + " after " + seconds_since(built0) + " s");

@@ -153,8 +153,42 @@ QuantizedWeight QuantizedWeight::to(torch::Device device) const {
   return out;
 }
 
+namespace {
+
+// functional.quantize_4bit(compress_statistics=True) on q's float32 absmax (on the CPU): offset =
+// absmax.mean(); quantize_blockwise(absmax - offset, code=dynamic, blocksize=256).
+void double_quantize(QuantizedWeight& q) {
+  const torch::Tensor absmax = q.absmax.to(torch::kCPU).contiguous();
+  const int64_t blocks = absmax.numel();
+  const auto mean = absmax.mean();
+  const auto centered = (absmax - mean).contiguous();
+  const float* c = centered.data_ptr<float>();
+  const int64_t blocks2 = ceil_div(blocks, q.blocksize2);
+  auto absmax2 = torch::empty({blocks2}, torch::kFloat32);
+  auto qabsmax = torch::empty({blocks}, torch::kUInt8);
+  float* a2 = absmax2.data_ptr<float>();
+  uint8_t* qa = qabsmax.data_ptr<uint8_t>();
+  const auto& map = dynamic_map_signed();
+  at::parallel_for(0, blocks2, 16, [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b) {
+      const int64_t lo = b * q.blocksize2, hi = std::min(lo + q.blocksize2, blocks);
+      const float m = block_absmax(c + lo, hi - lo);
+      a2[b] = m;
+      const float inv = 1.0f / m;
+      for (int64_t j = lo; j < hi; ++j) qa[j] = dynamic_index(map, c[j] * inv);
+    }
+  });
+  q.double_quant = true;
+  q.offset = mean.item<float>();
+  q.absmax = qabsmax;
+  q.absmax2 = absmax2;
+}
+
+}  // namespace
+
 QuantizedWeight quantize_nf4(const torch::Tensor& w, int64_t blocksize, bool double_quant, int64_t chunk_elements) {
   check_float(w, "NF4 quantisation");
+  if (!w.device().is_cpu()) return quantize_nf4_tensor_ops(w, blocksize, double_quant);
   if (blocksize < 2 || blocksize % 2 != 0)
     throw Error("NF4 quantisation: blocksize must be even and at least 2, got " + std::to_string(blocksize));
   QuantizedWeight q;
@@ -193,32 +227,37 @@ QuantizedWeight quantize_nf4(const torch::Tensor& w, int64_t blocksize, bool dou
   }
   q.packed = packed;
   q.absmax = absmax;
-  if (double_quant) {
-    // functional.quantize_4bit(compress_statistics=True): offset = absmax.mean();
-    // quantize_blockwise(absmax - offset, code=dynamic, blocksize=256).
-    const auto mean = absmax.mean();
-    const auto centered = (absmax - mean).contiguous();
-    const float* c = centered.data_ptr<float>();
-    const int64_t blocks2 = ceil_div(blocks, q.blocksize2);
-    auto absmax2 = torch::empty({blocks2}, torch::kFloat32);
-    auto qabsmax = torch::empty({blocks}, torch::kUInt8);
-    float* a2 = absmax2.data_ptr<float>();
-    uint8_t* qa = qabsmax.data_ptr<uint8_t>();
-    const auto& map = dynamic_map_signed();
-    at::parallel_for(0, blocks2, 16, [&](int64_t b0, int64_t b1) {
-      for (int64_t b = b0; b < b1; ++b) {
-        const int64_t lo = b * q.blocksize2, hi = std::min(lo + q.blocksize2, blocks);
-        const float m = block_absmax(c + lo, hi - lo);
-        a2[b] = m;
-        const float inv = 1.0f / m;
-        for (int64_t j = lo; j < hi; ++j) qa[j] = dynamic_index(map, c[j] * inv);
-      }
-    });
-    q.double_quant = true;
-    q.offset = mean.item<float>();
-    q.absmax = qabsmax;
-    q.absmax2 = absmax2;
-  }
+  if (double_quant) double_quantize(q);
+  return q.to(w.device());
+}
+
+QuantizedWeight quantize_nf4_tensor_ops(const torch::Tensor& w, int64_t blocksize, bool double_quant) {
+  check_float(w, "NF4 quantisation");
+  if (blocksize < 2 || blocksize % 2 != 0)
+    throw Error("NF4 quantisation: blocksize must be even and at least 2, got " + std::to_string(blocksize));
+  torch::NoGradGuard no_grad;
+  QuantizedWeight q;
+  q.type = QuantType::nf4;
+  q.shape = w.sizes().vec();
+  q.dtype = w.scalar_type();
+  q.blocksize = blocksize;
+  const int64_t n = w.numel(), blocks = ceil_div(n, blocksize);
+  // Zeros fill the last block: they change no block's absmax, and the loop codes an odd tail's
+  // missing element as a zero too.
+  auto x = w.reshape({-1}).to(torch::kFloat32);
+  if (blocks * blocksize != n) x = torch::constant_pad_nd(x, {0, blocks * blocksize - n});
+  x = x.view({blocks, blocksize});
+  const auto absmax = x.abs().amax(/*dim=*/1);                     // [blocks]
+  const auto scaled = x * torch::reciprocal(absmax).unsqueeze(1);  // the loop's x * (1.0f / m)
+  // nf4_index: the thresholds below the value (`>`), NaN (an all-zero block) code 0.
+  const auto thresholds = torch::tensor(std::vector<float>(kNf4Thresholds.begin(), kNf4Thresholds.end()),
+                                        torch::TensorOptions().dtype(torch::kFloat32).device(w.device()));
+  auto codes = torch::bucketize(scaled, thresholds, /*out_int32=*/true, /*right=*/false);
+  codes = torch::where(torch::isnan(scaled), torch::zeros_like(codes), codes).view({-1, 2});
+  const auto packed = (codes.select(1, 0) * 16 + codes.select(1, 1)).to(torch::kUInt8);
+  q.packed = packed.narrow(0, 0, ceil_div(n, 2)).contiguous();
+  q.absmax = absmax.contiguous();
+  if (double_quant) double_quantize(q);
   return q.to(w.device());
 }
 

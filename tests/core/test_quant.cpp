@@ -62,6 +62,7 @@ class TestQuant : public QObject {
   void doubleQuantByHand();
   void doubleQuantErrorBound();
   void chunkingAndDtypeDoNotChangeTheResult();
+  void tensorOpsMatchTheLoop();
   void zeroBlock();
   void int8RowWise();
   void badInputs();
@@ -280,6 +281,38 @@ void TestQuant::chunkingAndDtypeDoNotChangeTheResult() {
   QCOMPARE(dequantize(whole).scalar_type(), torch::kBFloat16);
   // 4-bit storage: about an eighth of float32 plus the scales.
   QVERIFY(whole.bytes() < w.numel() * 4 / 7);
+}
+
+// The GPU's quantiser (LibTorch operations, run here on the CPU) against the loop, bit for bit:
+// partial last blocks, odd tails, all-zero blocks, values on thresholds, both blocksizes, with and
+// without double quantisation, bf16 and float32 sources.
+void TestQuant::tensorOpsMatchTheLoop() {
+  torch::manual_seed(11);
+  auto on_thresholds = torch::tensor(std::vector<float>(kNf4Thresholds.begin(), kNf4Thresholds.end()));
+  std::vector<torch::Tensor> weights = {
+      torch::randn({37, 70}).to(torch::kBFloat16),  // 2590 elements: a partial last block
+      torch::randn({3, 21}),                        // 63: an odd tail
+      torch::cat({torch::zeros({64}), torch::randn({100}) * 3, torch::zeros({64 + 7})}),  // zero blocks
+      torch::cat({on_thresholds, -on_thresholds, torch::ones({1}), torch::zeros({1})}),   // 32: codes on the edges
+      torch::randn({256, 512}) * 0.02,
+  };
+  for (const auto& w : weights)
+    for (const int64_t blocksize : {64, 128})
+      for (const bool dq : {false, true}) {
+        const auto loop = quantize_nf4(w, blocksize, dq);
+        const auto ops = quantize_nf4_tensor_ops(w, blocksize, dq);
+        const auto what = QString("%1 elements, blocksize %2, double quant %3").arg(w.numel()).arg(blocksize).arg(dq);
+        QVERIFY2(torch::equal(loop.packed, ops.packed), qPrintable("codes differ: " + what));
+        QVERIFY2(torch::equal(loop.absmax, ops.absmax), qPrintable("absmax differs: " + what));
+        QCOMPARE(ops.absmax2.defined(), loop.absmax2.defined());
+        if (dq) {
+          QVERIFY2(torch::equal(loop.absmax2, ops.absmax2), qPrintable("absmax2 differs: " + what));
+          QCOMPARE_EXACT(ops.offset, loop.offset);
+        }
+        QCOMPARE(ops.shape, loop.shape);
+        QCOMPARE(ops.dtype, loop.dtype);
+        QVERIFY(torch::equal(dequantize(ops, torch::kFloat32), dequantize(loop, torch::kFloat32)));
+      }
 }
 
 void TestQuant::zeroBlock() {
