@@ -194,6 +194,8 @@ int main(int argc, char** argv) {
     std::unique_ptr<lora::LoraModel> model;
     fs::path dir = o.model;
     std::string name = o.model.filename().string();
+    nlohmann::json config;
+    std::ifstream(o.config.empty() ? o.model / "config.json" : o.config) >> config;
     const auto load_start = std::chrono::steady_clock::now();
     if (!o.config.empty()) {
       // read_model_config takes a folder: the config alone, copied into one.
@@ -204,17 +206,13 @@ int main(int argc, char** argv) {
       if (const auto dot = name.find('.'); dot != std::string::npos) name = name.substr(0, dot);
       torch::manual_seed(0);
       stage(("building the model with random weights, drawn on " + placement.device.str()).c_str());
-      nlohmann::json raw;
-      std::ifstream(dir / "config.json") >> raw;
-      model = bench::random_model_on(dir, placement, bench::initializer_range(raw));
+      model = bench::random_model_on(dir, placement, bench::initializer_range(config));
     } else {
       model = lora::open_model(o.model, placement);
     }
     stage("placed");
     model->module().eval();
     const double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
-    nlohmann::json config;
-    std::ifstream(dir / "config.json") >> config;
     const data::Batch batch = prompt(config, model->family(), o);
     if (!o.config.empty()) {
       std::error_code ec;

@@ -76,6 +76,10 @@ namespace {
 
 thread_local bool t_skip_linear_init = false;
 
+// `t` in `dtype`; no cast dispatched when it already is (one per adapter product per step, and the
+// host bounds a GPU training step).
+torch::Tensor cast(const torch::Tensor& t, torch::ScalarType dtype) { return t.scalar_type() == dtype ? t : t.to(dtype); }
+
 }  // namespace
 
 SkipLinearInit::SkipLinearInit() : m_previous(t_skip_linear_init) { t_skip_linear_init = true; }
@@ -113,16 +117,14 @@ torch::Tensor LoraLinearImpl::forward(const torch::Tensor& x) {
     }
     // The adapter's dtype (float32), or the compute dtype as under autocast: then no float32 copy
     // of the activations, and the sum stays in the compute dtype instead of promoting the base
-    // output to float32 and back. The casts are no-ops in the adapter's own dtype.
+    // output to float32 and back.
     const auto dtype = m_compute_dtype.value_or(a.A->weight.scalar_type());
-    // (Same-dtype casts skipped: each is a host dispatch per layer and step, and the host
-    // bounds a GPU training step.)
-    auto h = x.scalar_type() == dtype ? x : x.to(dtype);  // [..., in]
+    auto h = cast(x, dtype);  // [..., in]
     if (a.params.dropout > 0.0) h = torch::dropout(h, a.params.dropout, is_training());
-    const auto down = torch::nn::functional::linear(h, a.A->weight.to(dtype));  // [..., r]
-    result = result + torch::nn::functional::linear(down, a.B->weight.to(dtype)) * scaling;  // [..., out]
+    const auto down = torch::nn::functional::linear(h, cast(a.A->weight, dtype));  // [..., r]
+    result = result + torch::nn::functional::linear(down, cast(a.B->weight, dtype)) * scaling;  // [..., out]
   }
-  return result.scalar_type() == result_dtype ? result : result.to(result_dtype);
+  return cast(result, result_dtype);
 }
 
 torch::Tensor LoraLinearImpl::base_weight(torch::ScalarType dtype) const {
