@@ -342,6 +342,7 @@ int main(int argc, char** argv) {
         stage("step " + std::to_string(i + 1) + ": " + std::to_string(s) + " s, loss " + std::to_string(last_loss));
       }
       const int64_t peak = train::device_peak_memory_bytes(placement.device);  // before any profiling
+      const int64_t peak_reserved = train::device_peak_reserved_bytes(placement.device);
       nlohmann::json profile;
       if (!o.profile.empty()) {
         constexpr int kProfiledSteps = 2;
@@ -377,6 +378,10 @@ int main(int argc, char** argv) {
           {"tokens_per_s", round_to(static_cast<double>(rows_in_batch * seq_len) / med, 1)},
           {"samples_per_s", round_to(static_cast<double>(rows_in_batch) / med, 2)},
           {"peak_mem_gib", peak < 0 ? nlohmann::json(nullptr) : nlohmann::json(round_to(static_cast<double>(peak) / (1 << 30), 2))},
+          // Decimal GB too: the issues' "fits in 10 GB" is read strictly.
+          {"peak_mem_gb", peak < 0 ? nlohmann::json(nullptr) : nlohmann::json(round_to(static_cast<double>(peak) / 1e9, 2))},
+          {"peak_reserved_gib", peak_reserved < 0 ? nlohmann::json(nullptr) : nlohmann::json(round_to(static_cast<double>(peak_reserved) / (1 << 30), 2))},
+          {"lora_rank", o.rank},
           {"trainable", trainable},
           {"total", total},
           {"first_step_loss", first_loss},

@@ -57,6 +57,17 @@ int64_t device_peak_memory_bytes(const c10::Device& device) {
   return -1;
 }
 
+int64_t device_peak_reserved_bytes(const c10::Device& device) {
+#if defined(VLTUNE_WITH_CUDA)
+  if (device.is_cuda()) {
+    const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device.has_index() ? device.index() : 0);
+    return stats.reserved_bytes[0].peak;
+  }
+#endif
+  (void)device;
+  return -1;
+}
+
 void reset_device_peak_memory(const c10::Device& device) {
   if (device.is_cpu()) {
 #if defined(__linux__)

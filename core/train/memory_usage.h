@@ -21,6 +21,9 @@ int64_t device_memory_bytes(const c10::Device& device);
 // the caching allocator's peak of allocated bytes (torch.cuda.max_memory_allocated); the CPU,
 // the process's peak resident set (VmHWM). -1 where it cannot be read.
 int64_t device_peak_memory_bytes(const c10::Device& device);
+// CUDA: the caching allocator's peak of reserved bytes since the last reset (what the process took
+// from the card, cached blocks included: torch.cuda.max_memory_reserved); -1 elsewhere.
+int64_t device_peak_reserved_bytes(const c10::Device& device);
 // Starts a new peak (CUDA: resetPeakStats; the CPU: /proc/self/clear_refs).
 void reset_device_peak_memory(const c10::Device& device);
 // Caps what this process may take of a CUDA device's memory to `fraction` of it

@@ -4,19 +4,24 @@
 #   1. build vltune-bench-{quant,decode,train} and vltune-cli against the machine's CUDA LibTorch
 #      (with the NF4 kernel; if nvcc can't build it, without, and the report says so), while
 #      bench_hf.py --save writes the same-weights model for step 3;
-#   2. training (issue 11): ours (profiled) and bench_hf.py's train_bench, checkpointing on and off;
-#   3. the same-weights loss check (bench_hf.py --save, ours --load);
-#   4. decode (issue 11): ours for the three configs of ../shared/bench (CUDA-graph steps), and the
-#      2B's growing-shape steps too (what the graph saves, on the same card);
-#   5. LoRA vs QLoRA memory at 2k tokens (issues 11, 12): a 7B-shaped Qwen2.5-VL (bench/configs) in
-#      NF4 capped at 10 GiB and in bf16 capped at 24 GiB of the card, then Qwen2.5-VL-3B;
-#   6. vltune-bench-quant: the NF4 kernel bit-identical to the CPU dequantisation, and its speed;
-#   7. HF's eager decode on the same card.
+# then the sections named in SECTIONS, in that order (default: all, as listed):
+#   memory7b  a 7B-shaped Qwen2.5-VL (bench/configs) at 2k tokens (issues 11, 12): NF4 QLoRA capped
+#             at 10 GB (decimal: 10^9 bytes each) at r=64 and at LLaMA-Factory's
+#             default r=8, and bf16 LoRA capped at 24 GiB; a capped run that fails is rerun uncapped
+#             for one step, to show what it needed;
+#   train     training (issue 11): ours (profiled) and bench_hf.py's train_bench, checkpointing on/off;
+#   loss      the same-weights loss check (bench_hf.py --save, ours --load);
+#   decode    ours for the three configs of ../shared/bench (CUDA-graph steps), and the 2B's
+#             growing-shape steps too (what the graph saves, on the same card);
+#   memory3b  LoRA vs QLoRA at 2k tokens on Qwen2.5-VL-3B;
+#   quant     vltune-bench-quant: the NF4 kernel bit-identical to the CPU dequantisation, its speed;
+#   hfdecode  HF's eager decode on the same card.
 # Run from the repository root with .device/ carried (deps.tar.xz, bench/ from ../shared/bench).
 # Reports in $OUT: summary.txt (the tables and the profiles' summaries), quant/decode/train/
 # loss_check .jsonl, logs.tar.gz, traces.tar.gz (Chrome traces of the profiled steps, for
 # chrome://tracing or Perfetto).
 #   BUDGET_S=555 (seconds until the last step must end)  SKIP_HF=1  TRAIN_MODELS="smolvlm_256m ..."
+#   SECTIONS="memory7b train loss decode memory3b quant hfdecode"
 set -uo pipefail
 R="${OUT:-/tmp/vltune-all}"
 W=/tmp/vltune-all-work
@@ -54,7 +59,8 @@ log "torch $(python3 -c 'import torch; print(torch.__version__, torch.version.cu
 
 # --- 1. build (HF's same-weights model is saved meanwhile: that needs the GPU, not its timing) ---
 SAVED="$W/saved_smolvlm_256m"
-if [ -z "${SKIP_HF:-}" ]; then
+SECTIONS="${SECTIONS:-memory7b train loss decode memory3b quant hfdecode}"
+if [ -z "${SKIP_HF:-}" ] && [[ " $SECTIONS " == *" loss "* ]]; then
   (cd "$BENCH" && OUT="$W/hf" timeout 200 python3 bench_hf.py --save "$SAVED" smolvlm_256m) >"$W/save.log" 2>&1 &
   SAVE_PID=$!
 fi
@@ -85,20 +91,53 @@ log "build rc=$rc in $(( $(date +%s) - t0 )) s, NF4 kernel $KERNELS"
 grep -E "error:|FAILED|undefined reference" "$W/build.log" | head -30 | tee -a "$R/summary.txt"
 B="$ROOT/build-cuda/bin"
 
-# --- 2. training, ours and HF's (issue 11's table) ----------------------------------------------
+# --- the sections ---------------------------------------------------------------------------------
 : >"$R/train.jsonl"
-TRAIN=(--config-dir "$BENCH/configs" --device cuda --precision bf16 --steps 6 --warmup 2)
-TRAIN_MODELS="${TRAIN_MODELS:-smolvlm_256m qwen2_vl_2b qwen2_5_vl_3b}"
-for m in $TRAIN_MODELS; do
-  [ -x "$B/vltune-bench-train" ] || break
-  trace=(); [ "$m" = smolvlm_256m ] || trace=(--no-trace)  # a 2B step's trace is ~100 MB
-  step 40 100 "$B/vltune-bench-train" "${TRAIN[@]}" --model "$m" --grad-ckpt both --profile "$W/profile" "${trace[@]}" \
-    2>>"$W/train_stderr.log" | grep '^{' >>"$R/train.jsonl"
-  log "train ours $m rc=${PIPESTATUS[0]}"
-done
-if [ -z "${SKIP_HF:-}" ]; then
-  # One process for all of HF's runs: its imports take a while; each run frees its model.
-  (cd "$BENCH" && OUT="$W/hf" step 60 240 python3 -c "
+: >"$R/decode.jsonl"
+export CARD_MIB="$GPU_MIB"  # train_table.py shows each run's cap in GiB
+# 2k tokens, batch 1: one 448x448 image (256 tokens) + 1792 text tokens, checkpointing on.
+LONG=(--precision bf16 --device cuda --batch 1 --text-tokens 1792 --grad-ckpt on --steps 2 --warmup 1)
+frac_gib() { python3 -c "print(min(1.0, $1 * 1024 / $GPU_MIB))" 2>/dev/null || echo 0; }
+frac_gb() { python3 -c "print(min(1.0, $1 * 1e9 / ($GPU_MIB * 2**20)))" 2>/dev/null || echo 0; }
+memory_table() {
+  python3 "$ROOT/scripts/device/train_table.py" "$R/train.jsonl" | grep -E "\| qwen2_5_vl_(3b|7b) \| 2[0-9]{3} " | tee -a "$R/summary.txt"
+}
+
+# memory7b: issue 12's 10 GB QLoRA (r=64 as the bench, r=8 as LLaMA-Factory's default) and issue
+# 11's 24 GiB LoRA, on the 7B-shaped config. A capped run that fails is rerun uncapped, one step.
+section_memory7b() {
+  local run rc
+  for run in "nf4 64 $(frac_gb 10)" "nf4 8 $(frac_gb 10)" "none 64 $(frac_gib 24)"; do
+    set -- $run
+    [ -x "$B/vltune-bench-train" ] || break
+    step 60 120 "$B/vltune-bench-train" "${LONG[@]}" --config-dir "$ROOT/bench/configs" --model qwen2_5_vl_7b \
+      --quant "$1" --rank "$2" --memory-fraction "$3" 2>>"$W/qlora_stderr.log" | grep '^{' >>"$R/train.jsonl"
+    rc=${PIPESTATUS[0]}
+    log "memory qwen2_5_vl_7b $1 r=$2 (cap $3 of the card) rc=$rc"
+    if [ "$rc" -ne 0 ] && [ "$rc" -ne 99 ]; then
+      tail -3 "$W/qlora_stderr.log" | tee -a "$R/summary.txt"
+      step 60 100 "$B/vltune-bench-train" "${LONG[@]}" --steps 1 --warmup 0 --config-dir "$ROOT/bench/configs" \
+        --model qwen2_5_vl_7b --quant "$1" --rank "$2" 2>>"$W/qlora_stderr.log" | grep '^{' >>"$R/train.jsonl"
+      log "memory qwen2_5_vl_7b $1 r=$2 uncapped rc=${PIPESTATUS[0]}"
+    fi
+  done
+  memory_table
+}
+
+# train: issue 11's table.
+section_train() {
+  TRAIN=(--config-dir "$BENCH/configs" --device cuda --precision bf16 --steps 6 --warmup 2)
+  TRAIN_MODELS="${TRAIN_MODELS:-smolvlm_256m qwen2_vl_2b qwen2_5_vl_3b}"
+  for m in $TRAIN_MODELS; do
+    [ -x "$B/vltune-bench-train" ] || break
+    trace=(); [ "$m" = smolvlm_256m ] || trace=(--no-trace)  # a 2B step's trace is ~100 MB
+    step 40 100 "$B/vltune-bench-train" "${TRAIN[@]}" --model "$m" --grad-ckpt both --profile "$W/profile" "${trace[@]}" \
+      2>>"$W/train_stderr.log" | grep '^{' >>"$R/train.jsonl"
+    log "train ours $m rc=${PIPESTATUS[0]}"
+  done
+  if [ -z "${SKIP_HF:-}" ]; then
+    # One process for all of HF's runs: its imports take a while; each run frees its model.
+    (cd "$BENCH" && OUT="$W/hf" step 60 240 python3 -c "
 import bench_hf as B, traceback
 for m in '$TRAIN_MODELS'.split():
     for gc in (True, False):
@@ -107,67 +146,79 @@ for m in '$TRAIN_MODELS'.split():
         except Exception:
             print('FAILED train', m, gc, traceback.format_exc()[-1500:], flush=True)
 ") 2>>"$W/hf_stderr.log" | tee -a "$W/hf_train.log" | grep '^{' >>"$R/train.jsonl"
-  log "train HF rc=${PIPESTATUS[0]}"
-fi
-python3 "$ROOT/scripts/device/train_table.py" "$R/train.jsonl" | tee -a "$R/summary.txt"
-
-# --- 3. the same weights and batch: HF's step-0 loss and our first step's -------------------------
-: >"$R/loss_check.jsonl"
-if [ -n "${SAVE_PID:-}" ]; then
-  wait "$SAVE_PID"
-  log "HF save rc=$?"
-  if [ -f "$SAVED/hf_step0.json" ]; then
-    step 30 60 "$B/vltune-bench-train" --load "$SAVED" --device cuda --precision bf16 --grad-ckpt off --steps 1 --warmup 0 \
-      2>>"$W/train_stderr.log" | grep '^{' >>"$R/loss_check.jsonl"
-    python3 "$ROOT/scripts/device/train_table.py" /dev/null "$R/loss_check.jsonl" | tail -n +3 | tee -a "$R/summary.txt"
-  else
-    tail -5 "$W/save.log" | tee -a "$R/summary.txt"
+    log "train HF rc=${PIPESTATUS[0]}"
   fi
-fi
-rm -rf "$SAVED"
+  python3 "$ROOT/scripts/device/train_table.py" "$R/train.jsonl" | tee -a "$R/summary.txt"
+}
 
-# --- 4. decode, ours ------------------------------------------------------------------------------
-: >"$R/decode.jsonl"
-for run in "smolvlm_256m auto" "qwen2_vl_2b auto" "qwen2_5_vl_3b auto" "qwen2_vl_2b growing"; do
-  set -- $run
-  [ -x "$B/vltune-bench-decode" ] || break
-  step 40 90 "$B/vltune-bench-decode" --config "$BENCH/configs/$1.config.json" --device cuda --precision bf16 \
-    --steps "$2" --bandwidth-gbs "$BW" --profile "$W/profile" --no-trace 2>>"$W/decode_stderr.log" | grep '^{' >>"$R/decode.jsonl"
-  log "decode ours $1 steps=$2 rc=${PIPESTATUS[0]}"
-done
+# loss: the same weights and batch, HF's step-0 loss and our first step's.
+section_loss() {
+  : >"$R/loss_check.jsonl"
+  if [ -n "${SAVE_PID:-}" ]; then
+    wait "$SAVE_PID"
+    log "HF save rc=$?"
+    SAVE_PID=""
+    if [ -f "$SAVED/hf_step0.json" ]; then
+      step 30 60 "$B/vltune-bench-train" --load "$SAVED" --device cuda --precision bf16 --grad-ckpt off --steps 1 --warmup 0 \
+        2>>"$W/train_stderr.log" | grep '^{' >>"$R/loss_check.jsonl"
+      python3 "$ROOT/scripts/device/train_table.py" /dev/null "$R/loss_check.jsonl" | tail -n +3 | tee -a "$R/summary.txt"
+    else
+      tail -5 "$W/save.log" | tee -a "$R/summary.txt"
+    fi
+  fi
+  rm -rf "$SAVED"
+}
 
-# --- 5. LoRA vs QLoRA at 2k tokens (batch 1: one 448x448 image, 256 tokens, + 1792 text) ---------
-# The 7B-shaped rows first (issue 11's 24 GiB, issue 12's 10 GiB); the 3B's were measured before.
-LONG=(--precision bf16 --device cuda --batch 1 --text-tokens 1792 --grad-ckpt on --steps 2 --warmup 1)
-frac() { python3 -c "print(min(1.0, $1 * 1024 / $GPU_MIB))" 2>/dev/null || echo 0; }
-for run in "qwen2_5_vl_7b nf4 $ROOT/bench/configs $(frac 10)" "qwen2_5_vl_7b none $ROOT/bench/configs $(frac 24)" \
-           "qwen2_5_vl_3b nf4 $BENCH/configs 0" "qwen2_5_vl_3b none $BENCH/configs 0"; do
-  set -- $run
-  [ -x "$B/vltune-bench-train" ] || break
-  step 60 150 "$B/vltune-bench-train" "${LONG[@]}" --config-dir "$3" --model "$1" --quant "$2" --memory-fraction "$4" \
-    2>>"$W/qlora_stderr.log" | grep '^{' >>"$R/train.jsonl"
-  log "memory $1 $2 (cap $4 of the card) rc=${PIPESTATUS[0]}"
-done
-python3 "$ROOT/scripts/device/train_table.py" "$R/train.jsonl" | grep -E "\| qwen2_5_vl_(3b|7b) \| 2[0-9]{3} " | tee -a "$R/summary.txt"
+# decode: ours.
+section_decode() {
+  for run in "smolvlm_256m auto" "qwen2_vl_2b auto" "qwen2_5_vl_3b auto" "qwen2_vl_2b growing"; do
+    set -- $run
+    [ -x "$B/vltune-bench-decode" ] || break
+    step 40 90 "$B/vltune-bench-decode" --config "$BENCH/configs/$1.config.json" --device cuda --precision bf16 \
+      --steps "$2" --bandwidth-gbs "$BW" --profile "$W/profile" --no-trace 2>>"$W/decode_stderr.log" | grep '^{' >>"$R/decode.jsonl"
+    log "decode ours $1 steps=$2 rc=${PIPESTATUS[0]}"
+  done
+}
 
-# --- 6. NF4 kernel check -------------------------------------------------------------------------
-if [ -x "$B/vltune-bench-quant" ]; then
-  step 30 30 "$B/vltune-bench-quant" --device cuda --reps 30 2>>"$W/quant_stderr.log" | tee "$R/quant.jsonl" >/dev/null
-  log "quant rc=${PIPESTATUS[0]} (1: a case differs)"
-  python3 - "$R/quant.jsonl" <<'PY' | tee -a "$R/summary.txt"
+# memory3b: LoRA vs QLoRA at 2k tokens on the 3B.
+section_memory3b() {
+  local q
+  for q in nf4 none; do
+    [ -x "$B/vltune-bench-train" ] || break
+    step 60 120 "$B/vltune-bench-train" "${LONG[@]}" --config-dir "$BENCH/configs" --model qwen2_5_vl_3b --quant "$q" \
+      2>>"$W/qlora_stderr.log" | grep '^{' >>"$R/train.jsonl"
+    log "memory qwen2_5_vl_3b $q rc=${PIPESTATUS[0]}"
+  done
+  memory_table
+}
+
+# quant: the NF4 kernel check.
+section_quant() {
+  if [ -x "$B/vltune-bench-quant" ]; then
+    step 30 30 "$B/vltune-bench-quant" --device cuda --reps 30 2>>"$W/quant_stderr.log" | tee "$R/quant.jsonl" >/dev/null
+    log "quant rc=${PIPESTATUS[0]} (1: a case differs)"
+    python3 - "$R/quant.jsonl" <<'PY' | tee -a "$R/summary.txt"
 import json, sys
 for r in (json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")):
     print("nf4 %-18s %-12s dq=%-5s kernel=%s equal=%s ops_equal=%s  direct %.1f us (%.0f GB/s)  ops %.1f us (%.0f GB/s)" % (
         r["weight"], "x".join(map(str, r["shape"])), r["double_quant"], r["cuda_kernel_built"], r["equal_to_cpu"],
         r["ops_equal_to_cpu"], r["direct_us"], r["direct_gb_per_s"], r["ops_us"], r["ops_gb_per_s"]))
 PY
-fi
+  fi
+}
 
-# --- 7. HF's eager decode on this card (last: its figure is known from ../shared/bench) ------------
-if [ -z "${SKIP_HF:-}" ]; then
-  (cd "$BENCH" && OUT="$W/hf" step 40 80 python3 -c "import bench_hf as B
+# hfdecode: HF's eager decode on this card (last: its figure is known from ../shared/bench).
+section_hfdecode() {
+  if [ -z "${SKIP_HF:-}" ]; then
+    (cd "$BENCH" && OUT="$W/hf" step 40 80 python3 -c "import bench_hf as B
 for m in ('smolvlm_256m', 'qwen2_vl_2b'): B.decode_bench(m)") 2>>"$W/hf_stderr.log" | grep '^{' >>"$R/decode.jsonl"
-fi
+  fi
+}
+
+for section in $SECTIONS; do
+  "section_$section"
+done
+[ -n "${SAVE_PID:-}" ] && kill "$SAVE_PID" 2>/dev/null  # the loss section wasn't run
 python3 - "$R/decode.jsonl" <<'PY' | tee -a "$R/summary.txt"
 import json, sys
 print("| model | system | steps | CUDA graph | decode tok/s | first token s | weights GiB | read per token GiB | bound tok/s | of bound |")

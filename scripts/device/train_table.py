@@ -3,9 +3,12 @@
 for tokens/s and peak memory per model, sequence length and gradient-checkpointing setting; our
 QLoRA rows (quant nf4/int8, which HF has no peer for here) beside them; then the same-weights loss
 check of `bench_hf.py --save`.
-    train_table.py TRAIN_JSONL [LOSS_CHECK_JSONL]"""
+    [CARD_MIB=N] train_table.py TRAIN_JSONL [LOSS_CHECK_JSONL]"""
 import json
+import os
 import sys
+
+CARD_MIB = float(os.environ.get("CARD_MIB", "0"))  # the card's memory (nvidia-smi), for the caps
 
 
 def rows_of(path):
@@ -25,7 +28,18 @@ def num(r, k, fmt="%.1f"):
 
 
 rows = rows_of(sys.argv[1])
-key = lambda r: (r["model"], r.get("seq_len"), r["grad_ckpt"], r.get("quant", "none"))
+# The base column: bf16 or the quantisation, plus the LoRA rank where it isn't the bench's 64, and
+# the cap on the card's memory (GiB) the run was held to.
+def base(r):
+    b = "bf16" if r.get("quant", "none") == "none" else r["quant"]
+    if r.get("lora_rank", 64) != 64:
+        b += " r%d" % r["lora_rank"]
+    if r.get("memory_fraction") and CARD_MIB:
+        b += " (cap %.2f GiB)" % (r["memory_fraction"] * CARD_MIB / 1024)
+    return b
+
+
+key = lambda r: (r["model"], r.get("seq_len"), r["grad_ckpt"], base(r))
 ours = {key(r): r for r in rows if r.get("system") == "vltune"}
 hf = {key(r): r for r in rows if r.get("system", "").startswith("hf_")}
 print("| model | seq | grad ckpt | base | ours tok/s | HF tok/s | tok/s ours/HF | ours peak GiB | HF peak GiB | peak ours/HF | ours loss (step 1) | HF loss (step 1) |")
@@ -33,7 +47,7 @@ print("| --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---:
 for k in sorted(set(ours) | set(hf), key=lambda k: (k[0], k[1] or 0, not k[2], k[3])):
     o, h = ours.get(k), hf.get(k)
     print("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-        k[0], k[1], "on" if k[2] else "off", "bf16" if k[3] == "none" else k[3], num(o, "tokens_per_s"), num(h, "tokens_per_s"),
+        k[0], k[1], "on" if k[2] else "off", k[3], num(o, "tokens_per_s"), num(h, "tokens_per_s"),
         ratio(o and o.get("tokens_per_s"), h and h.get("tokens_per_s")),
         num(o, "peak_mem_gib", "%.2f"), num(h, "peak_mem_gib", "%.2f"), ratio(o and o.get("peak_mem_gib"), h and h.get("peak_mem_gib")),
         "%.4f" % o["first_step_loss"] if o else "-", "%.4f" % h["first_step_loss"] if h and "first_step_loss" in h else "-"))
