@@ -225,6 +225,7 @@ double round_to(double v, int digits) {
 
 int main(int argc, char** argv) {
   std::signal(SIGSEGV, on_crash);
+  vltune::train::prefer_expandable_cuda_segments();  // as the app does, before anything touches CUDA
   try {
     const Options o = parse(argc, argv);
     const lora::ModelPlacement placement = lora::resolve_placement(o.device, o.precision);
@@ -390,7 +391,8 @@ int main(int argc, char** argv) {
           {"device", lora::to_string(placement)},
           {"steps", o.steps},
           {"warmup", o.warmup},
-          {"chunk_rows", o.chunk_rows},
+          {"chunk_rows", lora::chunk_rows_for(model->loss_params(), model->module().named_parameters()["lm_head.weight"].size(0))},
+          {"cuda_alloc_conf", std::getenv("PYTORCH_CUDA_ALLOC_CONF") ? std::getenv("PYTORCH_CUDA_ALLOC_CONF") : ""},
           {"quant", o.quant},
           {"weights", loaded ? "loaded: " + o.load.string() : std::string("random")},
           {"torch", describe(runtime_info())},

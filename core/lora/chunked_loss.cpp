@@ -1,5 +1,7 @@
 #include "core/lora/chunked_loss.h"
 
+#include <algorithm>
+
 #include <ATen/ATen.h>
 #include <ATen/core/ivalue.h>
 #include <torch/csrc/autograd/autograd.h>
@@ -103,6 +105,14 @@ struct ChunkedLinearCrossEntropy : torch::autograd::Function<ChunkedLinearCrossE
 
 }  // namespace
 
+int64_t chunk_rows_for(const ChunkedLossParams& p, int64_t vocab) {
+  if (p.chunk_rows < 1) throw Error("chunked loss: chunk_rows must be at least 1, got " + std::to_string(p.chunk_rows));
+  if (p.chunk_logit_bytes < 1)
+    throw Error("chunked loss: chunk_logit_bytes must be at least 1, got " + std::to_string(p.chunk_logit_bytes));
+  const int64_t by_bytes = p.chunk_logit_bytes / (std::max<int64_t>(1, vocab) * int64_t{4});
+  return std::max<int64_t>(1, std::min(p.chunk_rows, by_bytes));
+}
+
 torch::Tensor chunked_linear_cross_entropy_sum(const torch::Tensor& rows, const LogitsHead& head,
                                                const std::vector<torch::Tensor>& params, const torch::Tensor& targets,
                                                const ChunkedLossParams& p) {
@@ -145,7 +155,9 @@ std::pair<torch::Tensor, int64_t> chunked_causal_lm_loss_sum(const torch::Tensor
     if (q.requires_grad()) params.push_back(q);
   // Backward runs the head again: hold the module, not a reference to it.
   auto head = std::static_pointer_cast<LoraLinearImpl>(lm_head.shared_from_this());
-  auto sum = chunked_linear_cross_entropy_sum(rows, [head](const torch::Tensor& x) { return head->forward(x); }, params, targets, p);
+  ChunkedLossParams sized = p;
+  sized.chunk_rows = chunk_rows_for(p, lm_head.options.out_features());
+  auto sum = chunked_linear_cross_entropy_sum(rows, [head](const torch::Tensor& x) { return head->forward(x); }, params, targets, sized);
   return {sum, targets.size(0)};
 }
 

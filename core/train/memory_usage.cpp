@@ -1,7 +1,11 @@
 #include "core/train/memory_usage.h"
 
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <string>
+
+#include "core/torch_compat.h"
 
 #if defined(__linux__)
 #include <unistd.h>
@@ -78,6 +82,16 @@ void reset_device_peak_memory(const c10::Device& device) {
 #if defined(VLTUNE_WITH_CUDA)
   if (device.is_cuda()) c10::cuda::CUDACachingAllocator::resetPeakStats(device.has_index() ? device.index() : 0);
 #endif
+}
+
+bool prefer_expandable_cuda_segments() {
+  constexpr const char* kVariable = "PYTORCH_CUDA_ALLOC_CONF";
+  constexpr const char* kSetting = "expandable_segments:True";
+#if VLTUNE_TORCH_AT_LEAST(2, 1)
+  ::setenv(kVariable, kSetting, /*overwrite=*/0);
+#endif
+  const char* now = std::getenv(kVariable);
+  return now != nullptr && std::strstr(now, kSetting) != nullptr;
 }
 
 bool set_device_memory_fraction(const c10::Device& device, double fraction) {

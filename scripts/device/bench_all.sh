@@ -106,15 +106,18 @@ memory_table() {
 # memory7b: issue 12's 10 GB QLoRA (r=64 as the bench, r=8 as LLaMA-Factory's default) and issue
 # 11's 24 GiB LoRA, on the 7B-shaped config. A capped run that fails is rerun uncapped, one step.
 section_memory7b() {
-  local run rc
+  local run rc rows
   for run in "nf4 64 $(frac_gb 10)" "nf4 8 $(frac_gb 10)" "none 64 $(frac_gib 24)"; do
     set -- $run
     [ -x "$B/vltune-bench-train" ] || break
+    rows=$(wc -l <"$R/train.jsonl")
     step 60 120 "$B/vltune-bench-train" "${LONG[@]}" --config-dir "$ROOT/bench/configs" --model qwen2_5_vl_7b \
       --quant "$1" --rank "$2" --memory-fraction "$3" 2>>"$W/qlora_stderr.log" | grep '^{' >>"$R/train.jsonl"
     rc=${PIPESTATUS[0]}
     log "memory qwen2_5_vl_7b $1 r=$2 (cap $3 of the card) rc=$rc"
-    if [ "$rc" -ne 0 ] && [ "$rc" -ne 99 ]; then
+    # No row: it failed (out of memory under the cap, most likely). The exit status can't say: the
+    # random-weights bench may still end in SIGSEGV after writing its row (RESULTS.md).
+    if [ "$rc" -ne 99 ] && [ "$(wc -l <"$R/train.jsonl")" -eq "$rows" ]; then
       tail -3 "$W/qlora_stderr.log" | tee -a "$R/summary.txt"
       step 60 100 "$B/vltune-bench-train" "${LONG[@]}" --steps 1 --warmup 0 --config-dir "$ROOT/bench/configs" \
         --model qwen2_5_vl_7b --quant "$1" --rank "$2" 2>>"$W/qlora_stderr.log" | grep '^{' >>"$R/train.jsonl"

@@ -16,6 +16,7 @@
 #                        PCRE2, ICU, stb and pkgconf, unpacked from their .debs (dpkg -x)
 #   .device/fixtures/    <family>/model (+ reference.json/.safetensors for parity)
 # Everything it reports goes to $OUT (default /tmp/vltune-gpu-check).
+#   BUDGET_S=1500  CHECKS="issue12 interop decode parity families" (the parts to run, in this order)
 set -uo pipefail
 OUT="${OUT:-/tmp/vltune-gpu-check}"
 mkdir -p "$OUT"
@@ -27,6 +28,8 @@ left() { echo $(( DEADLINE - $(date +%s) )); }
 log() { echo "== [$(left) s left] $*" | tee -a "$OUT/summary.txt"; }
 # have N: at least N seconds before the deadline (BUDGET_S), else says what it skips.
 have() { [ "$(left)" -ge "$1" ] && return 0; log "skipped, $(left) s left: ${2:-}"; return 1; }
+# wants PART: whether CHECKS names it.
+wants() { [[ " ${CHECKS:-issue12 interop decode parity families} " == *" $1 "* ]]; }
 
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee -a "$OUT/summary.txt"
 source "$ROOT/scripts/device/setup_deps.sh"
@@ -109,15 +112,17 @@ PY
 # Issue 12 first: DoRA (its adapter goes through PEFT below: PEFT's DoRA forward against our
 # merge), QLoRA and QDoRA on the NF4 kernel; DoRA on the CPU too, to compare losses; DPO (first
 # loss ln 2 = 0.6931, margins rising), on the CPU too, on an NF4 base, and on SmolVLM in bf16.
-train qwen2_vl fp32 cuda
-train qwen2_vl fp32 cuda dora
-train qwen2_vl fp32 cpu dora
-train qwen2_vl bf16 cuda qlora
-train qwen2_vl bf16 cuda qdora
-train qwen2_vl fp32 cuda dpo
-train qwen2_vl fp32 cpu dpo
-train qwen2_vl bf16 cuda qdpo
-train idefics3 bf16 cuda dpo
+if wants issue12; then
+  train qwen2_vl fp32 cuda
+  train qwen2_vl fp32 cuda dora
+  train qwen2_vl fp32 cpu dora
+  train qwen2_vl bf16 cuda qlora
+  train qwen2_vl bf16 cuda qdora
+  train qwen2_vl fp32 cuda dpo
+  train qwen2_vl fp32 cpu dpo
+  train qwen2_vl bf16 cuda qdpo
+  train idefics3 bf16 cuda dpo
+fi
 # --- interoperability ----------------------------------------------------------------------------
 # interop RUN...: exports each fp32 CUDA adapter of RUN (family[:variant]) merged, then PEFT loads
 # the adapter and transformers the export (check_interop.py).
@@ -136,11 +141,12 @@ interop() {
   local t=$(( $(left) - 5 < 240 ? $(left) - 5 : 240 ))
   timeout "$t" python3 scripts/device/check_interop.py "${TRIPLES[@]}" 2>>"$OUT/interop_stderr.log" | tee -a "$OUT/summary.txt"
 }
-interop qwen2_vl qwen2_vl:dora
+wants interop && interop qwen2_vl qwen2_vl:dora
 
 # --- decoding: CUDA-graph steps give the growing steps' tokens --------------------------------------
 IMG=$(ls "$FIX"/images/*.png 2>/dev/null | head -1)
 for fam in qwen2_vl qwen2_5_vl idefics3 llava; do
+  wants decode || break
   [ -d "$FIX/$fam/model" ] || continue
   for dt in fp32 bf16; do
     have 15 "decode $fam $dt" || break 2
@@ -158,6 +164,7 @@ done
 
 # --- parity on CUDA ------------------------------------------------------------------------------
 for fam in qwen2_vl qwen2_5_vl; do
+  wants parity || break
   [ -f "$FIX/$fam/reference.json" ] || continue
   for dt in float32 bfloat16; do
     have 10 "parity $fam $dt" || break 2
@@ -167,15 +174,17 @@ for fam in qwen2_vl qwen2_5_vl; do
 done
 
 # --- the other families: training on CUDA against the CPU, fp16 ------------------------------------
-for fam in idefics3 llava qwen2_5_vl; do
-  [ -d "$FIX/$fam/model" ] || continue
-  train "$fam" fp32 cuda
-  train "$fam" bf16 cuda
-done
-train qwen2_vl bf16 cuda
-train qwen2_vl fp32 cpu
-train qwen2_vl fp16 cuda
-train qwen2_vl fp32 cuda gaussian
-interop idefics3 llava qwen2_5_vl qwen2_vl:gaussian
+if wants families; then
+  for fam in idefics3 llava qwen2_5_vl; do
+    [ -d "$FIX/$fam/model" ] || continue
+    train "$fam" fp32 cuda
+    train "$fam" bf16 cuda
+  done
+  train qwen2_vl bf16 cuda
+  train qwen2_vl fp32 cpu
+  train qwen2_vl fp16 cuda
+  train qwen2_vl fp32 cuda gaussian
+  interop idefics3 llava qwen2_5_vl qwen2_vl:gaussian
+fi
 
 log "done in $(( $(date +%s) - start )) s"

@@ -12,6 +12,8 @@
 #include "core/lora/lora_linear.h"
 #include "core/lora/lora_model.h"
 
+#include <optional>
+
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <QtTest/QtTest>
@@ -61,16 +63,22 @@ struct Grads {
   torch::Tensor hidden, weight, lora_A, lora_B;
 };
 
-Grads run(const torch::Tensor& hidden0, LoraLinear& head, const torch::Tensor& labels, int64_t chunk_rows) {
+// chunks: the chunked loss's settings, or none for the unchunked loss.
+Grads run(const torch::Tensor& hidden0, LoraLinear& head, const torch::Tensor& labels, std::optional<ChunkedLossParams> chunks) {
   auto hidden = hidden0.detach().clone().requires_grad_(true);
   for (auto& p : head->parameters()) p.mutable_grad() = torch::Tensor();
   std::pair<torch::Tensor, int64_t> out;
-  if (chunk_rows > 0) out = vltune::lora::chunked_causal_lm_loss_sum(hidden, *head, labels, ChunkedLossParams{chunk_rows});
+  if (chunks) out = vltune::lora::chunked_causal_lm_loss_sum(hidden, *head, labels, *chunks);
   else out = vltune::lora::causal_lm_loss_sum(head(hidden), labels);
   // The trainer's mean: the incoming gradient is 1 / tokens, not 1.
   (out.first / static_cast<double>(std::max<int64_t>(out.second, 1))).backward();
   return {out.first.item<double>(), out.second, hidden.grad(), head->weight.grad(), head->lora_A_weight("a").grad(),
           head->lora_B_weight("a").grad()};
+}
+
+// chunk_rows > 0: chunks of that many rows; 0: the unchunked loss.
+Grads run(const torch::Tensor& hidden0, LoraLinear& head, const torch::Tensor& labels, int64_t chunk_rows) {
+  return run(hidden0, head, labels, chunk_rows > 0 ? std::optional(ChunkedLossParams{chunk_rows}) : std::nullopt);
 }
 
 // labels [4, 10]: the last 4 of each row, one of them ignored: 15 label rows after the shift.
@@ -105,6 +113,7 @@ class TestChunkedLoss : public QObject {
   void randomTensors();
   void allIgnored();
   void headSeesAtMostChunkRows();
+  void byteCapSizesTheChunks();
   void withoutGradMode();
   void badArguments();
   void fixtureModels_data();
@@ -174,6 +183,37 @@ void TestChunkedLoss::headSeesAtMostChunkRows() {
   namespace F = torch::nn::functional;
   const auto ref = F::cross_entropy(head(rows.detach()), targets, F::CrossEntropyFuncOptions().reduction(torch::kSum));
   QVERIFY(std::abs(loss.item<double>() - ref.item<double>()) <= kRelTol * ref.item<double>());
+}
+
+void TestChunkedLoss::byteCapSizesTheChunks() {
+  using vltune::lora::chunk_rows_for;
+  const int64_t mib128 = int64_t{128} << 20;
+  // Qwen's vocabulary: 128 MiB of float32 logits are 220 rows; SmolVLM's 680; LLaVA's 32,064
+  // words would allow 1,046, so chunk_rows (1,024) decides.
+  QCOMPARE(chunk_rows_for(ChunkedLossParams{1024, mib128}, 151936), int64_t{220});
+  QCOMPARE(chunk_rows_for(ChunkedLossParams{1024, mib128}, 49280), int64_t{680});
+  QCOMPARE(chunk_rows_for(ChunkedLossParams{1024, mib128}, 32064), int64_t{1024});
+  QCOMPARE(chunk_rows_for(ChunkedLossParams{}, 151936), int64_t{220});  // the defaults
+  QCOMPARE(chunk_rows_for(ChunkedLossParams{1024, 1}, 50), int64_t{1});  // never below one row
+  QVERIFY_THROWS_EXCEPTION(vltune::Error, chunk_rows_for(ChunkedLossParams{4, 0}, 50));
+  QVERIFY_THROWS_EXCEPTION(vltune::Error, chunk_rows_for(ChunkedLossParams{0, mib128}, 50));
+
+  // A cap of 4 rows' logits over a 50-word head: chunks of 4 of the 15 label rows, the unchunked
+  // loss's values and gradients.
+  const int64_t hidden = 16, vocab = 50;
+  auto head = random_head(hidden, vocab);
+  torch::manual_seed(6);
+  const auto h = torch::randn({4, 10, hidden});
+  const auto labels = random_labels(vocab);
+  const Grads ref = run(h, head, labels, 0);
+  const Grads got = run(h, head, labels, ChunkedLossParams{1024, 4 * vocab * 4 + 3});
+  QCOMPARE(got.count, ref.count);
+  QVERIFY2(std::abs(got.loss - ref.loss) <= kRelTol * std::abs(ref.loss),
+           qPrintable(QString("loss %1, unchunked %2").arg(got.loss, 0, 'g', 12).arg(ref.loss, 0, 'g', 12)));
+  compare(got.hidden, ref.hidden, "d loss / d hidden");
+  compare(got.weight, ref.weight, "d loss / d lm_head.weight");
+  compare(got.lora_A, ref.lora_A, "d loss / d lora_A");
+  compare(got.lora_B, ref.lora_B, "d loss / d lora_B");
 }
 
 void TestChunkedLoss::withoutGradMode() {
