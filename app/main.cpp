@@ -1,8 +1,5 @@
 // The desktop app: everything lives in vltune_app_lib and vltune_ui, which the tests link too.
 
-// The engine before Qt: Qt's `slots` macro would break LibTorch's headers.
-#include "core/train/memory_usage.h"
-
 #include <QApplication>
 #include <QSettings>
 #include <QTimer>
@@ -15,7 +12,6 @@
 
 int main(int argc, char *argv[])
 {
-    vltune::train::prefer_expandable_cuda_segments(); // before anything touches CUDA
     QApplication app(argc, argv);
     vltune::configureApplication(app);
     const vltune::LaunchOptions options = vltune::parseCommandLine(QApplication::arguments());

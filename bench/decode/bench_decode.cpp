@@ -43,7 +43,6 @@
 #include "core/lora/lora_model.h"
 #include "core/models/weight_loader.h"
 #include "core/runtime_info.h"
-#include "core/train/memory_usage.h"
 
 namespace fs = std::filesystem;
 using namespace vltune;
@@ -189,7 +188,6 @@ void sync(const torch::Device& d) {
 
 int main(int argc, char** argv) {
   std::signal(SIGSEGV, on_crash);
-  vltune::train::prefer_expandable_cuda_segments();  // as the app does, before anything touches CUDA
   try {
     const Options o = parse(argc, argv);
     const lora::ModelPlacement placement = lora::resolve_placement(o.device, o.precision);

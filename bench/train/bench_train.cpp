@@ -225,9 +225,12 @@ double round_to(double v, int digits) {
 
 int main(int argc, char** argv) {
   std::signal(SIGSEGV, on_crash);
-  vltune::train::prefer_expandable_cuda_segments();  // as the app does, before anything touches CUDA
   try {
     const Options o = parse(argc, argv);
+    // Under a cap, fragmentation decides what fits (a 7B QLoRA step failed with 1.06 GiB reserved
+    // but unused): expandable segments, before anything touches CUDA. Not otherwise: the H200's
+    // 3B steps ran 40% slower with them on (2026-11-27, RESULTS.md).
+    if (o.memory_fraction > 0) vltune::train::prefer_expandable_cuda_segments();
     const lora::ModelPlacement placement = lora::resolve_placement(o.device, o.precision);
     const bool loaded = !o.load.empty();
     lora::QuantParams quant;

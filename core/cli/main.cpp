@@ -15,7 +15,6 @@
 #include "core/cli/tokenize_command.h"
 #include "core/error.h"
 #include "core/runtime_info.h"
-#include "core/train/memory_usage.h"
 
 namespace {
 
@@ -44,7 +43,6 @@ constexpr const char* kUsage =
 }  // namespace
 
 int main(int argc, char** argv) {
-  vltune::train::prefer_expandable_cuda_segments();  // before anything touches CUDA
   const std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
     std::fputs(kUsage, args.empty() ? stderr : stdout);

@@ -29,9 +29,10 @@ void reset_device_peak_memory(const c10::Device& device);
 // Asks LibTorch's CUDA caching allocator for expandable segments (PYTORCH_CUDA_ALLOC_CONF=
 // expandable_segments:True) unless the user set that variable, even to nothing. Training batches
 // vary in length, and fixed-size segments fragment: a 7B QLoRA step under a 10 GB cap failed with
-// 1.06 GiB reserved but unused. Call before anything touches CUDA (the variable is read once, at
-// the allocator's first use). LibTorch before 2.1 doesn't know the option: nothing is set there.
-// -> whether the variable now asks for expandable segments.
+// 1.06 GiB reserved but unused. For runs held to a memory cap: on an H200 the 3B's uncapped steps
+// were slower with it (RESULTS.md, 2026-11-27). Call before anything touches CUDA (the variable is
+// read once, at the allocator's first use). LibTorch before 2.1 doesn't know the option: nothing is
+// set there. -> whether the variable now asks for expandable segments.
 bool prefer_expandable_cuda_segments();
 // Caps what this process may take of a CUDA device's memory to `fraction` of it
 // (torch.cuda.set_per_process_memory_fraction), so a run shows it fits a smaller card; allocating

@@ -62,20 +62,37 @@ void AdamW::step(double lr_factor) {
       step_sizes.emplace_back(-(lr / bias_correction1));
       bias_correction2_sqrts.emplace_back(std::sqrt(bias_correction2));
     }
-    if (params.empty()) continue;
-    if (group.weight_decay != 0.0) at::_foreach_mul_(params, 1.0 - lr * group.weight_decay);
-#if VLTUNE_HAS_FOREACH_LERP
-    at::_foreach_lerp_(exp_avgs, grads, 1.0 - beta1);
-#else
-    for (size_t i = 0; i < exp_avgs.size(); ++i) exp_avgs[i].lerp_(grads[i], 1.0 - beta1);
-#endif
-    at::_foreach_mul_(exp_avg_sqs, beta2);
-    at::_foreach_addcmul_(exp_avg_sqs, grads, grads, 1.0 - beta2);
-    std::vector<at::Tensor> denoms = at::_foreach_sqrt(exp_avg_sqs);  // sqrt(v) / sqrt(1 - beta2^t) + eps
-    at::_foreach_div_(denoms, bias_correction2_sqrts);
-    at::_foreach_add_(denoms, m_params.eps);
-    at::_foreach_addcdiv_(params, exp_avgs, denoms, step_sizes);
+    // In passes of at most foreach_elements elements: each pass's sqrt(v) is a temporary.
+    for (size_t begin = 0; begin < params.size();) {
+      size_t end = begin + 1;
+      for (int64_t n = params[begin].numel(); end < params.size() && n + params[end].numel() <= m_params.foreach_elements; ++end)
+        n += params[end].numel();
+      const size_t len = end - begin;
+      update(at::TensorList(params).slice(begin, len), at::TensorList(grads).slice(begin, len),
+             at::TensorList(exp_avgs).slice(begin, len), at::TensorList(exp_avg_sqs).slice(begin, len),
+             at::ArrayRef<at::Scalar>(step_sizes).slice(begin, len),
+             at::ArrayRef<at::Scalar>(bias_correction2_sqrts).slice(begin, len), lr * group.weight_decay);
+      begin = end;
+    }
   }
+}
+
+void AdamW::update(at::TensorList params, at::TensorList grads, at::TensorList exp_avgs, at::TensorList exp_avg_sqs,
+                   at::ArrayRef<at::Scalar> step_sizes, at::ArrayRef<at::Scalar> bias_correction2_sqrts,
+                   double lr_times_decay) const {
+  const double beta1 = m_params.beta1, beta2 = m_params.beta2;
+  if (lr_times_decay != 0.0) at::_foreach_mul_(params, 1.0 - lr_times_decay);
+#if VLTUNE_HAS_FOREACH_LERP
+  at::_foreach_lerp_(exp_avgs, grads, 1.0 - beta1);
+#else
+  for (size_t i = 0; i < exp_avgs.size(); ++i) exp_avgs[i].lerp_(grads[i], 1.0 - beta1);
+#endif
+  at::_foreach_mul_(exp_avg_sqs, beta2);
+  at::_foreach_addcmul_(exp_avg_sqs, grads, grads, 1.0 - beta2);
+  std::vector<at::Tensor> denoms = at::_foreach_sqrt(exp_avg_sqs);  // sqrt(v) / sqrt(1 - beta2^t) + eps
+  at::_foreach_div_(denoms, bias_correction2_sqrts);
+  at::_foreach_add_(denoms, m_params.eps);
+  at::_foreach_addcdiv_(params, exp_avgs, denoms, step_sizes);
 }
 
 void AdamW::zero_grad() {

@@ -15,7 +15,9 @@
 #include <string>
 #include <vector>
 
+#include <ATen/core/ATen_fwd.h>
 #include <ATen/core/Tensor.h>
+#include <c10/core/Scalar.h>
 
 namespace vltune::train {
 
@@ -23,6 +25,9 @@ struct AdamWParams {
   double beta1 = 0.9;   // first-moment decay (adam_beta1)
   double beta2 = 0.999; // second-moment decay (adam_beta2)
   double eps = 1e-8;    // added outside the square root (adam_epsilon)
+  // Elements per multi-tensor pass (at least one parameter each): the pass's sqrt(v) temporary is
+  // this big, 64 MB in float32, not the size of every trained parameter (0.6 GB for a 7B's r=64 LoRA).
+  int64_t foreach_elements = int64_t{16} << 20;
 };
 
 // Parameters sharing a learning rate and weight decay (torch's param_groups).
@@ -56,6 +61,12 @@ class AdamW {
   void load(const std::filesystem::path& file);
 
  private:
+  // The multi-tensor AdamW update of one pass (torch.optim's _multi_tensor_adamw); the lists
+  // side by side, one scalar of each list per parameter.
+  void update(at::TensorList params, at::TensorList grads, at::TensorList exp_avgs, at::TensorList exp_avg_sqs,
+              at::ArrayRef<at::Scalar> step_sizes, at::ArrayRef<at::Scalar> bias_correction2_sqrts,
+              double lr_times_decay) const;
+
   struct State {
     int64_t step = 0;      // updates of this parameter
     at::Tensor exp_avg;    // m, like the parameter (undefined before the first step)

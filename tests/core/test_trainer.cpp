@@ -1,8 +1,8 @@
 // The trainer (core/train) on a toy model, on the CPU:
 //  - AdamW against its update written out here in double precision (groups, weight decay, LoRA+
 //    learning rates, a parameter without gradient), bit for bit against torch's single-tensor
-//    loop when parameters have taken different numbers of steps, and its saved state continuing
-//    exactly;
+//    loop when parameters have taken different numbers of steps and however the update is split
+//    into passes, and its saved state continuing exactly;
 //  - the schedules against transformers' lambdas written out here; warmup steps from a ratio;
 //  - gradient accumulation: micro-batches of unequal label counts give the gradient of one batch
 //    holding them all (and the per-micro-batch mean does not);
@@ -361,6 +361,7 @@ class TestTrainer : public QObject {
 
  private slots:
   void adamwMatchesFormula();
+  void adamwMatchesSingleTensorLoop_data();
   void adamwMatchesSingleTensorLoop();
   void adamwStateRoundTrip();
   void paramGroups();
@@ -425,13 +426,26 @@ void TestTrainer::adamwMatchesFormula() {
   QVERIFY(!w.grad().defined());
 }
 
+void TestTrainer::adamwMatchesSingleTensorLoop_data() {
+  QTest::addColumn<qint64>("passElements");
+  QTest::newRow("one pass") << (qint64{16} << 20);
+  QTest::newRow("a pass per parameter") << qint64{1};
+  QTest::newRow("p alone, then q and r") << qint64{35};
+  QTest::newRow("p and q, then r") << qint64{38};
+}
+
 void TestTrainer::adamwMatchesSingleTensorLoop() {
   // The multi-tensor update, element by element, is torch.optim.AdamW's single-tensor loop (the
   // loop written out here with the same float32 operations): also when the parameters have taken
-  // different numbers of steps, so each needs its own bias correction in the lists.
+  // different numbers of steps, so each needs its own bias correction in the lists, and whichever
+  // way the parameters are split into passes (r, the third parameter, only moves by weight decay
+  // and its moments' gradient, as q does).
+  QFETCH(qint64, passElements);
   const double lr = 3e-3, wd = 0.05, b1 = 0.8, b2 = 0.99, eps = 1e-6;
-  at::Tensor p = at::randn({5, 7}).requires_grad_(), q = at::randn({3}).requires_grad_();
-  AdamW opt({OptimizerGroup{"all", {"p", "q"}, {p, q}, lr, wd}}, {b1, b2, eps});
+  at::Tensor p = at::randn({5, 7}).requires_grad_(), q = at::randn({3}).requires_grad_(), r = at::randn({2, 5}).requires_grad_();
+  AdamW opt({OptimizerGroup{"all", {"p", "q", "r"}, {p, q, r}, lr, wd}}, {b1, b2, eps, passElements});
+  at::Tensor rr = r.detach().clone(), mr = at::zeros_like(rr), vr = at::zeros_like(rr);
+  int64_t tr = 0;
   at::Tensor rp = p.detach().clone(), rq = q.detach().clone();
   at::Tensor mp = at::zeros_like(rp), vp = at::zeros_like(rp), mq = at::zeros_like(rq), vq = at::zeros_like(rq);
   int64_t tp = 0, tq = 0;
@@ -452,12 +466,17 @@ void TestTrainer::adamwMatchesSingleTensorLoop() {
       q.mutable_grad() = gq.clone();
       single(rq, mq, vq, tq, gq, lr * factor);
     }
+    const at::Tensor gr = at::randn({2, 5});
+    r.mutable_grad() = gr.clone();
+    single(rr, mr, vr, tr, gr, lr * factor);
     opt.step(factor);
     opt.zero_grad();
     QVERIFY2(at::equal(p.detach(), rp), qPrintable(QString("p at step %1").arg(step + 1)));
     QVERIFY2(at::equal(q.detach(), rq), qPrintable(QString("q at step %1").arg(step + 1)));
+    QVERIFY2(at::equal(r.detach(), rr), qPrintable(QString("r at step %1").arg(step + 1)));
   }
   QCOMPARE(tq, tp - 1);
+  QCOMPARE(tr, tp);
 }
 
 void TestTrainer::adamwStateRoundTrip() {
