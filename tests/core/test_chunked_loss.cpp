@@ -81,6 +81,17 @@ Grads run(const torch::Tensor& hidden0, LoraLinear& head, const torch::Tensor& l
   return run(hidden0, head, labels, chunk_rows > 0 ? std::optional(ChunkedLossParams{chunk_rows}) : std::nullopt);
 }
 
+// The same label count, loss and gradients (each within kRelTol) as the unchunked run's.
+void compare(const Grads& got, const Grads& ref) {
+  QCOMPARE(got.count, ref.count);
+  QVERIFY2(std::abs(got.loss - ref.loss) <= kRelTol * std::abs(ref.loss),
+           qPrintable(QString("loss %1, unchunked %2").arg(got.loss, 0, 'g', 12).arg(ref.loss, 0, 'g', 12)));
+  compare(got.hidden, ref.hidden, "d loss / d hidden");
+  compare(got.weight, ref.weight, "d loss / d lm_head.weight");
+  compare(got.lora_A, ref.lora_A, "d loss / d lora_A");
+  compare(got.lora_B, ref.lora_B, "d loss / d lora_B");
+}
+
 // labels [4, 10]: the last 4 of each row, one of them ignored: 15 label rows after the shift.
 torch::Tensor random_labels(int64_t vocab) {
   auto labels = torch::randint(0, vocab, {4, 10}, torch::kLong);
@@ -136,16 +147,10 @@ void TestChunkedLoss::randomTensors() {
   const Grads ref = run(h, head, labels, 0);
   const Grads got = run(h, head, labels, chunk);
   QCOMPARE(ref.count, int64_t{15});
-  QCOMPARE(got.count, ref.count);
-  QVERIFY2(std::abs(got.loss - ref.loss) <= kRelTol * std::abs(ref.loss),
-           qPrintable(QString("loss %1, unchunked %2").arg(got.loss, 0, 'g', 12).arg(ref.loss, 0, 'g', 12)));
   // The positions without a label get no gradient, the others some.
   QVERIFY(got.hidden.narrow(1, 0, 5).abs().max().item<double>() == 0.0);
   QVERIFY(got.hidden.narrow(1, 5, 4).abs().max().item<double>() > 0.0);
-  compare(got.hidden, ref.hidden, "d loss / d hidden");
-  compare(got.weight, ref.weight, "d loss / d lm_head.weight");
-  compare(got.lora_A, ref.lora_A, "d loss / d lora_A");
-  compare(got.lora_B, ref.lora_B, "d loss / d lora_B");
+  compare(got, ref);
 }
 
 void TestChunkedLoss::allIgnored() {
@@ -207,13 +212,7 @@ void TestChunkedLoss::byteCapSizesTheChunks() {
   const auto labels = random_labels(vocab);
   const Grads ref = run(h, head, labels, 0);
   const Grads got = run(h, head, labels, ChunkedLossParams{1024, 4 * vocab * 4 + 3});
-  QCOMPARE(got.count, ref.count);
-  QVERIFY2(std::abs(got.loss - ref.loss) <= kRelTol * std::abs(ref.loss),
-           qPrintable(QString("loss %1, unchunked %2").arg(got.loss, 0, 'g', 12).arg(ref.loss, 0, 'g', 12)));
-  compare(got.hidden, ref.hidden, "d loss / d hidden");
-  compare(got.weight, ref.weight, "d loss / d lm_head.weight");
-  compare(got.lora_A, ref.lora_A, "d loss / d lora_A");
-  compare(got.lora_B, ref.lora_B, "d loss / d lora_B");
+  compare(got, ref);
 }
 
 void TestChunkedLoss::withoutGradMode() {
