@@ -39,6 +39,7 @@
 #include "core/error.h"
 #include "core/gen/generator.h"
 #include "core/io/hf_config.h"
+#include "core/kernels/fused_ops.h"
 #include "core/lora/lora_factory.h"
 #include "core/lora/lora_model.h"
 #include "core/models/weight_loader.h"
@@ -286,6 +287,7 @@ int main(int argc, char** argv) {
         {"load_s", std::round(load_s * 10) / 10},
         {"steps", step_shapes_name(o.steps)},
         {"cuda_graph", graphed},
+        {"fused_kernels", kernels::fused_kernels_enabled()},  // VLTUNE_FUSED_KERNELS=1
         {"torch", describe(runtime_info())},
     };
     if (!profile.is_null()) out["profile"] = profile;

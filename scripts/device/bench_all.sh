@@ -15,13 +15,15 @@
 #             growing-shape steps too (what the graph saves, on the same card);
 #   memory3b  LoRA vs QLoRA at 2k tokens on Qwen2.5-VL-3B;
 #   quant     vltune-bench-quant: the NF4 kernel bit-identical to the CPU dequantisation, its speed;
+#   kernels   vltune-bench-kernels: the fused decoder kernels (RMSNorm, silu * up, rotary) against
+#             the operations they replace; then the 2B's and 3B's decode with them;
 #   hfdecode  HF's eager decode on the same card.
 # Run from the repository root with .device/ carried (deps.tar.xz, bench/ from ../shared/bench).
 # Reports in $OUT: summary.txt (the tables and the profiles' summaries), quant/decode/train/
 # loss_check .jsonl, logs.tar.gz, traces.tar.gz (Chrome traces of the profiled steps, for
 # chrome://tracing or Perfetto).
 #   BUDGET_S=555 (seconds until the last step must end)  SKIP_HF=1  TRAIN_MODELS="smolvlm_256m ..."
-#   SECTIONS="memory7b train loss decode memory3b quant hfdecode"
+#   SECTIONS="memory7b train loss decode kernels memory3b quant hfdecode"
 set -uo pipefail
 R="${OUT:-/tmp/vltune-all}"
 W=/tmp/vltune-all-work
@@ -59,7 +61,7 @@ log "torch $(python3 -c 'import torch; print(torch.__version__, torch.version.cu
 
 # --- 1. build (HF's same-weights model is saved meanwhile: that needs the GPU, not its timing) ---
 SAVED="$W/saved_smolvlm_256m"
-SECTIONS="${SECTIONS:-memory7b train loss decode memory3b quant hfdecode}"
+SECTIONS="${SECTIONS:-memory7b train loss decode kernels memory3b quant hfdecode}"
 if [ -z "${SKIP_HF:-}" ] && [[ " $SECTIONS " == *" loss "* ]]; then
   (cd "$BENCH" && OUT="$W/hf" timeout 200 python3 bench_hf.py --save "$SAVED" smolvlm_256m) >"$W/save.log" 2>&1 &
   SAVE_PID=$!
@@ -76,7 +78,7 @@ if grep -q "^VLTUNE_CUDA_KERNELS:BOOL=ON" build-cuda/CMakeCache.txt; then
   fi
 fi
 # vltune-cli too: gpu_check.sh, run next on the same machine, then finds it built.
-TARGETS=(vltune-bench-quant vltune-bench-decode vltune-bench-train vltune-cli)
+TARGETS=(vltune-bench-quant vltune-bench-decode vltune-bench-train vltune-bench-kernels vltune-cli)
 t0=$(date +%s)
 step 120 380 cmake --build build-cuda --target "${TARGETS[@]}" -j"$(nproc)" -- -k 0 >"$W/build.log" 2>&1
 rc=$?
@@ -195,6 +197,29 @@ section_memory3b() {
   memory_table
 }
 
+# kernels: the fused decoder kernels against the operations (vltune-bench-kernels), then the 2B's
+# and 3B's decode with them (VLTUNE_FUSED_KERNELS=1).
+section_kernels() {
+  [ -x "$B/vltune-bench-kernels" ] || return 0
+  step 30 60 "$B/vltune-bench-kernels" --reps 100 2>>"$W/kernels_stderr.log" >"$R/kernels.jsonl"
+  log "kernels rc=$? (1: a case differs; 2: no kernels in this build) $(tail -1 "$W/kernels_stderr.log")"
+  python3 - "$R/kernels.jsonl" <<'PY' | tee -a "$R/summary.txt"
+import json, sys
+for r in (json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")):
+    print("%-9s %-44s %-9s ok=%-5s differing %d of %d (max |diff| %.3g of %.3g)  ops %.1f us, fused %.1f us" % (
+        r["op"], r["shape"], r["dtype"], r["ok"], r["differing"], r["elements"], r["max_abs_diff"], r["max_abs_ref"],
+        r["ops_us"], r["fused_us"]))
+PY
+  local m
+  for m in qwen2_vl_2b qwen2_5_vl_3b; do
+    [ -x "$B/vltune-bench-decode" ] || break
+    step 40 90 env VLTUNE_FUSED_KERNELS=1 "$B/vltune-bench-decode" --config "$BENCH/configs/$m.config.json" --device cuda \
+      --precision bf16 --steps auto --bandwidth-gbs "$BW" --profile "$W/profile" --no-trace 2>>"$W/decode_stderr.log" |
+      grep '^{' >>"$R/decode.jsonl"
+    log "decode ours $m fused kernels rc=${PIPESTATUS[0]}"
+  done
+}
+
 # quant: the NF4 kernel check.
 section_quant() {
   if [ -x "$B/vltune-bench-quant" ]; then
@@ -224,12 +249,12 @@ done
 [ -n "${SAVE_PID:-}" ] && kill "$SAVE_PID" 2>/dev/null  # the loss section wasn't run
 python3 - "$R/decode.jsonl" <<'PY' | tee -a "$R/summary.txt"
 import json, sys
-print("| model | system | steps | CUDA graph | decode tok/s | first token s | weights GiB | read per token GiB | bound tok/s | of bound |")
-print("| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+print("| model | system | steps | CUDA graph | fused kernels | decode tok/s | first token s | weights GiB | read per token GiB | bound tok/s | of bound |")
+print("| --- | --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
 for r in (json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")):
     g = lambda k, f="%s": "-" if r.get(k) is None else f % r[k]
-    print("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (r["model"], r["system"], g("steps"), g("cuda_graph"),
-          g("decode_tokens_per_s"), g("prefill_s"), g("weight_gib"), g("decode_read_gib"), g("bandwidth_limit_tokens_per_s"),
+    print("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (r["model"], r["system"], g("steps"), g("cuda_graph"),
+          g("fused_kernels"), g("decode_tokens_per_s"), g("prefill_s"), g("weight_gib"), g("decode_read_gib"), g("bandwidth_limit_tokens_per_s"),
           g("fraction_of_limit")))
 PY
 # --- the profiles: where our steps' time goes (LibTorch's profiler, after the timed steps) --------

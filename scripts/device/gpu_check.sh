@@ -8,7 +8,8 @@
 #      loads in transformers with the same logits (check_interop.py); DoRA's first;
 #   3. decoding: CUDA-graph steps against growing-shape ones (VLTUNE_CUDA_GRAPHS=0), base and
 #      adapter in compare mode (two graphs on one model, adapters switched between their steps);
-#   4. parity against transformers' fixtures on CUDA, float32 and bfloat16 (vltune-cli parity);
+#   4. parity against transformers' fixtures on CUDA, float32 and bfloat16 (vltune-cli parity); the
+#      same with the fused decoder kernels, and chat answers with them against the operations';
 #   5. LoRA training runs per family on CUDA in fp32 and bf16 (and fp16 for one), plus the same fp32
 #      run on this build's CPU, and their interoperability.
 # Run from the repository root on the GPU box, with .device/ carried:
@@ -16,7 +17,7 @@
 #                        PCRE2, ICU, stb and pkgconf, unpacked from their .debs (dpkg -x)
 #   .device/fixtures/    <family>/model (+ reference.json/.safetensors for parity)
 # Everything it reports goes to $OUT (default /tmp/vltune-gpu-check).
-#   BUDGET_S=1500  CHECKS="issue12 interop decode parity families" (the parts to run, in this order)
+#   BUDGET_S=1500  CHECKS="issue12 interop decode parity fused families" (the parts to run, in this order)
 set -uo pipefail
 OUT="${OUT:-/tmp/vltune-gpu-check}"
 mkdir -p "$OUT"
@@ -29,7 +30,7 @@ log() { echo "== [$(left) s left] $*" | tee -a "$OUT/summary.txt"; }
 # have N: at least N seconds before the deadline (BUDGET_S), else says what it skips.
 have() { [ "$(left)" -ge "$1" ] && return 0; log "skipped, $(left) s left: ${2:-}"; return 1; }
 # wants PART: whether CHECKS names it.
-wants() { [[ " ${CHECKS:-issue12 interop decode parity families} " == *" $1 "* ]]; }
+wants() { [[ " ${CHECKS:-issue12 interop decode parity fused families} " == *" $1 "* ]]; }
 
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee -a "$OUT/summary.txt"
 source "$ROOT/scripts/device/setup_deps.sh"
@@ -172,6 +173,32 @@ for fam in qwen2_vl qwen2_5_vl; do
     log "parity $fam cuda $dt: rc=$? $(tail -1 "$OUT/parity_${fam}_${dt}.txt")"
   done
 done
+
+# --- the fused decoder kernels (VLTUNE_FUSED_KERNELS=1): parity, and answers against the operations'
+if wants fused; then
+  for fam in qwen2_vl qwen2_5_vl; do
+    [ -f "$FIX/$fam/reference.json" ] || continue
+    for dt in float32 bfloat16; do
+      have 10 "fused parity $fam $dt" || break 2
+      VLTUNE_FUSED_KERNELS=1 "$BIN" parity "$FIX/$fam" --device cuda --dtype "$dt" >"$OUT/parity_fused_${fam}_${dt}.txt" 2>&1
+      log "parity $fam cuda $dt, fused kernels: rc=$? $(tail -1 "$OUT/parity_fused_${fam}_${dt}.txt")"
+    done
+  done
+  for fam in qwen2_vl qwen2_5_vl idefics3 llava; do
+    [ -d "$FIX/$fam/model" ] || continue
+    for dt in fp32 bf16; do
+      have 15 "fused decode $fam $dt" || break 2
+      args=(chat --model "$FIX/$fam/model" --device cuda --precision "$dt" --greedy --max-new-tokens 48 ${IMG:+--image "$IMG"})
+      [ -d "$FIX/$fam/adapter" ] && args+=(--adapter "$FIX/$fam/adapter" --compare --scale 40)
+      args+=("What is in the picture?")
+      timeout 60 "$BIN" "${args[@]}" >"$OUT/chat_${fam}_${dt}_ops.txt" 2>/dev/null
+      VLTUNE_FUSED_KERNELS=1 timeout 60 "$BIN" "${args[@]}" >"$OUT/chat_${fam}_${dt}_fused.txt" 2>"$OUT/chat_${fam}_${dt}_fused.err"
+      rc=$?
+      if cmp -s "$OUT/chat_${fam}_${dt}_ops.txt" "$OUT/chat_${fam}_${dt}_fused.txt"; then same=same; else same=DIFFERENT; fi
+      log "decode $fam $dt with the fused kernels: rc=$rc, answers $same as the operations'"
+    done
+  done
+fi
 
 # --- the other families: training on CUDA against the CPU, fp16 ------------------------------------
 if wants families; then

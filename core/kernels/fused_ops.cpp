@@ -1,0 +1,134 @@
+#include "core/kernels/fused_ops.h"
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "core/error.h"
+
+#if defined(VLTUNE_WITH_CUDA_KERNELS)
+#include <ATen/cuda/CUDAContext.h>
+
+#include "core/kernels/cuda/fused_decode_ops.h"
+#endif
+
+namespace vltune::kernels {
+
+namespace {
+
+std::atomic<bool>& enabled_flag() {
+  static std::atomic<bool> on{[] {
+    const char* v = std::getenv("VLTUNE_FUSED_KERNELS");
+    return v != nullptr && std::strcmp(v, "1") == 0;
+  }()};
+  return on;
+}
+
+bool fusable_dtype(torch::ScalarType t) {
+  return t == torch::kFloat32 || t == torch::kBFloat16 || t == torch::kHalf;
+}
+
+#if defined(VLTUNE_WITH_CUDA_KERNELS)
+cuda::DType dtype_of(const torch::Tensor& t) {
+  switch (t.scalar_type()) {
+    case torch::kFloat32: return cuda::DType::f32;
+    case torch::kBFloat16: return cuda::DType::bf16;
+    case torch::kHalf: return cuda::DType::f16;
+    default: throw Error(std::string("fused kernels: no kernel for ") + c10::toString(t.scalar_type()));
+  }
+}
+
+cudaStream_t stream_of(const torch::Tensor& t) { return at::cuda::getCurrentCUDAStream(t.device().index()).stream(); }
+
+void check(cudaError_t err, const char* what) {
+  if (err != cudaSuccess) throw Error(std::string("fused ") + what + " kernel: " + cudaGetErrorString(err));
+}
+#endif
+
+}  // namespace
+
+bool fused_kernels_built() {
+#if defined(VLTUNE_WITH_CUDA_KERNELS)
+  return true;
+#else
+  return false;
+#endif
+}
+
+bool fused_kernels_enabled() { return fused_kernels_built() && enabled_flag().load(std::memory_order_relaxed); }
+
+void set_fused_kernels_enabled(bool on) { enabled_flag().store(on, std::memory_order_relaxed); }
+
+bool fused_applies(const torch::Tensor& x, const torch::Tensor& other) {
+  if (!fused_kernels_enabled() || !x.defined() || !x.is_cuda() || !fusable_dtype(x.scalar_type())) return false;
+  if (other.defined() && (other.device() != x.device() || other.scalar_type() != x.scalar_type())) return false;
+  // Autograd can't see through the kernels: training keeps the operations.
+  if (at::GradMode::is_enabled() && (x.requires_grad() || (other.defined() && other.requires_grad()))) return false;
+  return true;
+}
+
+bool rotary_fits(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) {
+  if (x.dim() != 4 || cos.dim() != 4 || sin.dim() != 4 || x.size(3) % 2 != 0) return false;
+  if (cos.sizes() != sin.sizes() || cos.strides() != sin.strides() || sin.scalar_type() != x.scalar_type() ||
+      sin.device() != x.device())
+    return false;
+  for (int i = 0; i < 4; ++i)
+    if (cos.size(i) != x.size(i) && cos.size(i) != 1) return false;
+  return cos.size(3) == x.size(3);
+}
+
+torch::Tensor fused_rms_norm(const torch::Tensor& x, const torch::Tensor& weight, double eps) {
+#if defined(VLTUNE_WITH_CUDA_KERNELS)
+  const int64_t cols = x.size(-1);
+  if (weight.dim() != 1 || weight.size(0) != cols)
+    throw Error("fused RMSNorm: weight [" + std::to_string(cols) + "] expected, got " + c10::str(weight.sizes()));
+  const auto xc = x.contiguous();
+  const auto wc = weight.contiguous();
+  auto out = torch::empty_like(xc);
+  check(cuda::rms_norm(dtype_of(xc), xc.data_ptr(), wc.data_ptr(), static_cast<float>(eps), xc.numel() / cols, cols,
+                       out.data_ptr(), stream_of(xc)),
+        "RMSNorm");
+  return out;
+#else
+  (void)x, (void)weight, (void)eps;
+  throw Error("fused RMSNorm: this build has no CUDA kernels");
+#endif
+}
+
+torch::Tensor fused_silu_mul(const torch::Tensor& gate, const torch::Tensor& up) {
+#if defined(VLTUNE_WITH_CUDA_KERNELS)
+  if (gate.sizes() != up.sizes())
+    throw Error("fused silu * up: shapes " + c10::str(gate.sizes()) + " and " + c10::str(up.sizes()) + " differ");
+  const auto g = gate.contiguous(), u = up.contiguous();
+  auto out = torch::empty_like(g);
+  check(cuda::silu_mul(dtype_of(g), g.data_ptr(), u.data_ptr(), g.numel(), out.data_ptr(), stream_of(g)), "silu * up");
+  return out;
+#else
+  (void)gate, (void)up;
+  throw Error("fused silu * up: this build has no CUDA kernels");
+#endif
+}
+
+torch::Tensor fused_rotary(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) {
+#if defined(VLTUNE_WITH_CUDA_KERNELS)
+  if (!rotary_fits(x, cos, sin))
+    throw Error("fused rotary: x [B, H, T, D] with cos/sin broadcasting to it expected, got " + c10::str(x.sizes()) + " and " +
+                c10::str(cos.sizes()));
+  auto out = torch::empty(x.sizes(), x.options().memory_format(torch::MemoryFormat::Contiguous));
+  int64_t sizes[4], xs[4], cs[4];
+  for (int i = 0; i < 4; ++i) {
+    sizes[i] = x.size(i);
+    xs[i] = x.stride(i);
+    cs[i] = cos.size(i) == 1 ? 0 : cos.stride(i);
+  }
+  check(cuda::rotary(dtype_of(x), x.data_ptr(), xs, cos.data_ptr(), sin.data_ptr(), cs, sizes, out.data_ptr(), stream_of(x)),
+        "rotary");
+  return out;
+#else
+  (void)x, (void)cos, (void)sin;
+  throw Error("fused rotary: this build has no CUDA kernels");
+#endif
+}
+
+}  // namespace vltune::kernels
