@@ -92,12 +92,28 @@ void compare(const Grads& got, const Grads& ref) {
   compare(got.lora_B, ref.lora_B, "d loss / d lora_B");
 }
 
+// A random head [16 -> 50] with hidden states [4, 10, 16] and labels of random_labels (seeded).
+struct RandomCase {
+  LoraLinear head{nullptr};
+  torch::Tensor hidden, labels;
+};
+RandomCase random_case(uint64_t seed);
+
 // labels [4, 10]: the last 4 of each row, one of them ignored: 15 label rows after the shift.
 torch::Tensor random_labels(int64_t vocab) {
   auto labels = torch::randint(0, vocab, {4, 10}, torch::kLong);
   labels.narrow(1, 0, 6).fill_(-100);
   labels[1][8] = -100;
   return labels;
+}
+
+RandomCase random_case(uint64_t seed) {
+  RandomCase c;
+  c.head = random_head(16, 50);
+  torch::manual_seed(seed);
+  c.hidden = torch::randn({4, 10, 16});
+  c.labels = random_labels(50);
+  return c;
 }
 
 // The unchunked loss: every position's logits, then causal_lm_loss_sum.
@@ -139,13 +155,9 @@ void TestChunkedLoss::randomTensors_data() {
 
 void TestChunkedLoss::randomTensors() {
   QFETCH(qint64, chunk);
-  const int64_t hidden = 16, vocab = 50;
-  auto head = random_head(hidden, vocab);
-  torch::manual_seed(5);
-  const auto h = torch::randn({4, 10, hidden});
-  const auto labels = random_labels(vocab);
-  const Grads ref = run(h, head, labels, 0);
-  const Grads got = run(h, head, labels, chunk);
+  auto c = random_case(5);
+  const Grads ref = run(c.hidden, c.head, c.labels, 0);
+  const Grads got = run(c.hidden, c.head, c.labels, chunk);
   QCOMPARE(ref.count, int64_t{15});
   // The positions without a label get no gradient, the others some.
   QVERIFY(got.hidden.narrow(1, 0, 5).abs().max().item<double>() == 0.0);
@@ -205,13 +217,10 @@ void TestChunkedLoss::byteCapSizesTheChunks() {
 
   // A cap of 4 rows' logits over a 50-word head: chunks of 4 of the 15 label rows, the unchunked
   // loss's values and gradients.
-  const int64_t hidden = 16, vocab = 50;
-  auto head = random_head(hidden, vocab);
-  torch::manual_seed(6);
-  const auto h = torch::randn({4, 10, hidden});
-  const auto labels = random_labels(vocab);
-  const Grads ref = run(h, head, labels, 0);
-  const Grads got = run(h, head, labels, ChunkedLossParams{1024, 4 * vocab * 4 + 3});
+  auto c = random_case(6);
+  const int64_t vocab = 50;
+  const Grads ref = run(c.hidden, c.head, c.labels, 0);
+  const Grads got = run(c.hidden, c.head, c.labels, ChunkedLossParams{1024, 4 * vocab * 4 + 3});
   compare(got, ref);
 }
 
