@@ -20,6 +20,17 @@
 
 namespace vltune::test {
 
+// What `f` throws as E (vltune::Error by default), or a marker when it throws no E.
+template <typename E = vltune::Error, typename F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const E& e) {
+    return e.what();
+  }
+  return "<no exception of the expected type>";
+}
+
 // tests/data in the source tree.
 inline std::filesystem::path test_data_dir() { return VLTUNE_TEST_DATA_DIR; }
 

@@ -23,6 +23,8 @@
 #include "core/error.h"
 #include "tests/test_support.h"
 
+using vltune::test::error_of;
+
 namespace fs = std::filesystem;
 using vltune::gen::ClipScores;
 using vltune::text::TokenId;
@@ -75,15 +77,6 @@ void write_caption_dataset(const Fixture& f, const fs::path& dir) {
     fs::copy_file(files[i], dir / files[i].filename());
     std::ofstream(dir / (files[i].stem().string() + ".txt")) << captions[i % captions.size()];
   }
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const vltune::Error& e) {
-    return e.what();
-  }
-  return "<no vltune::Error>";
 }
 
 // The brute-force recall@k: for query i, count the other candidates scoring >= the match.

@@ -13,6 +13,8 @@
 #include "core/error.h"
 #include "core/io/image_header.h"
 #include "tests/test_support.h"
+
+using vltune::test::error_of;
 #include "tests/tiny_png.h"
 
 #include <QtTest/QtTest>
@@ -47,16 +49,6 @@ std::string describe(const data::Dataset& ds) {
 }
 
 #define CHECK_NO_PROBLEMS(ds) QVERIFY2((ds).problems.empty(), describe(ds).c_str())
-
-template <typename E, typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  return "<no exception of the expected type>";
-}
 
 // The layout of USER_SCENARIOS.md scenario 1.
 void make_pokemon(const fs::path& root) {

@@ -28,6 +28,8 @@
 #include "core/text/tokenizer.h"
 #include "tests/test_support.h"
 
+using vltune::test::error_of;
+
 using vltune::gen::GenerationParams;
 using vltune::gen::GenerationResult;
 using vltune::gen::StepShapes;
@@ -47,17 +49,6 @@ GenerationResult generate(LoraModel& model, const vltune::text::Tokenizer& token
   auto decode = vltune::gen::decode_model(model, vltune::test::fixture_batch(model.family(), f, /*labels=*/false));
   decode.shapes = shapes;
   return vltune::gen::generate(decode, tokenizer, params);
-}
-
-// What `f` throws (vltune::Error), or a marker that it threw nothing.
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const vltune::Error& e) {
-    return e.what();
-  }
-  return "<no error>";
 }
 
 // Same tokens, and each step's logits equal but for the order of float32 sums (the masked slots

@@ -17,6 +17,8 @@
 #include "core/vision/image_ops.h"
 #include "tests/test_support.h"
 
+using vltune::test::error_of;
+
 #if VLTUNE_WITH_IMAGE_IO
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -132,15 +134,6 @@ std::string with_jpeg_exif(const std::string& jpeg, int orientation) {
 
 void write_file(const fs::path& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary) << bytes;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const vltune::Error& e) {
-    return e.what();
-  }
-  return "<no error>";
 }
 
 at::Tensor u8(std::vector<int> values, std::vector<int64_t> shape) {

@@ -17,6 +17,8 @@
 #include "core/io/hf_config.h"
 #include "tests/test_support.h"
 
+using vltune::test::error_of;
+
 namespace fs = std::filesystem;
 using vltune::io::ModelFamily;
 using vltune::lora::FreezeParams;
@@ -58,15 +60,6 @@ int count_part(const std::vector<LinearSite>& sites, ModelPart part) {
 
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const vltune::Error& e) {
-    return e.what();
-  }
-  return "<no error>";
 }
 
 }  // namespace

@@ -21,22 +21,11 @@
 #include "tests/model_parity_support.h"
 #include "tests/test_support.h"
 
+using vltune::test::error_of;
+
 namespace fs = std::filesystem;
 using vltune::lora::LoraModel;
 using vltune::lora::ModelPlacement;
-
-namespace {
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const vltune::Error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
-
-}  // namespace
 
 class TestModelPlacement : public QObject {
   Q_OBJECT
