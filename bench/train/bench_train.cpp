@@ -347,6 +347,7 @@ int main(int argc, char** argv) {
       }
       const int64_t peak = train::device_peak_memory_bytes(placement.device);  // before any profiling
       const int64_t peak_reserved = train::device_peak_reserved_bytes(placement.device);
+      const char* alloc_conf = std::getenv("PYTORCH_CUDA_ALLOC_CONF");
       nlohmann::json profile;
       if (!o.profile.empty()) {
         constexpr int kProfiledSteps = 2;
@@ -395,7 +396,7 @@ int main(int argc, char** argv) {
           {"steps", o.steps},
           {"warmup", o.warmup},
           {"chunk_rows", lora::chunk_rows_for(model->loss_params(), model->module().named_parameters()["lm_head.weight"].size(0))},
-          {"cuda_alloc_conf", std::getenv("PYTORCH_CUDA_ALLOC_CONF") ? std::getenv("PYTORCH_CUDA_ALLOC_CONF") : ""},
+          {"cuda_alloc_conf", alloc_conf ? alloc_conf : ""},
           {"quant", o.quant},
           {"weights", loaded ? "loaded: " + o.load.string() : std::string("random")},
           {"torch", describe(runtime_info())},

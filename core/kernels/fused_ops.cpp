@@ -44,6 +44,8 @@ cudaStream_t stream_of(const torch::Tensor& t) { return at::cuda::getCurrentCUDA
 void check(cudaError_t err, const char* what) {
   if (err != cudaSuccess) throw Error(std::string("fused ") + what + " kernel: " + cudaGetErrorString(err));
 }
+#else
+[[noreturn]] void not_built(const char* what) { throw Error(std::string("fused ") + what + ": this build has no CUDA kernels"); }
 #endif
 
 }  // namespace
@@ -92,7 +94,7 @@ torch::Tensor fused_rms_norm(const torch::Tensor& x, const torch::Tensor& weight
   return out;
 #else
   (void)x, (void)weight, (void)eps;
-  throw Error("fused RMSNorm: this build has no CUDA kernels");
+  not_built("RMSNorm");
 #endif
 }
 
@@ -106,7 +108,7 @@ torch::Tensor fused_silu_mul(const torch::Tensor& gate, const torch::Tensor& up)
   return out;
 #else
   (void)gate, (void)up;
-  throw Error("fused silu * up: this build has no CUDA kernels");
+  not_built("silu * up");
 #endif
 }
 
@@ -127,7 +129,7 @@ torch::Tensor fused_rotary(const torch::Tensor& x, const torch::Tensor& cos, con
   return out;
 #else
   (void)x, (void)cos, (void)sin;
-  throw Error("fused rotary: this build has no CUDA kernels");
+  not_built("rotary");
 #endif
 }
 

@@ -184,11 +184,10 @@ void double_quantize(QuantizedWeight& q) {
   q.absmax2 = absmax2;
 }
 
-}  // namespace
-
-QuantizedWeight quantize_nf4(const torch::Tensor& w, int64_t blocksize, bool double_quant, int64_t chunk_elements) {
+// The NF4 form of w without its codes and scales yet (type, shape, dtype, blocksize), shared by
+// both quantisers. Throws vltune::Error for a non-float w or a blocksize not even and >= 2.
+QuantizedWeight nf4_shell(const torch::Tensor& w, int64_t blocksize) {
   check_float(w, "NF4 quantisation");
-  if (!w.device().is_cpu()) return quantize_nf4_tensor_ops(w, blocksize, double_quant);
   if (blocksize < 2 || blocksize % 2 != 0)
     throw Error("NF4 quantisation: blocksize must be even and at least 2, got " + std::to_string(blocksize));
   QuantizedWeight q;
@@ -196,6 +195,14 @@ QuantizedWeight quantize_nf4(const torch::Tensor& w, int64_t blocksize, bool dou
   q.shape = w.sizes().vec();
   q.dtype = w.scalar_type();
   q.blocksize = blocksize;
+  return q;
+}
+
+}  // namespace
+
+QuantizedWeight quantize_nf4(const torch::Tensor& w, int64_t blocksize, bool double_quant, int64_t chunk_elements) {
+  if (!w.device().is_cpu()) return quantize_nf4_tensor_ops(w, blocksize, double_quant);
+  QuantizedWeight q = nf4_shell(w, blocksize);
   const int64_t n = w.numel();
   const int64_t blocks = ceil_div(n, blocksize);
   auto absmax = torch::empty({blocks}, torch::kFloat32);
@@ -232,15 +239,8 @@ QuantizedWeight quantize_nf4(const torch::Tensor& w, int64_t blocksize, bool dou
 }
 
 QuantizedWeight quantize_nf4_tensor_ops(const torch::Tensor& w, int64_t blocksize, bool double_quant) {
-  check_float(w, "NF4 quantisation");
-  if (blocksize < 2 || blocksize % 2 != 0)
-    throw Error("NF4 quantisation: blocksize must be even and at least 2, got " + std::to_string(blocksize));
+  QuantizedWeight q = nf4_shell(w, blocksize);
   torch::NoGradGuard no_grad;
-  QuantizedWeight q;
-  q.type = QuantType::nf4;
-  q.shape = w.sizes().vec();
-  q.dtype = w.scalar_type();
-  q.blocksize = blocksize;
   const int64_t n = w.numel(), blocks = ceil_div(n, blocksize);
   // Zeros fill the last block: they change no block's absmax, and the loop codes an odd tail's
   // missing element as a zero too.

@@ -18,6 +18,20 @@
 
 namespace vltune::train {
 
+#if defined(VLTUNE_WITH_CUDA)
+namespace {
+
+// The allocator's device index for `device` (cuda means cuda:0).
+int index_of(const c10::Device& device) { return device.has_index() ? device.index() : 0; }
+
+// The caching allocator's statistics for a CUDA device; index 0 of each is the aggregate over pool kinds.
+auto stats_of(const c10::Device& device) {  // DeviceStats: its namespace moved between LibTorch versions
+  return c10::cuda::CUDACachingAllocator::getDeviceStats(index_of(device));
+}
+
+}  // namespace
+#endif
+
 int64_t process_resident_bytes() {
 #if defined(__linux__)
   std::ifstream statm("/proc/self/statm");
@@ -33,9 +47,7 @@ int64_t device_memory_bytes(const c10::Device& device) {
   if (device.is_cpu()) return process_resident_bytes();
 #if defined(VLTUNE_WITH_CUDA)
   if (device.is_cuda()) {
-    // Index 0 of each statistic is the aggregate over pool kinds.
-    const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device.has_index() ? device.index() : 0);
-    return stats.allocated_bytes[0].current;
+    return stats_of(device).allocated_bytes[0].current;
   }
 #endif
   return -1;
@@ -54,8 +66,7 @@ int64_t device_peak_memory_bytes(const c10::Device& device) {
   }
 #if defined(VLTUNE_WITH_CUDA)
   if (device.is_cuda()) {
-    const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device.has_index() ? device.index() : 0);
-    return stats.allocated_bytes[0].peak;
+    return stats_of(device).allocated_bytes[0].peak;
   }
 #endif
   return -1;
@@ -64,8 +75,7 @@ int64_t device_peak_memory_bytes(const c10::Device& device) {
 int64_t device_peak_reserved_bytes(const c10::Device& device) {
 #if defined(VLTUNE_WITH_CUDA)
   if (device.is_cuda()) {
-    const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device.has_index() ? device.index() : 0);
-    return stats.reserved_bytes[0].peak;
+    return stats_of(device).reserved_bytes[0].peak;
   }
 #endif
   (void)device;
@@ -80,7 +90,7 @@ void reset_device_peak_memory(const c10::Device& device) {
     return;
   }
 #if defined(VLTUNE_WITH_CUDA)
-  if (device.is_cuda()) c10::cuda::CUDACachingAllocator::resetPeakStats(device.has_index() ? device.index() : 0);
+  if (device.is_cuda()) c10::cuda::CUDACachingAllocator::resetPeakStats(index_of(device));
 #endif
 }
 
@@ -101,7 +111,7 @@ bool set_device_memory_fraction(const c10::Device& device, double fraction) {
     (void)at::empty({1}, at::TensorOptions().device(device));
     // Cached but unused blocks go back first: the cap then counts what is in use from here on.
     c10::cuda::CUDACachingAllocator::emptyCache();
-    c10::cuda::CUDACachingAllocator::setMemoryFraction(fraction, device.has_index() ? device.index() : 0);
+    c10::cuda::CUDACachingAllocator::setMemoryFraction(fraction, index_of(device));
     return true;
   }
 #endif

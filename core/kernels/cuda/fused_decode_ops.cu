@@ -133,28 +133,29 @@ cudaError_t rotary_as(const void* x, const Shape4& s, const void* cos, const voi
   return cudaGetLastError();
 }
 
+// launch(T{}) with T the element type of `dtype`.
+template <typename Launch>
+cudaError_t for_dtype(DType dtype, Launch&& launch) {
+  switch (dtype) {
+    case DType::f32: return launch(float{});
+    case DType::bf16: return launch(__nv_bfloat16{});
+    case DType::f16: return launch(__half{});
+  }
+  return cudaErrorInvalidValue;
+}
+
 }  // namespace
 
 cudaError_t rms_norm(DType dtype, const void* x, const void* weight, float eps, int64_t rows, int64_t cols, void* out,
                      cudaStream_t stream) {
   if (rows <= 0 || cols <= 0) return cudaSuccess;
   if (rows > 2147483647) return cudaErrorInvalidValue;
-  switch (dtype) {
-    case DType::f32: return rms_norm_as<float>(x, weight, eps, rows, cols, out, stream);
-    case DType::bf16: return rms_norm_as<__nv_bfloat16>(x, weight, eps, rows, cols, out, stream);
-    case DType::f16: return rms_norm_as<__half>(x, weight, eps, rows, cols, out, stream);
-  }
-  return cudaErrorInvalidValue;
+  return for_dtype(dtype, [&](auto t) { return rms_norm_as<decltype(t)>(x, weight, eps, rows, cols, out, stream); });
 }
 
 cudaError_t silu_mul(DType dtype, const void* gate, const void* up, int64_t n, void* out, cudaStream_t stream) {
   if (n <= 0) return cudaSuccess;
-  switch (dtype) {
-    case DType::f32: return silu_mul_as<float>(gate, up, n, out, stream);
-    case DType::bf16: return silu_mul_as<__nv_bfloat16>(gate, up, n, out, stream);
-    case DType::f16: return silu_mul_as<__half>(gate, up, n, out, stream);
-  }
-  return cudaErrorInvalidValue;
+  return for_dtype(dtype, [&](auto t) { return silu_mul_as<decltype(t)>(gate, up, n, out, stream); });
 }
 
 cudaError_t rotary(DType dtype, const void* x, const int64_t x_strides[4], const void* cos, const void* sin,
@@ -167,12 +168,7 @@ cudaError_t rotary(DType dtype, const void* x, const int64_t x_strides[4], const
     s.cs_stride[i] = cs_strides[i];
   }
   if (s.size[3] % 2 != 0) return cudaErrorInvalidValue;
-  switch (dtype) {
-    case DType::f32: return rotary_as<float>(x, s, cos, sin, out, stream);
-    case DType::bf16: return rotary_as<__nv_bfloat16>(x, s, cos, sin, out, stream);
-    case DType::f16: return rotary_as<__half>(x, s, cos, sin, out, stream);
-  }
-  return cudaErrorInvalidValue;
+  return for_dtype(dtype, [&](auto t) { return rotary_as<decltype(t)>(x, s, cos, sin, out, stream); });
 }
 
 }  // namespace vltune::kernels::cuda
