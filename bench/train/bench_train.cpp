@@ -18,7 +18,9 @@
 // run; the JSON says so. --quant nf4|int8 keeps the language model's linear weights quantised
 // (QLoRA; random weights are drawn and quantised on the device) for the LoRA-vs-QLoRA memory figures;
 // --memory-fraction F caps this process's share of the card (torch's per-process memory
-// fraction) from the first training step, to show a run fits a smaller card. --profile DIR runs two more steps under LibTorch's
+// fraction) from the first training step, to show a run fits a smaller card. On CUDA one more step
+// runs with LibTorch's sync warnings on: "syncs" counts how often it made the host wait for the card
+// (the loss read is one) and keeps the first call stacks. --profile DIR runs two more steps under LibTorch's
 // profiler after the timed ones: the JSON gains "profile" (GPU busy share, launches, host waits,
 // the top kernels and operators) and DIR a Chrome trace per setting.
 #include <execinfo.h>
@@ -45,6 +47,7 @@
 
 #include "bench/profile/step_profile.h"
 #include "bench/support/random_weights.h"
+#include "bench/support/sync_counter.h"
 #include "core/error.h"
 #include "core/io/hf_config.h"
 #include "core/io/safetensors.h"
@@ -293,7 +296,8 @@ int main(int argc, char** argv) {
       // the card and quantised there, which the app's loader never does (it quantises on the CPU
       // before the move): a 7B's 15 GB of bf16 draws would not fit a 10 GiB QLoRA cap.
       if (o.memory_fraction > 0) capped = train::set_device_memory_fraction(placement.device, o.memory_fraction);
-      const data::Batch batch = loaded ? saved_batch(o.load / "batch.safetensors", model->family()) : make_batch(config, model->family(), o);
+      data::Batch batch = loaded ? saved_batch(o.load / "batch.safetensors", model->family()) : make_batch(config, model->family(), o);
+      if (placement.device.is_cuda()) data::pin_device_inputs(batch);  // as the trainer's loader does
       const int64_t seq_len = batch.input_ids.size(1), rows_in_batch = batch.input_ids.size(0);
 
       lora::LoraAdapterParams adapter;
@@ -330,7 +334,7 @@ int main(int argc, char** argv) {
         const train::BatchLoss l = model->loss(batch);
         const auto loss = l.loss_sum / static_cast<double>(l.tokens);
         loss.backward();
-        train::clip_grad_norm(params, 1.0);
+        train::clip_grad_norm_tensor(params, 1.0);  // read nothing back: the step's one read is the loss below
         opt.step();
         opt.zero_grad();
         return loss.item<double>();
@@ -348,6 +352,18 @@ int main(int argc, char** argv) {
       const int64_t peak = train::device_peak_memory_bytes(placement.device);  // before any profiling
       const int64_t peak_reserved = train::device_peak_reserved_bytes(placement.device);
       const char* alloc_conf = std::getenv("PYTORCH_CUDA_ALLOC_CONF");
+      // One more step with LibTorch's sync warnings on: how often it made the host wait for the
+      // card (the loss read at its end is one).
+      nlohmann::json syncs;
+      try {
+        const bench::SyncCount c = bench::count_syncs([&] { one_step(); });
+        if (c.available) {
+          syncs = {{"per_step", c.count}, {"first_sites", c.sites}};
+          stage("synchronisations in one step: " + std::to_string(c.count));
+        }
+      } catch (const std::exception& e) {
+        syncs = {{"error", e.what()}};
+      }
       nlohmann::json profile;
       if (!o.profile.empty()) {
         constexpr int kProfiledSteps = 2;
@@ -404,6 +420,7 @@ int main(int argc, char** argv) {
       if (placement.device.is_cpu()) r["peak_mem_note"] = "CPU: the process's peak resident set, weights included";
       if (o.layers > 0) r["truncated_layers"] = o.layers;
       if (capped) r["memory_fraction"] = o.memory_fraction;
+      if (!syncs.is_null()) r["syncs"] = syncs;
       if (!profile.is_null()) r["profile"] = profile;
       if (loaded) {
         r["hf_step0_loss"] = std::isnan(hf_step0) ? nlohmann::json(nullptr) : nlohmann::json(hf_step0);

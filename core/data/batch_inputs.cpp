@@ -2,13 +2,17 @@
 
 #include <string>
 
+#include "core/device_transfer.h"
 #include "core/error.h"
 
 namespace vltune::data {
 
 namespace {
 
-at::Tensor on(const at::Tensor& t, c10::Device device) { return t.defined() ? t.to(device) : t; }
+at::Tensor on(const at::Tensor& t, c10::Device device) { return to_device(t, device); }
+
+// The batch's tensor as the host mirror when it is on the CPU (a collated batch's are).
+at::Tensor host(const at::Tensor& t) { return t.defined() && t.device().is_cpu() ? t : at::Tensor(); }
 
 void require(const Batch& batch, bool ok, const char* what) {
   if (!ok)
@@ -21,19 +25,37 @@ void require(const Batch& batch, bool ok, const char* what) {
 models::QwenVLInputs qwen_inputs(const Batch& batch, c10::Device device) {
   require(batch, batch.family == io::ModelFamily::qwen2_vl || batch.family == io::ModelFamily::qwen2_5_vl,
           "a Qwen2-VL model");
-  return {on(batch.input_ids, device), on(batch.attention_mask, device), on(batch.pixel_values, device),
-          on(batch.image_grid_thw, device)};
+  models::QwenVLInputs in;
+  in.input_ids = on(batch.input_ids, device);
+  in.attention_mask = on(batch.attention_mask, device);
+  in.pixel_values = on(batch.pixel_values, device);
+  in.image_grid_thw = batch.image_grid_thw;  // read on the host only
+  in.host_input_ids = host(batch.input_ids);
+  in.host_attention_mask = host(batch.attention_mask);
+  return in;
 }
 
 models::LlavaInputs llava_inputs(const Batch& batch, c10::Device device) {
   require(batch, batch.family == io::ModelFamily::llava, "a LLaVA model");
-  return {on(batch.input_ids, device), on(batch.attention_mask, device), on(batch.pixel_values, device)};
+  models::LlavaInputs in;
+  in.input_ids = on(batch.input_ids, device);
+  in.attention_mask = on(batch.attention_mask, device);
+  in.pixel_values = on(batch.pixel_values, device);
+  in.host_input_ids = host(batch.input_ids);
+  return in;
 }
 
 models::Idefics3Inputs idefics3_inputs(const Batch& batch, c10::Device device) {
   require(batch, batch.family == io::ModelFamily::idefics3, "an Idefics3 model");
-  return {on(batch.input_ids, device), on(batch.attention_mask, device), on(batch.pixel_values, device),
-          on(batch.pixel_attention_mask, device)};
+  models::Idefics3Inputs in;
+  in.input_ids = on(batch.input_ids, device);
+  in.attention_mask = on(batch.attention_mask, device);
+  in.pixel_values = on(batch.pixel_values, device);
+  in.pixel_attention_mask = batch.pixel_attention_mask;  // read on the host only
+  in.host_input_ids = host(batch.input_ids);
+  in.host_pixel_values = host(batch.pixel_values);
+  in.host_pixel_attention_mask = host(batch.pixel_attention_mask);
+  return in;
 }
 
 models::ClipInputs clip_inputs(const Batch& batch, c10::Device device) {

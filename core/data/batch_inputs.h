@@ -14,7 +14,11 @@
 namespace vltune::data {
 
 // Each throws vltune::Error when the batch was collated for another family. Tensors are moved to
-// `device` (copies only when they are elsewhere); pixel_values keep float32 (the model casts).
+// `device` (copies only when they are elsewhere; to CUDA without making the host wait,
+// core/device_transfer.h); pixel_values keep float32 (the model casts). The batch's CPU tensors
+// also go in as the inputs' host mirrors, and Qwen's image_grid_thw and Idefics3's
+// pixel_attention_mask stay on the CPU: what the models read on the host is then never read back
+// from the device.
 models::QwenVLInputs qwen_inputs(const Batch& batch, c10::Device device = c10::kCPU);
 models::LlavaInputs llava_inputs(const Batch& batch, c10::Device device = c10::kCPU);
 models::Idefics3Inputs idefics3_inputs(const Batch& batch, c10::Device device = c10::kCPU);

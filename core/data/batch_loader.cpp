@@ -131,6 +131,7 @@ void BatchLoader::work() {
     Batch batch;
     try {
       batch = collate(complete, m_encoder.family(), m_encoder.pad_id());
+      if (m_params.pin_memory) pin_device_inputs(batch);
     } catch (...) {
       error = std::current_exception();
     }

@@ -43,6 +43,7 @@ struct LoaderParams {
   int64_t epochs = 1;        // epochs to go through; next() ends after the last
   int workers = 2;           // threads encoding and preprocessing ahead of the consumer (>= 1)
   int64_t prefetch = 2;      // most batches built or being built ahead of the consumer (>= 1)
+  bool pin_memory = false;   // page-lock each batch's device inputs (pin_device_inputs; for a CUDA run)
 };
 
 // Where a loader is: the batch next() returns next. Save it with a checkpoint and give it back to

@@ -5,6 +5,7 @@
 
 #include <ATen/ATen.h>
 
+#include "core/device_transfer.h"
 #include "core/error.h"
 #include "core/text/supervised_encoding.h"
 
@@ -128,6 +129,10 @@ Batch collate(std::span<const EncodedExample> examples, io::ModelFamily family, 
       break;
   }
   return batch;
+}
+
+void pin_device_inputs(Batch& batch) {
+  for (at::Tensor* t : {&batch.input_ids, &batch.attention_mask, &batch.pixel_values}) *t = pinned_if_cuda(*t);
 }
 
 }  // namespace vltune::data

@@ -50,4 +50,9 @@ Batch collate(std::span<const EncodedExample> examples, io::ModelFamily family, 
 // labels[:, 1:] != kIgnoreIndex, counted. labels: [B, T] int64.
 int64_t count_label_tokens(const at::Tensor& labels);
 
+// Page-locks the tensors of `batch` that data::*_inputs send to a device (input_ids,
+// attention_mask, pixel_values) when this build and machine have CUDA; nothing otherwise. Done on
+// a loader's worker thread (LoaderParams::pin_memory), the trainer's sends are then queued copies.
+void pin_device_inputs(Batch& batch);
+
 }  // namespace vltune::data

@@ -1,12 +1,14 @@
 #include "core/lora/chunked_loss.h"
 
 #include <algorithm>
+#include <vector>
 
 #include <ATen/ATen.h>
 #include <ATen/core/ivalue.h>
 #include <torch/csrc/autograd/autograd.h>
 #include <torch/csrc/autograd/custom_function.h>
 
+#include "core/device_transfer.h"
 #include "core/error.h"
 #include "core/lora/lora_linear.h"
 #include "core/rng_state.h"
@@ -145,11 +147,20 @@ std::pair<torch::Tensor, int64_t> chunked_causal_lm_loss_sum(const torch::Tensor
     throw Error("chunked loss: hidden [B, T, hidden] and labels [B, T] expected, got " + c10::str(hidden.sizes()) + " and " +
                 c10::str(labels.sizes()));
   const int64_t t = hidden.size(1);
-  // Position i predicts label i + 1; keep only the positions with a label.
-  const auto shifted = labels.narrow(1, 1, t - 1).to(hidden.device(), torch::kLong);  // [B, T-1]
-  const auto keep = shifted.ne(-100);
-  const auto rows = hidden.narrow(1, 0, t - 1).index({keep});  // [N, hidden]
-  const auto targets = shifted.index({keep});                   // [N]
+  // Position i predicts label i + 1; keep only the positions with a label. They are picked on the
+  // host, from CPU labels (labels on a device are read back): a boolean index on the device would
+  // wait for it to count them.
+  const auto host = labels.to(torch::kCPU, torch::kLong).contiguous();
+  const auto l = host.accessor<int64_t, 2>();
+  std::vector<int64_t> picked, wanted;  // rows of hidden as [B*T, hidden], and their next tokens
+  for (int64_t b = 0; b < l.size(0); ++b)
+    for (int64_t j = 0; j + 1 < t; ++j)
+      if (l[b][j + 1] != -100) {
+        picked.push_back(b * t + j);
+        wanted.push_back(l[b][j + 1]);
+      }
+  const auto rows = hidden.reshape({-1, hidden.size(-1)}).index_select(0, to_device(torch::tensor(picked, torch::kLong), hidden.device()));  // [N, hidden]
+  const auto targets = to_device(torch::tensor(wanted, torch::kLong), hidden.device());  // [N]
   std::vector<torch::Tensor> params;
   for (const auto& q : lm_head.parameters())
     if (q.requires_grad()) params.push_back(q);

@@ -50,7 +50,8 @@ torch::Tensor chunked_linear_cross_entropy_sum(const torch::Tensor& rows, const 
 
 // Next-token loss from the decoder's hidden states: hidden [B, T, hidden] and labels [B, T]
 // (-100 ignored) shifted by one, only the label positions sent through `lm_head` (with its
-// active adapters). The same sum as causal_lm_loss_sum(lm_head(hidden), labels).
+// active adapters). The same sum as causal_lm_loss_sum(lm_head(hidden), labels). The labels are
+// read on the host: pass the batch's CPU labels (on a device they are read back, a wait for it).
 // -> (scalar float32 sum, label tokens)
 std::pair<torch::Tensor, int64_t> chunked_causal_lm_loss_sum(const torch::Tensor& hidden, LoraLinearImpl& lm_head,
                                                              const torch::Tensor& labels, const ChunkedLossParams& p = {});

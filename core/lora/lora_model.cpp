@@ -177,7 +177,7 @@ train::BatchLoss LoraModel::loss(const data::Batch& batch) {
   if (!batch.labels.defined()) throw Error("the batch has no labels: a causal LM loss needs them");
   // The full logits [B, T, vocab] are never made: the label rows go through lm_head in chunks.
   const DecoderPass pass = decoder_hidden_states(m_model, batch, dev);
-  std::tie(out.loss_sum, out.tokens) = chunked_causal_lm_loss_sum(pass.hidden, *pass.lm_head, batch.labels.to(dev), m_loss_params);
+  std::tie(out.loss_sum, out.tokens) = chunked_causal_lm_loss_sum(pass.hidden, *pass.lm_head, batch.labels, m_loss_params);
   return out;
 }
 

@@ -13,7 +13,7 @@ train::AnswerLogProbs sequence_log_probs(LoraModel& model, const data::Batch& ba
   if (!batch.labels.defined()) throw Error("the batch has no labels: which tokens to score is unknown");
   const auto dev = model.device();
   const DecoderPass pass = decoder_hidden_states(model.model(), batch, dev);
-  const auto labels = batch.labels.to(dev);
+  const auto& labels = batch.labels;  // read on the host by the loss
   std::vector<torch::Tensor> sums;
   std::vector<int64_t> tokens;
   for (int64_t b = 0; b < pass.hidden.size(0); ++b) {

@@ -4,12 +4,14 @@
 #include <cmath>
 #include <limits>
 
+#include "core/device_transfer.h"
 #include "core/error.h"
 #include "core/lora/linear_init.h"
 #include "core/io/checkpoint.h"
 #include "core/models/blocks.h"
 #include "core/models/family_layout.h"
 #include "core/models/greedy.h"
+#include "core/models/image_slots.h"
 #include "core/models/weight_loader.h"
 
 namespace vltune::models {
@@ -23,23 +25,28 @@ torch::Tensor idefics3_patch_attention_mask(const torch::Tensor& pixel_attention
 torch::Tensor idefics3_position_ids(const torch::Tensor& patch_attention_mask, int64_t num_patches_per_side) {
   const auto n = patch_attention_mask.size(0);
   const auto h = patch_attention_mask.size(1), w = patch_attention_mask.size(2);
-  auto mask = patch_attention_mask.to(torch::kCPU, torch::kBool);
+  // Read on the host (a mask on a device is copied back first), counted with an accessor: no item().
+  const auto mask = patch_attention_mask.to(torch::kCPU, torch::kBool).contiguous();
+  const auto a = mask.accessor<bool, 3>();
   const double step = 1.0 / static_cast<double>(num_patches_per_side);
   // torch.arange(1 / N, 1.0, 1 / N): float32 (the default dtype).
   const auto boundaries = torch::arange(step, 1.0, step, torch::kFloat);
   auto position_ids = torch::zeros({n, h * w}, torch::kLong);
   for (int64_t i = 0; i < n; ++i) {
-    const auto m = mask[i];
-    const auto nb_h = m.select(1, 0).sum();  // int64 0-d, as the reference's
-    const auto nb_w = m.select(0, 0).sum();
-    // torch.arange(0, 1 - 1e-6, 1 / nb_patches_h): the step a float32 0-d tensor, the values float32
-    const auto frac_h = torch::arange(0, 1 - 1e-6, (1.0 / nb_h.to(torch::kFloat)).item<double>(), torch::kFloat);
-    const auto frac_w = torch::arange(0, 1 - 1e-6, (1.0 / nb_w.to(torch::kFloat)).item<double>(), torch::kFloat);
+    int64_t nb_h = 0, nb_w = 0, real = 0;  // real rows in column 0, real columns in row 0, real patches
+    for (int64_t y = 0; y < h; ++y) nb_h += a[i][y][0];
+    for (int64_t x = 0; x < w; ++x) nb_w += a[i][0][x];
+    for (int64_t y = 0; y < h; ++y)
+      for (int64_t x = 0; x < w; ++x) real += a[i][y][x];
+    // torch.arange(0, 1 - 1e-6, 1 / nb_patches_h): the step 1 / (a float32 count), divided in
+    // float32; the values float32.
+    const auto frac_h = torch::arange(0, 1 - 1e-6, static_cast<double>(1.0f / static_cast<float>(nb_h)), torch::kFloat);
+    const auto frac_w = torch::arange(0, 1 - 1e-6, static_cast<double>(1.0f / static_cast<float>(nb_w)), torch::kFloat);
     const auto bucket_h = torch::bucketize(frac_h, boundaries, /*out_int32=*/false, /*right=*/true);
     const auto bucket_w = torch::bucketize(frac_w, boundaries, /*out_int32=*/false, /*right=*/true);
     const auto ids = (bucket_h.unsqueeze(1) * num_patches_per_side + bucket_w).flatten();
-    const auto flat = m.reshape({-1});
-    if (flat.sum().item<int64_t>() != ids.numel())
+    const auto flat = mask[i].reshape({-1});
+    if (real != ids.numel())
       throw Error("Idefics3 vision: the real patches of image " + std::to_string(i) +
                   " do not form a rectangle at the top left");
     position_ids[i].index_put_({flat}, ids);
@@ -63,7 +70,7 @@ torch::Tensor Idefics3VisionEmbeddingsImpl::forward(const torch::Tensor& pixel_v
   const auto weight = patch_embedding->weight;
   // [N, C, H, W] -> [N, hidden, H/P, W/P] -> [N, patches, hidden]
   auto embeddings = patch_embedding(pixel_values.to(weight.device(), weight.scalar_type())).flatten(2).transpose(1, 2);
-  const auto position_ids = idefics3_position_ids(patch_attention_mask, m_patches_per_side).to(weight.device());
+  const auto position_ids = to_device(idefics3_position_ids(patch_attention_mask, m_patches_per_side), weight.device());
   return embeddings + position_embedding(position_ids);
 }
 
@@ -79,14 +86,16 @@ torch::Tensor Idefics3VisionTransformerImpl::forward(const torch::Tensor& pixel_
     throw Error("Idefics3 vision: pixel_values should be [N, C, H, W] with sides multiples of " +
                 std::to_string(m_patch_size) + ", got " + c10::str(pixel_values.sizes()));
   const auto n = pixel_values.size(0);
-  auto patch_mask = patch_attention_mask.defined()
-                        ? patch_attention_mask.to(torch::kBool)
-                        : torch::ones({n, pixel_values.size(2) / m_patch_size, pixel_values.size(3) / m_patch_size},
-                                      pixel_values.options().dtype(torch::kBool));
+  // On the host: the positions and whether any patch is padding are worked out there.
+  const auto patch_mask = patch_attention_mask.defined()
+                              ? patch_attention_mask.to(torch::kCPU, torch::kBool)
+                              : torch::ones({n, pixel_values.size(2) / m_patch_size, pixel_values.size(3) / m_patch_size}, torch::kBool);
   auto h = embeddings(pixel_values, patch_mask);  // [N, T, hidden]
-  const auto flat = patch_mask.reshape({n, -1}).to(h.device());
+  const auto host_flat = patch_mask.reshape({n, -1}).contiguous();
+  const bool* patch = host_flat.data_ptr<bool>();
   torch::Tensor mask;  // none when every patch is real, as the reference
-  if (!flat.all().item<bool>()) {
+  if (!std::all_of(patch, patch + host_flat.numel(), [](bool real) { return real; })) {
+    const auto flat = to_device(host_flat, h.device());
     // _prepare_4d_attention_mask: keys that are padding get the dtype's lowest value. [N, 1, T, T]
     const auto t = flat.size(1);
     // (float32: its lowest value; narrower dtypes: -inf, as float32's lowest does not fit them)
@@ -136,23 +145,56 @@ Idefics3Impl::Idefics3Impl(const io::ModelConfig& config) {
   if (c.text.tie_word_embeddings) lm_head->weight.set_data(text_model->embed_tokens->weight.data());
 }
 
-torch::Tensor Idefics3Impl::image_features(const torch::Tensor& pixel_values, const torch::Tensor& pixel_attention_mask) {
+namespace {
+
+// Which images of [M, C, H, W] are real, as the reference decides it: not all zero
+// ((pixels == 0).sum() != C * H * W). Read on the host from `host_pixels` when given, where a
+// real image stops the scan at its first non-zero value; else tested on the device and read
+// back. -> the real images' indices, in order
+std::vector<int64_t> real_images(const torch::Tensor& pixels, const torch::Tensor& host_pixels) {
+  const int64_t m = pixels.size(0), per = m > 0 ? pixels.numel() / m : 0;
+  std::vector<int64_t> real;
+  if (host_pixels.defined()) {
+    const auto values = host_pixels.to(torch::kFloat).contiguous();
+    const float* p = values.data_ptr<float>();
+    for (int64_t i = 0; i < m; ++i)
+      if (std::any_of(p + i * per, p + (i + 1) * per, [](float v) { return !(v == 0.0f); })) real.push_back(i);
+  } else {
+    const auto flags = ((pixels == 0.0).sum({-1, -2, -3}) != per).to(torch::kCPU);  // [M] bool
+    const auto f = flags.accessor<bool, 1>();
+    for (int64_t i = 0; i < m; ++i)
+      if (f[i]) real.push_back(i);
+  }
+  return real;
+}
+
+}  // namespace
+
+torch::Tensor Idefics3Impl::image_features(const Idefics3Inputs& inputs) {
+  const auto& pixel_values = inputs.pixel_values;
   if (pixel_values.dim() != 5) throw Error("Idefics3: pixel_values should be [B, N, C, H, W], got " + c10::str(pixel_values.sizes()));
   const auto b = pixel_values.size(0), n = pixel_values.size(1);
   const auto c = pixel_values.size(2), h = pixel_values.size(3), w = pixel_values.size(4);
   auto pixels = pixel_values.reshape({b * n, c, h, w});
+  torch::Tensor host_pixels;  // undefined: the padding test runs on the device
+  if (inputs.host_pixel_values.defined())
+    host_pixels = host_view(pixel_values, inputs.host_pixel_values, "host_pixel_values").reshape({b * n, c, h, w});
   // Padding images are all zero: drop them (keep the first when every one is).
-  auto real = (pixels == 0.0).sum({-1, -2, -3}) != c * h * w;  // [B * N]
-  if (!real.any().item<bool>()) real[0] = true;
-  pixels = pixels.index({real});
-  torch::Tensor pixel_mask;
-  if (pixel_attention_mask.defined()) {
-    if (pixel_attention_mask.numel() != b * n * h * w)
-      throw Error("Idefics3: pixel_attention_mask " + c10::str(pixel_attention_mask.sizes()) + " does not match pixel_values " +
+  std::vector<int64_t> real = real_images(pixels, host_pixels);
+  if (real.empty()) real.push_back(0);
+  const bool all_real = static_cast<int64_t>(real.size()) == b * n;
+  const auto real_index = torch::tensor(real, torch::kLong);  // [real] on the CPU
+  if (!all_real) pixels = pixels.index_select(0, to_device(real_index, pixels.device()));
+  torch::Tensor pixel_mask;  // [real, H, W] on the CPU
+  if (inputs.pixel_attention_mask.defined()) {
+    if (inputs.pixel_attention_mask.numel() != b * n * h * w)
+      throw Error("Idefics3: pixel_attention_mask " + c10::str(inputs.pixel_attention_mask.sizes()) + " does not match pixel_values " +
                   c10::str(pixel_values.sizes()));
-    pixel_mask = pixel_attention_mask.reshape({b * n, h, w}).index({real.to(pixel_attention_mask.device())});
+    pixel_mask = host_view(inputs.pixel_attention_mask, inputs.host_pixel_attention_mask, "host_pixel_attention_mask")
+                     .reshape({b * n, h, w});
+    if (!all_real) pixel_mask = pixel_mask.index_select(0, real_index);
   } else {
-    pixel_mask = torch::ones({pixels.size(0), h, w}, pixels.options().dtype(torch::kBool));
+    pixel_mask = torch::ones({pixels.size(0), h, w}, torch::kBool);
   }
   const auto patch_mask = idefics3_patch_attention_mask(pixel_mask.to(torch::kFloat), vision_model->patch_size());
   auto hidden = vision_model(pixels, patch_mask);  // [real, patches, vision hidden]
@@ -163,18 +205,15 @@ torch::Tensor Idefics3Impl::embed(const Idefics3Inputs& inputs) {
   auto is_image = inputs.input_ids == m_image_token_id;  // [B, T]
   auto ids = inputs.input_ids.masked_fill(is_image, 0);  // the image token may lie past the table
   auto embeds = text_model->embed_tokens(ids);            // [B, T, hidden]
-  const int64_t slots = is_image.sum().item<int64_t>();
+  const auto slots = image_token_positions(host_view(inputs.input_ids, inputs.host_input_ids, "host_input_ids"), m_image_token_id);
   if (!inputs.pixel_values.defined() || inputs.pixel_values.numel() == 0) {
-    if (slots != 0) throw FormatError("input_ids hold " + std::to_string(slots) + " image tokens but no images were given");
+    if (slots.size(0) != 0)
+      throw FormatError("input_ids hold " + std::to_string(slots.size(0)) + " image tokens but no images were given");
     return embeds;
   }
-  auto features = image_features(inputs.pixel_values, inputs.pixel_attention_mask).to(embeds.scalar_type());
-  const auto images = features.size(0);
+  auto features = image_features(inputs);                // [images, tokens, hidden]
   features = features.reshape({-1, features.size(-1)});  // [images * tokens, hidden]
-  if (slots != features.size(0))
-    throw FormatError("input_ids hold " + std::to_string(slots) + " image tokens but the " + std::to_string(images) +
-                      " image(s) make " + std::to_string(features.size(0)));
-  return embeds.masked_scatter(is_image.unsqueeze(-1).expand_as(embeds), features);
+  return fill_image_tokens(embeds, slots, features);
 }
 
 torch::Tensor Idefics3Impl::position_ids(const Idefics3Inputs& inputs) const {

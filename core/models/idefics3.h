@@ -27,7 +27,13 @@ struct Idefics3Inputs {
   torch::Tensor input_ids;             // [B, T] int64, each image token as image_token_id
   torch::Tensor attention_mask;        // [B, T] 0/1 (undefined: all ones); right padding
   torch::Tensor pixel_values;          // [B, N, C, H, W] float, per sample its tiles (+ global image), padded with all-zero images (undefined: none)
-  torch::Tensor pixel_attention_mask;  // [B, N, H, W] 0/1 (undefined: all ones): which pixels are image, not padding
+  torch::Tensor pixel_attention_mask;  // [B, N, H, W] 0/1 (undefined: all ones): which pixels are image, not padding; read on the host (best kept on the CPU)
+  // The same on the CPU (data::idefics3_inputs sets them): which images and patches are real and
+  // where the image tokens go are read on the host, and these spare reading them back (undefined:
+  // read back, or for the pixels tested on the device).
+  torch::Tensor host_input_ids;
+  torch::Tensor host_pixel_values;
+  torch::Tensor host_pixel_attention_mask;
 };
 
 // Which patches of each image hold any real pixel: pixel_attention_mask [N, H, W] -> [N, H/P, W/P] bool.
@@ -55,8 +61,8 @@ TORCH_MODULE(Idefics3VisionEmbeddings);
 class Idefics3VisionTransformerImpl : public torch::nn::Module {
  public:
   explicit Idefics3VisionTransformerImpl(const io::VisionTransformerConfig& config);
-  // pixel_values: [N, C, H, W], patch_attention_mask: [N, H/P, W/P] bool (undefined: all real)
-  // -> last hidden state after post_layernorm [N, patches, hidden]
+  // pixel_values: [N, C, H, W], patch_attention_mask: [N, H/P, W/P] bool (undefined: all real),
+  // read on the host (best given on the CPU) -> last hidden state after post_layernorm [N, patches, hidden]
   torch::Tensor forward(const torch::Tensor& pixel_values, const torch::Tensor& patch_attention_mask);
 
   int64_t patch_size() const { return m_patch_size; }
@@ -100,9 +106,9 @@ class Idefics3Impl : public torch::nn::Module {
   explicit Idefics3Impl(const io::ModelConfig& config);
 
   // The projected features of the real images (all-zero padding images dropped, as the
-  // reference does), in order. pixel_values [B, N, C, H, W], pixel_attention_mask [B, N, H, W] or
-  // undefined -> [real images, tokens per image, hidden]
-  torch::Tensor image_features(const torch::Tensor& pixel_values, const torch::Tensor& pixel_attention_mask);
+  // reference does), in order, from inputs.pixel_values [B, N, C, H, W] and
+  // pixel_attention_mask [B, N, H, W] or undefined -> [real images, tokens per image, hidden]
+  torch::Tensor image_features(const Idefics3Inputs& inputs);
 
   // Token embeddings with the image tokens replaced by the image features. -> [B, T, hidden]
   torch::Tensor embed(const Idefics3Inputs& inputs);

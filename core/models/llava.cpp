@@ -2,12 +2,14 @@
 
 #include <algorithm>
 
+#include "core/device_transfer.h"
 #include "core/error.h"
 #include "core/lora/linear_init.h"
 #include "core/io/checkpoint.h"
 #include "core/models/blocks.h"
 #include "core/models/family_layout.h"
 #include "core/models/greedy.h"
+#include "core/models/image_slots.h"
 #include "core/models/weight_loader.h"
 
 namespace vltune::models {
@@ -64,17 +66,15 @@ torch::Tensor LlavaImpl::embed(const LlavaInputs& inputs) {
   // others do): embed it as 0, it is replaced anyway.
   auto ids = inputs.input_ids.masked_fill(is_image, 0);
   auto embeds = language_model->embed_tokens(ids);  // [B, T, hidden]
-  const int64_t slots = is_image.sum().item<int64_t>();
+  const auto slots = image_token_positions(host_view(inputs.input_ids, inputs.host_input_ids, "host_input_ids"), m_image_token_id);
   if (!inputs.pixel_values.defined() || inputs.pixel_values.numel() == 0) {
-    if (slots != 0) throw FormatError("input_ids hold " + std::to_string(slots) + " image tokens but no images were given");
+    if (slots.size(0) != 0)
+      throw FormatError("input_ids hold " + std::to_string(slots.size(0)) + " image tokens but no images were given");
     return embeds;
   }
-  auto features = image_features(inputs.pixel_values).to(embeds.scalar_type());  // [N, tokens, hidden]
-  features = features.reshape({-1, features.size(-1)});                            // [N * tokens, hidden]
-  if (slots != features.size(0))
-    throw FormatError("input_ids hold " + std::to_string(slots) + " image tokens but the " +
-                      std::to_string(inputs.pixel_values.size(0)) + " image(s) make " + std::to_string(features.size(0)));
-  return embeds.masked_scatter(is_image.unsqueeze(-1).expand_as(embeds), features);
+  auto features = image_features(inputs.pixel_values);   // [N, tokens, hidden]
+  features = features.reshape({-1, features.size(-1)});  // [N * tokens, hidden]
+  return fill_image_tokens(embeds, slots, features);
 }
 
 torch::Tensor LlavaImpl::position_ids(const LlavaInputs& inputs) const {

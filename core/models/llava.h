@@ -25,6 +25,7 @@ struct LlavaInputs {
   torch::Tensor input_ids;       // [B, T] int64, each image's tokens as image_token_id
   torch::Tensor attention_mask;  // [B, T] 0/1 (undefined: all ones); right padding
   torch::Tensor pixel_values;    // [N, C, H, W] float, images in the order their tokens appear (undefined: none)
+  torch::Tensor host_input_ids;  // input_ids on the CPU, where the image tokens are found (undefined: read back)
 };
 
 class LlavaProjectorImpl : public torch::nn::Module {

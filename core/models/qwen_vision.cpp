@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "core/device_transfer.h"
 #include "core/error.h"
 
 namespace vltune::models {
@@ -76,16 +77,16 @@ struct WindowLayout {
   std::vector<int64_t> cu_seqlens;  // window boundaries, in patches, duplicates removed
 };
 
+// grid_thw: [images, 3] int64 on the CPU
 WindowLayout window_layout(const torch::Tensor& grid_thw, const QwenVisionOptions& o) {
   WindowLayout layout;
   layout.cu_seqlens.push_back(0);
   const int64_t win = o.window_size / o.merge_size / o.patch_size;  // window side, in merged tokens
   const int64_t unit = o.merge_size * o.merge_size;
   int64_t base = 0;
-  auto g = grid_thw.to(torch::kCPU).to(torch::kLong);
+  const auto g = grid_thw.accessor<int64_t, 2>();
   for (int64_t i = 0; i < g.size(0); ++i) {
-    const int64_t t = g[i][0].item<int64_t>(), gh = g[i][1].item<int64_t>() / o.merge_size,
-                  gw = g[i][2].item<int64_t>() / o.merge_size;
+    const int64_t t = g[i][0], gh = g[i][1] / o.merge_size, gw = g[i][2] / o.merge_size;
     // The reference pads by a whole window even when the side divides evenly; empty windows add nothing.
     const int64_t pad_h = win - gh % win, pad_w = win - gw % win;
     const int64_t nwh = (gh + pad_h) / win, nww = (gw + pad_w) / win;
@@ -205,15 +206,25 @@ QwenVisionImpl::QwenVisionImpl(QwenVisionOptions o) : m_options(std::move(o)) {
   m_inv_freq = register_buffer("inv_freq", 1.0 / torch::pow(m_options.rope_theta, exponent));
 }
 
+const torch::Tensor& QwenVisionImpl::host_inv_freq() {
+  if (!m_host_inv_freq.defined() || m_host_inv_freq_of != m_inv_freq.data_ptr() ||
+      m_host_inv_freq.scalar_type() != m_inv_freq.scalar_type()) {
+    m_host_inv_freq = m_inv_freq.to(torch::kCPU);
+    m_host_inv_freq_of = m_inv_freq.data_ptr();
+  }
+  return m_host_inv_freq;
+}
+
 torch::Tensor QwenVisionImpl::forward(const torch::Tensor& pixel_values, const torch::Tensor& grid_thw) {
   const int64_t m = m_options.merge_size;
-  auto g = grid_thw.to(torch::kCPU).to(torch::kLong);
+  const auto g_cpu = grid_thw.to(torch::kCPU, torch::kLong).contiguous();  // as is when it is on the CPU already
+  const auto g = g_cpu.accessor<int64_t, 2>();
   // 2-D positions of every patch, in the processor's merge-block order (rot_pos_emb).
   std::vector<torch::Tensor> positions;
   std::vector<int64_t> cu_seqlens{0};
   int64_t max_side = 0;
   for (int64_t i = 0; i < g.size(0); ++i) {
-    const int64_t t = g[i][0].item<int64_t>(), h = g[i][1].item<int64_t>(), w = g[i][2].item<int64_t>();
+    const int64_t t = g[i][0], h = g[i][1], w = g[i][2];
     max_side = std::max({max_side, h, w});
     auto hpos = torch::arange(h, torch::kLong).unsqueeze(1).expand({h, w});
     auto wpos = torch::arange(w, torch::kLong).unsqueeze(0).expand({h, w});
@@ -222,7 +233,7 @@ torch::Tensor QwenVisionImpl::forward(const torch::Tensor& pixel_values, const t
     for (int64_t f = 0; f < t; ++f) cu_seqlens.push_back(cu_seqlens.back() + h * w);
   }
   auto pos = torch::cat(positions, 0);  // [N, 2]
-  auto table = torch::arange(max_side, torch::kFloat32).unsqueeze(1) * m_inv_freq.to(torch::kCPU).unsqueeze(0);
+  auto table = torch::arange(max_side, torch::kFloat32).unsqueeze(1) * host_inv_freq().unsqueeze(0);
   auto rotary = table.index({pos}).flatten(1);  // [N, head_dim / 2]
 
   auto h = patch_embed(pixel_values);  // [N, width]
@@ -234,12 +245,12 @@ torch::Tensor QwenVisionImpl::forward(const torch::Tensor& pixel_values, const t
   torch::Tensor window_order;
   if (m_options.window_size > 0) {
     // Qwen2.5-VL: put each window's tokens together (merged-token granularity), positions too.
-    windows = window_layout(g, m_options);
+    windows = window_layout(g_cpu, m_options);
     window_order = torch::tensor(windows.order, torch::kLong);
-    h = h.view({n / unit, unit, -1}).index({window_order.to(h.device())}).reshape({n, -1});
+    h = h.view({n / unit, unit, -1}).index({to_device(window_order, h.device())}).reshape({n, -1});
     rotary = rotary.view({n / unit, unit, -1}).index({window_order}).reshape({n, -1});
   }
-  auto emb = torch::cat({rotary, rotary}, -1).to(h.device());
+  auto emb = to_device(torch::cat({rotary, rotary}, -1), h.device());
   auto cos = emb.cos().to(h.scalar_type()), sin = emb.sin().to(h.scalar_type());
   const bool checkpointed = checkpoint_blocks(is_training());
   for (int64_t i = 0; i < m_options.depth; ++i) {
@@ -256,7 +267,7 @@ torch::Tensor QwenVisionImpl::forward(const torch::Tensor& pixel_values, const t
       h = block->forward(h, cos, sin, bounds);  // [N, width]
   }
   h = merger(h);  // [N / unit, out_width]
-  if (window_order.defined()) h = h.index({torch::argsort(window_order).to(h.device())});
+  if (window_order.defined()) h = h.index({to_device(torch::argsort(window_order), h.device())});
   return h;
 }
 

@@ -90,7 +90,8 @@ TORCH_MODULE(QwenPatchMerger);
 class QwenVisionImpl : public torch::nn::Module, public CheckpointedStack {
  public:
   explicit QwenVisionImpl(QwenVisionOptions o);
-  // pixel_values: [N, C*T*P*P] (rows of every image, in order), grid_thw: [images, 3]
+  // pixel_values: [N, C*T*P*P] (rows of every image, in order), grid_thw: [images, 3] int64,
+  // read on the host (keep it on the CPU: on a device it is read back, a wait for the device)
   //   -> [N / merge^2, out_width], the tokens of every image in order
   torch::Tensor forward(const torch::Tensor& pixel_values, const torch::Tensor& grid_thw);
 
@@ -99,8 +100,13 @@ class QwenVisionImpl : public torch::nn::Module, public CheckpointedStack {
   QwenPatchMerger merger{nullptr};
 
  private:
+  // m_inv_freq on the CPU, read back once after each move of the module, not every forward.
+  const torch::Tensor& host_inv_freq();
+
   QwenVisionOptions m_options;
-  torch::Tensor m_inv_freq;  // [head_dim / 4]: the 2-D rotary frequencies
+  torch::Tensor m_inv_freq;       // [head_dim / 4]: the 2-D rotary frequencies
+  torch::Tensor m_host_inv_freq;  // its CPU copy
+  const void* m_host_inv_freq_of = nullptr;  // the m_inv_freq storage it was copied from
 };
 TORCH_MODULE(QwenVision);
 

@@ -1,10 +1,12 @@
 #include "core/models/qwen_vl.h"
 
+#include "core/device_transfer.h"
 #include "core/error.h"
 #include "core/lora/linear_init.h"
 #include "core/io/checkpoint.h"
 #include "core/models/family_layout.h"
 #include "core/models/greedy.h"
+#include "core/models/image_slots.h"
 #include "core/models/weight_loader.h"
 
 namespace vltune::models {
@@ -38,10 +40,15 @@ QwenVLImpl::QwenVLImpl(const io::ModelConfig& config) : m_family(config.family()
 }
 
 torch::Tensor QwenVLImpl::position_ids(const QwenVLInputs& inputs) const {
-  auto ids = inputs.input_ids.to(torch::kCPU).to(torch::kLong).contiguous();
+  return to_device(host_position_ids(inputs), inputs.input_ids.device());
+}
+
+torch::Tensor QwenVLImpl::host_position_ids(const QwenVLInputs& inputs) const {
+  auto ids = host_view(inputs.input_ids, inputs.host_input_ids, "host_input_ids").to(torch::kLong).contiguous();
   const int64_t b = ids.size(0), t = ids.size(1);
-  auto mask = inputs.attention_mask.defined() ? inputs.attention_mask.to(torch::kCPU).to(torch::kLong).contiguous()
-                                              : torch::ones({b, t}, torch::kLong);
+  auto mask = inputs.attention_mask.defined()
+                  ? host_view(inputs.attention_mask, inputs.host_attention_mask, "host_attention_mask").to(torch::kLong).contiguous()
+                  : torch::ones({b, t}, torch::kLong);
   auto grid = inputs.image_grid_thw.defined() ? inputs.image_grid_thw.to(torch::kCPU).to(torch::kLong).contiguous()
                                               : torch::zeros({0, 3}, torch::kLong);
   auto out = torch::zeros({3, b, t}, torch::kLong);
@@ -92,19 +99,15 @@ torch::Tensor QwenVLImpl::position_ids(const QwenVLInputs& inputs) const {
   }
   if (image != grid.size(0))
     throw FormatError("image_grid_thw lists " + std::to_string(grid.size(0)) + " images, input_ids hold " + std::to_string(image));
-  return out.to(inputs.input_ids.device());
+  return out;
 }
 
 torch::Tensor QwenVLImpl::embed(const QwenVLInputs& inputs) {
   auto embeds = model->embed_tokens(inputs.input_ids);  // [B, T, hidden]
   if (!inputs.pixel_values.defined() || inputs.pixel_values.numel() == 0) return embeds;
-  auto image_embeds = visual(inputs.pixel_values, inputs.image_grid_thw).to(embeds.scalar_type());  // [tokens, hidden]
-  auto is_image = (inputs.input_ids == m_image_token_id);  // [B, T]
-  const int64_t slots = is_image.sum().item<int64_t>();
-  if (slots != image_embeds.size(0))
-    throw FormatError("input_ids hold " + std::to_string(slots) + " image tokens but the images make " +
-                      std::to_string(image_embeds.size(0)));
-  return embeds.masked_scatter(is_image.unsqueeze(-1).expand_as(embeds), image_embeds);
+  const auto slots = image_token_positions(host_view(inputs.input_ids, inputs.host_input_ids, "host_input_ids"), m_image_token_id);
+  auto image_embeds = visual(inputs.pixel_values, inputs.image_grid_thw);  // [tokens, hidden]
+  return fill_image_tokens(embeds, slots, image_embeds);
 }
 
 torch::Tensor QwenVLImpl::hidden_states(const QwenVLInputs& inputs) {
@@ -117,10 +120,10 @@ Prefill QwenVLImpl::prefill(const QwenVLInputs& prompt, KvCache& cache) {
   torch::NoGradGuard no_grad;
   if (prompt.input_ids.size(0) != 1)
     throw Error("generation takes one sequence, got a batch of " + std::to_string(prompt.input_ids.size(0)));
-  auto positions = position_ids(prompt);  // [3, 1, T]
+  const auto positions = host_position_ids(prompt);  // [3, 1, T] on the CPU
   Prefill out;
   out.mask = prompt.attention_mask.defined() ? prompt.attention_mask : torch::ones_like(prompt.input_ids);
-  out.hidden = model(embed(prompt), positions, out.mask, &cache);  // [1, T, hidden]
+  out.hidden = model(embed(prompt), to_device(positions, prompt.input_ids.device()), out.mask, &cache);  // [1, T, hidden]
   // Text after the prompt continues past the largest position any axis reached (the images').
   out.next_position = positions.max().item<int64_t>() + 1;
   return out;

@@ -18,11 +18,15 @@
 namespace vltune::models {
 
 // The inputs of one forward pass (what the processor and the chat template produce).
+// The positions and the image-token places are worked out on the host: the host_* mirrors (the
+// same values on the CPU, data::qwen_inputs sets them) spare reading them back from a device.
 struct QwenVLInputs {
-  torch::Tensor input_ids;       // [B, T] int64
-  torch::Tensor attention_mask;  // [B, T] 0/1 (undefined: all ones)
-  torch::Tensor pixel_values;    // [N, C*T*P*P] rows of every image in order (undefined: no images)
-  torch::Tensor image_grid_thw;  // [images, 3] int64
+  torch::Tensor input_ids;            // [B, T] int64
+  torch::Tensor attention_mask;       // [B, T] 0/1 (undefined: all ones)
+  torch::Tensor pixel_values;         // [N, C*T*P*P] rows of every image in order (undefined: no images)
+  torch::Tensor image_grid_thw;       // [images, 3] int64, read on the host (best kept on the CPU)
+  torch::Tensor host_input_ids;       // input_ids on the CPU (undefined: read back when needed)
+  torch::Tensor host_attention_mask;  // attention_mask on the CPU (undefined: read back when needed)
 };
 
 class QwenVLImpl : public torch::nn::Module {
@@ -33,6 +37,8 @@ class QwenVLImpl : public torch::nn::Module {
   // take (t, row, column) offsets from where it starts, text after it continues past its largest
   // offset. Padding (attention_mask 0) gets 0, as transformers 5 does. -> [3, B, T] int64
   torch::Tensor position_ids(const QwenVLInputs& inputs) const;
+  // The same, worked out and left on the CPU. -> [3, B, T] int64
+  torch::Tensor host_position_ids(const QwenVLInputs& inputs) const;
 
   // Token embeddings with the image tokens replaced by the vision tower's output. -> [B, T, hidden]
   torch::Tensor embed(const QwenVLInputs& inputs);

@@ -8,6 +8,11 @@
 
 namespace vltune::train {
 
+double WindowResult::loss() const {
+  if (loss_tokens <= 0 || !loss_sum.defined()) return 0.0;
+  return loss_sum.item<double>() / static_cast<double>(loss_tokens);
+}
+
 int64_t batch_samples(const data::Batch& batch) {
   if (batch.pairs > 0) return batch.pairs;
   return batch.input_ids.defined() ? batch.input_ids.size(0) : static_cast<int64_t>(batch.indices.size());
@@ -36,7 +41,9 @@ std::optional<WindowResult> accumulate_window(TrainableModel& model, std::span<c
       if (loss_scale != 1.0) scaled = scaled * loss_scale;
       scaled.backward();
     }
-    r.loss_sum += loss_sum.item<double>();
+    // Summed in float64 in the same order as adding each read-back value would be.
+    const at::Tensor part = loss_sum.detach().to(at::kDouble);
+    r.loss_sum = r.loss_sum.defined() ? r.loss_sum + part : part;
     r.samples += batch_samples(batch);
     r.input_tokens += input_tokens(batch);
   }

@@ -11,18 +11,22 @@
 #include <span>
 #include <stop_token>
 
+#include <ATen/core/Tensor.h>
+
 #include "core/data/collate.h"
 #include "core/train/trainable.h"
 
 namespace vltune::train {
 
 struct WindowResult {
-  double loss_sum = 0;       // summed loss over the window (float64 sum of each micro-batch's)
+  at::Tensor loss_sum;       // [] float64 on the model's device: the sum of each micro-batch's loss sum, not read back yet
   int64_t loss_tokens = 0;   // what it is summed over
   int64_t samples = 0;       // rows of all micro-batches
   int64_t input_tokens = 0;  // non-padding input tokens (attention_mask), what throughput counts
 
-  double loss() const { return loss_tokens > 0 ? loss_sum / static_cast<double>(loss_tokens) : 0.0; }
+  // loss_sum / loss_tokens (0 without label tokens). Reads loss_sum back, a wait for the device:
+  // call it once the step's optimizer work is queued.
+  double loss() const;
 };
 
 // Non-padding input tokens of a batch (its input_ids' size without a mask).
@@ -32,7 +36,7 @@ int64_t input_tokens(const data::Batch& batch);
 int64_t batch_samples(const data::Batch& batch);
 
 // Forward and backward of every batch of `window`, gradients accumulating into the parameters'
-// .grad. `loss_scale` multiplies the backpropagated loss (fp16 loss scaling). A window without
+// .grad. Nothing is read back from the device. `loss_scale` multiplies the backpropagated loss (fp16 loss scaling). A window without
 // label tokens backpropagates nothing. Checks `stop` before each micro-batch and returns nullopt
 // when it is requested (some gradients may then be accumulated: the caller drops them). Throws
 // vltune::Error when a batch's loss counts other tokens than model.loss_tokens() said.

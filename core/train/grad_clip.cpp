@@ -27,20 +27,27 @@ at::Tensor norm_tensor(const std::vector<at::Tensor>& grads) {
 
 }  // namespace
 
-double total_grad_norm(const std::vector<at::Tensor>& params) {
+at::Tensor total_grad_norm_tensor(const std::vector<at::Tensor>& params) {
   c10::NoGradGuard no_grad;
-  const at::Tensor total = norm_tensor(defined_grads(params));
-  return total.defined() ? total.item<double>() : 0.0;
+  return norm_tensor(defined_grads(params));
 }
 
-double clip_grad_norm(const std::vector<at::Tensor>& params, double max_norm) {
+at::Tensor clip_grad_norm_tensor(const std::vector<at::Tensor>& params, double max_norm) {
   c10::NoGradGuard no_grad;
   const std::vector<at::Tensor> grads = defined_grads(params);
   const at::Tensor total = norm_tensor(grads);
-  if (!total.defined()) return 0.0;
+  if (!total.defined()) return total;
   const at::Tensor coef = at::clamp(max_norm / (total + 1e-6), c10::nullopt, 1.0);  // [] float32, on the device
   for (const auto& g : grads) g.mul_(g.device() == coef.device() ? coef : coef.to(g.device()));
-  return total.item<double>();  // the step's one wait for the device
+  return total;
+}
+
+double norm_value(const at::Tensor& norm) { return norm.defined() ? norm.item<double>() : 0.0; }
+
+double total_grad_norm(const std::vector<at::Tensor>& params) { return norm_value(total_grad_norm_tensor(params)); }
+
+double clip_grad_norm(const std::vector<at::Tensor>& params, double max_norm) {
+  return norm_value(clip_grad_norm_tensor(params, max_norm));
 }
 
 }  // namespace vltune::train

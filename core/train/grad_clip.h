@@ -16,4 +16,13 @@ double total_grad_norm(const std::vector<at::Tensor>& params);
 // the gradients to non-finite values, as torch does without error_if_nonfinite.
 double clip_grad_norm(const std::vector<at::Tensor>& params, double max_norm);
 
+// The same two, the norm left on the gradients' device: [] float32, undefined when no parameter
+// has a gradient. Nothing waits for the device; read the norm once the optimizer step is queued,
+// so the host is not idle while the card finishes the backward pass.
+at::Tensor total_grad_norm_tensor(const std::vector<at::Tensor>& params);
+at::Tensor clip_grad_norm_tensor(const std::vector<at::Tensor>& params, double max_norm);
+
+// A norm tensor from those read back (0 when undefined).
+double norm_value(const at::Tensor& norm);
+
 }  // namespace vltune::train

@@ -244,7 +244,7 @@ class Session {
 
     const double lr_factor_now = lr_factor(schedule(), m_state.schedule_position);
     WindowResult result;
-    double grad_norm = 0;
+    at::Tensor grad_norm_tensor;  // read back with the loss, after the optimizer step is queued
     bool skipped = false;
     try {
       auto done = accumulate_window(m_model, window, m_scaler ? m_scaler->scale() : 1.0, m_stop);
@@ -254,7 +254,8 @@ class Session {
       }
       result = *done;
       if (m_scaler) skipped = m_scaler->unscale(m_tensors);
-      grad_norm = m_p.max_grad_norm > 0 && !skipped ? clip_grad_norm(m_tensors, m_p.max_grad_norm) : total_grad_norm(m_tensors);
+      grad_norm_tensor = m_p.max_grad_norm > 0 && !skipped ? clip_grad_norm_tensor(m_tensors, m_p.max_grad_norm)
+                                                           : total_grad_norm_tensor(m_tensors);
       if (!skipped) {
         m_optimizer->step(lr_factor_now);
         ++m_state.schedule_position;
@@ -286,7 +287,9 @@ class Session {
     m_state.epoch = static_cast<double>(position.epoch) +
                     static_cast<double>(position.batch + count) / static_cast<double>(m_plan.batches_per_epoch);
     m_state.position = m_train.position();
+    // The step's reads of the device, after all of its work is queued.
     const double loss = result.loss();
+    const double grad_norm = norm_value(grad_norm_tensor);
     m_state.loss_since_log += loss;
     ++m_state.steps_since_log;
     m_state.total_loss += loss;

@@ -237,6 +237,7 @@ TrainResult run_training_job(const TrainConfig& c, const JobOptions& options, co
   lparams.shuffle = !c.disable_shuffling;
   lparams.seed = static_cast<uint64_t>(c.data_seed.value_or(c.seed));
   lparams.workers = static_cast<int>(c.preprocessing_num_workers.value_or(2));
+  lparams.pin_memory = placement.device.is_cuda();  // the sends to the card then never wait
   LoaderBatchSource train_source(encoder, dataset.records, split.train, lparams, stop);
   std::unique_ptr<LoaderBatchSource> eval_source;
   if (!split.validation.empty() && c.eval_strategy != IntervalStrategy::no) {
