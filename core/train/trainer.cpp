@@ -524,7 +524,7 @@ TrainResult Trainer::train(std::stop_token stop) {
 std::optional<EvalResult> evaluate(TrainableModel& model, BatchSource& data, std::stop_token stop) {
   const auto started = Clock::now();
   EvalResult r;
-  double loss_sum = 0;
+  at::Tensor loss_sum;  // [] float64 on the model's device, read once at the end: no wait per batch
   model.set_training(false);
   try {
     c10::NoGradGuard no_grad;
@@ -532,7 +532,8 @@ std::optional<EvalResult> evaluate(TrainableModel& model, BatchSource& data, std
     while (auto batch = data.next()) {
       if (stop.stop_requested()) break;
       const BatchLoss loss = model.loss(*batch);
-      loss_sum += loss.loss_sum.to(at::kDouble).item<double>();
+      const at::Tensor part = loss.loss_sum.detach().to(at::kDouble);
+      loss_sum = loss_sum.defined() ? loss_sum + part : part;
       r.tokens += loss.tokens;
       r.samples += batch_samples(*batch);
       ++r.batches;
@@ -544,7 +545,7 @@ std::optional<EvalResult> evaluate(TrainableModel& model, BatchSource& data, std
   }
   model.set_training(true);
   if (stop.stop_requested()) return std::nullopt;
-  r.loss = r.tokens > 0 ? loss_sum / static_cast<double>(r.tokens) : 0.0;
+  r.loss = r.tokens > 0 && loss_sum.defined() ? loss_sum.item<double>() / static_cast<double>(r.tokens) : 0.0;
   r.seconds = seconds_since(started);
   return r;
 }
