@@ -9,10 +9,6 @@ namespace vltune::lora {
 
 namespace {
 
-// LLaMA-Factory's CustomDPOTrainer.get_batch_metrics order.
-constexpr std::array<const char*, 6> kMetricNames = {"rewards/chosen", "rewards/rejected", "rewards/accuracies",
-                                                     "rewards/margins", "logps/chosen", "logps/rejected"};
-
 // Rows [from, from + n) of each.
 train::AnswerLogProbs rows(const train::AnswerLogProbs& all, int64_t from, int64_t n) {
   return {all.sum.narrow(0, from, n), all.tokens.narrow(0, from, n)};
@@ -61,11 +57,11 @@ train::BatchLoss PreferenceModel::loss(const data::Batch& batch) {
   if (m_params.ftx > 0)  // LLaMA-Factory: losses += ftx * -(chosen log-prob / chosen length)
     loss = loss + m_params.ftx * (-train::per_token_log_probs(chosen)).mean();
 
-  const std::array<double, kMetricNames.size()> values = {pl.reward_chosen, pl.reward_rejected, pl.reward_accuracy,
-                                                          pl.reward_margin, pl.logps_chosen, pl.logps_rejected};
+  // Summed on the device (float64, as the host's sum of each read-back value would be) and read
+  // when the metrics are taken, after the step: reading them here would wait for the forward.
   MetricSums& into = m_training ? m_train : m_eval;
-  into.sums.resize(values.size(), 0.0);
-  for (size_t i = 0; i < values.size(); ++i) into.sums[i] += values[i] * static_cast<double>(b);
+  const torch::Tensor weighted = pl.metrics * static_cast<double>(b);
+  into.sums = into.sums.defined() ? into.sums + weighted : weighted;
   into.pairs += static_cast<double>(b);
   return {loss * static_cast<double>(b), b};
 }
@@ -73,8 +69,12 @@ train::BatchLoss PreferenceModel::loss(const data::Batch& batch) {
 std::vector<std::pair<std::string, double>> PreferenceModel::take_metrics(bool evaluation) {
   MetricSums& from = evaluation ? m_eval : m_train;
   std::vector<std::pair<std::string, double>> out;
-  if (from.pairs > 0)
-    for (size_t i = 0; i < from.sums.size(); ++i) out.emplace_back(kMetricNames[i], from.sums[i] / from.pairs);
+  if (from.pairs > 0 && from.sums.defined()) {
+    const auto sums = from.sums.to(torch::kCPU).contiguous();
+    const double* v = sums.data_ptr<double>();
+    for (size_t i = 0; i < train::kPreferenceMetricNames.size(); ++i)
+      out.emplace_back(train::kPreferenceMetricNames[i], v[i] / from.pairs);
+  }
   from = {};
   return out;
 }

@@ -48,7 +48,7 @@ class PreferenceModel final : public train::TrainableModel {
   // Pair-weighted sums of the metrics (rewards/..., logps/...), in the order they are reported.
   struct MetricSums {
     double pairs = 0;
-    std::vector<double> sums;
+    torch::Tensor sums;  // [6] float64 on the model's device, kPreferenceMetricNames' order (undefined: none yet)
   };
 
   LoraModel& m_model;

@@ -54,13 +54,17 @@ PreferenceLoss preference_loss(const AnswerLogProbs& policy_chosen, const Answer
   out.loss = losses.mean();
   out.chosen_rewards = (beta * (pc - rc)).detach();
   out.rejected_rewards = (beta * (pr - rr)).detach();
-  out.reward_chosen = out.chosen_rewards.mean().item<double>();
-  out.reward_rejected = out.rejected_rewards.mean().item<double>();
-  out.reward_margin = (out.chosen_rewards - out.rejected_rewards).mean().item<double>();
-  out.reward_accuracy = (out.chosen_rewards > out.rejected_rewards).to(torch::kFloat32).mean().item<double>();
-  out.logps_chosen = pc.detach().to(torch::kDouble).mean().item<double>();
-  out.logps_rejected = pr.detach().to(torch::kDouble).mean().item<double>();
+  out.metrics = torch::stack({out.chosen_rewards.mean().to(torch::kDouble), out.rejected_rewards.mean().to(torch::kDouble),
+                              (out.chosen_rewards > out.rejected_rewards).to(torch::kFloat32).mean().to(torch::kDouble),
+                              (out.chosen_rewards - out.rejected_rewards).mean().to(torch::kDouble),
+                              pc.detach().to(torch::kDouble).mean(), pr.detach().to(torch::kDouble).mean()});
   return out;
+}
+
+PreferenceMetrics read_metrics(const PreferenceLoss& loss) {
+  const auto m = loss.metrics.to(torch::kCPU).contiguous();
+  const double* v = m.data_ptr<double>();
+  return {v[0], v[1], v[2], v[3], v[4], v[5]};
 }
 
 }  // namespace vltune::train

@@ -7,6 +7,7 @@
 //   ipo:     (z - 1 / (2 beta))^2, on log-probabilities averaged over each answer's tokens
 // and TRL's reward metrics: rewards = beta (policy - reference) per answer, detached.
 
+#include <array>
 #include <cstdint>
 
 #include <torch/torch.h>
@@ -30,17 +31,32 @@ struct AnswerLogProbs {
   torch::Tensor tokens;  // [B] int64
 };
 
+// TRL's reward metrics, in LLaMA-Factory's CustomDPOTrainer.get_batch_metrics order: the order of
+// PreferenceLoss::metrics.
+inline constexpr std::array<const char*, 6> kPreferenceMetricNames = {"rewards/chosen", "rewards/rejected", "rewards/accuracies",
+                                                                     "rewards/margins", "logps/chosen", "logps/rejected"};
+
 struct PreferenceLoss {
   torch::Tensor loss;              // scalar float32: the mean over pairs (differentiable through the policy's log-probs)
   torch::Tensor chosen_rewards;    // [B] beta * (policy - reference) for the chosen answers, detached
   torch::Tensor rejected_rewards;  // [B] the same for the rejected answers
-  double reward_chosen = 0;        // rewards/chosen: mean of chosen_rewards
-  double reward_rejected = 0;      // rewards/rejected
-  double reward_margin = 0;        // rewards/margins: mean of chosen - rejected
-  double reward_accuracy = 0;      // rewards/accuracies: share of pairs with chosen > rejected
-  double logps_chosen = 0;         // logps/chosen: mean of the policy's chosen log-probs as compared (IPO: per token)
-  double logps_rejected = 0;       // logps/rejected: the same for the rejected answers
+  // [6] float64 on the loss's device, detached and not read back (a training step reads the device
+  // once, at its end): the means of chosen_rewards, of rejected_rewards, of chosen > rejected
+  // (accuracy), of chosen - rejected (margin), and of the policy's chosen and rejected log-probs as
+  // compared (IPO: per token), each taken in float32 (the log-probs' in float64) as TRL does.
+  torch::Tensor metrics;
 };
+
+// PreferenceLoss::metrics read back, by name.
+struct PreferenceMetrics {
+  double reward_chosen = 0;    // rewards/chosen
+  double reward_rejected = 0;  // rewards/rejected
+  double reward_accuracy = 0;  // rewards/accuracies: share of pairs with chosen > rejected
+  double reward_margin = 0;    // rewards/margins
+  double logps_chosen = 0;     // logps/chosen
+  double logps_rejected = 0;   // logps/rejected
+};
+PreferenceMetrics read_metrics(const PreferenceLoss& loss);
 
 // Each answer's log-probability per label token: sum / tokens (at least 1). [B] float32.
 torch::Tensor per_token_log_probs(const AnswerLogProbs& answers);

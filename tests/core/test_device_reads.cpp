@@ -3,6 +3,8 @@
 // item() calls (LibTorch's _local_scalar_dense, recorded for every tensor) in a LoRA model's
 // loss and backward must be zero for every fixture family (../shared/fixtures/hf), and the
 // host-side work that replaced the reads must give the same results:
+//  - the same for a DPO step (the reference pass, the policy's, the preference loss and its reward
+//    metrics, summed on the device until taken);
 //  - the logits and the loss with the batch's host mirrors equal those without them (the models
 //    then read the device's tensors back, as callers with no mirrors get), bit for bit;
 //  - Idefics3's padding images are found the same way on the host as on the device;
@@ -20,6 +22,7 @@
 #include "core/device_transfer.h"
 #include "core/error.h"
 #include "core/lora/lora_factory.h"
+#include "core/lora/preference_model.h"
 
 #include <QtTest/QtTest>
 
@@ -92,6 +95,8 @@ class TestDeviceReads : public QObject {
   void hostViewChecksItsMirror();
   void trainingStepReadsNothing_data();
   void trainingStepReadsNothing();
+  void preferenceStepReadsNothing_data();
+  void preferenceStepReadsNothing();
   void sameWithoutMirrors_data();
   void sameWithoutMirrors();
   void mirrorOfAnotherShapeIsRefused();
@@ -131,6 +136,30 @@ void TestDeviceReads::trainingStepReadsNothing() {
   QCOMPARE(items.count(), 0);
   QCOMPARE(l.tokens, vltune::data::count_label_tokens(batch.labels));
   for (const auto& p : model->trainable_parameters()) QVERIFY2(p.tensor.grad().defined(), p.name.c_str());
+}
+
+void TestDeviceReads::preferenceStepReadsNothing_data() { trainingStepReadsNothing_data(); }
+
+void TestDeviceReads::preferenceStepReadsNothing() {
+  QFETCH(QString, family);
+  const auto f = vltune::test::parity_fixture(family);
+  if (!f.tensors.contains("batch.input.input_ids")) QSKIP("no two-sample batch in this fixture");
+  auto model = lora_model(f);
+  auto batch = vltune::test::fixture_padded_batch(model->family(), f);
+  batch.pairs = 1;  // row 0 chosen, row 1 rejected
+  vltune::lora::PreferenceModel dpo(*model, {});
+  int items = 0;
+  {
+    ItemCounter counter;
+    const auto l = dpo.loss(batch);
+    (l.loss_sum / static_cast<double>(l.tokens)).backward();
+    items = counter.count();
+  }
+  QCOMPARE(items, 0);
+  // The metrics are read when taken (a policy equal to the reference: no reward yet).
+  const auto metrics = dpo.take_metrics(false);
+  QCOMPARE(metrics.size(), size_t(6));
+  QCOMPARE(metrics[0].second, 0.0);
 }
 
 void TestDeviceReads::sameWithoutMirrors_data() { trainingStepReadsNothing_data(); }
