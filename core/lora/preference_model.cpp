@@ -1,9 +1,9 @@
 #include "core/lora/preference_model.h"
 
-#include <array>
 
 #include "core/error.h"
 #include "core/lora/sequence_log_probs.h"
+#include "core/train/grad_accumulation.h"
 
 namespace vltune::lora {
 
@@ -60,8 +60,7 @@ train::BatchLoss PreferenceModel::loss(const data::Batch& batch) {
   // Summed on the device (float64, as the host's sum of each read-back value would be) and read
   // when the metrics are taken, after the step: reading them here would wait for the forward.
   MetricSums& into = m_training ? m_train : m_eval;
-  const torch::Tensor weighted = pl.metrics * static_cast<double>(b);
-  into.sums = into.sums.defined() ? into.sums + weighted : weighted;
+  train::add_to_sum(into.sums, pl.metrics * static_cast<double>(b));
   into.pairs += static_cast<double>(b);
   return {loss * static_cast<double>(b), b};
 }

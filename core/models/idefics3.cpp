@@ -205,7 +205,7 @@ torch::Tensor Idefics3Impl::embed(const Idefics3Inputs& inputs) {
   auto is_image = inputs.input_ids == m_image_token_id;  // [B, T]
   auto ids = inputs.input_ids.masked_fill(is_image, 0);  // the image token may lie past the table
   auto embeds = text_model->embed_tokens(ids);            // [B, T, hidden]
-  const auto slots = image_token_positions(host_view(inputs.input_ids, inputs.host_input_ids, "host_input_ids"), m_image_token_id);
+  const auto slots = image_token_positions(inputs.input_ids, inputs.host_input_ids, m_image_token_id);
   if (!inputs.pixel_values.defined() || inputs.pixel_values.numel() == 0) {
     if (slots.size(0) != 0)
       throw FormatError("input_ids hold " + std::to_string(slots.size(0)) + " image tokens but no images were given");

@@ -7,9 +7,9 @@
 
 namespace vltune::models {
 
-torch::Tensor image_token_positions(const torch::Tensor& host_ids, int64_t image_token_id) {
+torch::Tensor image_token_positions(const torch::Tensor& input_ids, const torch::Tensor& host_input_ids, int64_t image_token_id) {
   // nonzero on the CPU: no device is involved.
-  return host_ids.reshape({-1}).eq(image_token_id).nonzero().reshape({-1});
+  return host_view(input_ids, host_input_ids, "host_input_ids").reshape({-1}).eq(image_token_id).nonzero().reshape({-1});
 }
 
 torch::Tensor fill_image_tokens(const torch::Tensor& embeds, const torch::Tensor& positions, const torch::Tensor& features) {

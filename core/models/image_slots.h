@@ -9,9 +9,10 @@
 
 namespace vltune::models {
 
-// The flat positions (row * T + column) of every `image_token_id` in `host_ids` [B, T], in order.
-// -> [slots] int64 on the CPU
-torch::Tensor image_token_positions(const torch::Tensor& host_ids, int64_t image_token_id);
+// The flat positions (row * T + column) of every `image_token_id` in `input_ids` [B, T], in order,
+// read from `host_input_ids` (the same on the CPU; undefined: input_ids read back, core/
+// device_transfer.h's host_view). -> [slots] int64 on the CPU
+torch::Tensor image_token_positions(const torch::Tensor& input_ids, const torch::Tensor& host_input_ids, int64_t image_token_id);
 
 // `embeds` [B, T, hidden] with the rows at `positions` (from image_token_positions) replaced by
 // `features` [slots, hidden] in order, as embeds.masked_scatter(is_image, features) gives.

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "core/device_transfer.h"
 #include "core/error.h"
 #include "core/lora/linear_init.h"
 #include "core/io/checkpoint.h"
@@ -66,7 +65,7 @@ torch::Tensor LlavaImpl::embed(const LlavaInputs& inputs) {
   // others do): embed it as 0, it is replaced anyway.
   auto ids = inputs.input_ids.masked_fill(is_image, 0);
   auto embeds = language_model->embed_tokens(ids);  // [B, T, hidden]
-  const auto slots = image_token_positions(host_view(inputs.input_ids, inputs.host_input_ids, "host_input_ids"), m_image_token_id);
+  const auto slots = image_token_positions(inputs.input_ids, inputs.host_input_ids, m_image_token_id);
   if (!inputs.pixel_values.defined() || inputs.pixel_values.numel() == 0) {
     if (slots.size(0) != 0)
       throw FormatError("input_ids hold " + std::to_string(slots.size(0)) + " image tokens but no images were given");

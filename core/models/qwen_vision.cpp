@@ -203,16 +203,7 @@ QwenVisionImpl::QwenVisionImpl(QwenVisionOptions o) : m_options(std::move(o)) {
   merger = register_module("merger", QwenPatchMerger(m_options));
   const int64_t dim = m_options.width / m_options.heads / 2;  // VisionRotaryEmbedding(head_dim / 2)
   auto exponent = torch::arange(0, dim, 2, torch::kLong).to(torch::kFloat32) / static_cast<double>(dim);
-  m_inv_freq = register_buffer("inv_freq", 1.0 / torch::pow(m_options.rope_theta, exponent));
-}
-
-const torch::Tensor& QwenVisionImpl::host_inv_freq() {
-  if (!m_host_inv_freq.defined() || m_host_inv_freq_of != m_inv_freq.data_ptr() ||
-      m_host_inv_freq.scalar_type() != m_inv_freq.scalar_type()) {
-    m_host_inv_freq = m_inv_freq.to(torch::kCPU);
-    m_host_inv_freq_of = m_inv_freq.data_ptr();
-  }
-  return m_host_inv_freq;
+  m_inv_freq = 1.0 / torch::pow(m_options.rope_theta, exponent);
 }
 
 torch::Tensor QwenVisionImpl::forward(const torch::Tensor& pixel_values, const torch::Tensor& grid_thw) {
@@ -233,7 +224,7 @@ torch::Tensor QwenVisionImpl::forward(const torch::Tensor& pixel_values, const t
     for (int64_t f = 0; f < t; ++f) cu_seqlens.push_back(cu_seqlens.back() + h * w);
   }
   auto pos = torch::cat(positions, 0);  // [N, 2]
-  auto table = torch::arange(max_side, torch::kFloat32).unsqueeze(1) * host_inv_freq().unsqueeze(0);
+  auto table = torch::arange(max_side, torch::kFloat32).unsqueeze(1) * m_inv_freq.unsqueeze(0);
   auto rotary = table.index({pos}).flatten(1);  // [N, head_dim / 2]
 
   auto h = patch_embed(pixel_values);  // [N, width]

@@ -100,13 +100,10 @@ class QwenVisionImpl : public torch::nn::Module, public CheckpointedStack {
   QwenPatchMerger merger{nullptr};
 
  private:
-  // m_inv_freq on the CPU, read back once after each move of the module, not every forward.
-  const torch::Tensor& host_inv_freq();
-
   QwenVisionOptions m_options;
-  torch::Tensor m_inv_freq;       // [head_dim / 4]: the 2-D rotary frequencies
-  torch::Tensor m_host_inv_freq;  // its CPU copy
-  const void* m_host_inv_freq_of = nullptr;  // the m_inv_freq storage it was copied from
+  // [head_dim / 4] float32: the 2-D rotary frequencies. Only the host reads them (the rotary
+  // table is built there), so they stay on the CPU and are no buffer that moves with the module.
+  torch::Tensor m_inv_freq;
 };
 TORCH_MODULE(QwenVision);
 

@@ -105,7 +105,7 @@ torch::Tensor QwenVLImpl::host_position_ids(const QwenVLInputs& inputs) const {
 torch::Tensor QwenVLImpl::embed(const QwenVLInputs& inputs) {
   auto embeds = model->embed_tokens(inputs.input_ids);  // [B, T, hidden]
   if (!inputs.pixel_values.defined() || inputs.pixel_values.numel() == 0) return embeds;
-  const auto slots = image_token_positions(host_view(inputs.input_ids, inputs.host_input_ids, "host_input_ids"), m_image_token_id);
+  const auto slots = image_token_positions(inputs.input_ids, inputs.host_input_ids, m_image_token_id);
   auto image_embeds = visual(inputs.pixel_values, inputs.image_grid_thw);  // [tokens, hidden]
   return fill_image_tokens(embeds, slots, image_embeds);
 }

@@ -13,6 +13,8 @@ double WindowResult::loss() const {
   return loss_sum.item<double>() / static_cast<double>(loss_tokens);
 }
 
+void add_to_sum(at::Tensor& sum, const at::Tensor& part) { sum = sum.defined() ? sum + part : part; }
+
 int64_t batch_samples(const data::Batch& batch) {
   if (batch.pairs > 0) return batch.pairs;
   return batch.input_ids.defined() ? batch.input_ids.size(0) : static_cast<int64_t>(batch.indices.size());
@@ -42,8 +44,7 @@ std::optional<WindowResult> accumulate_window(TrainableModel& model, std::span<c
       scaled.backward();
     }
     // Summed in float64 in the same order as adding each read-back value would be.
-    const at::Tensor part = loss_sum.detach().to(at::kDouble);
-    r.loss_sum = r.loss_sum.defined() ? r.loss_sum + part : part;
+    add_to_sum(r.loss_sum, loss_sum.detach().to(at::kDouble));
     r.samples += batch_samples(batch);
     r.input_tokens += input_tokens(batch);
   }

@@ -29,6 +29,10 @@ struct WindowResult {
   double loss() const;
 };
 
+// sum += part, an undefined sum counting as 0: sums kept on the device (and read once) start
+// without a zero tensor made on the right device first.
+void add_to_sum(at::Tensor& sum, const at::Tensor& part);
+
 // Non-padding input tokens of a batch (its input_ids' size without a mask).
 int64_t input_tokens(const data::Batch& batch);
 
@@ -36,8 +40,8 @@ int64_t input_tokens(const data::Batch& batch);
 int64_t batch_samples(const data::Batch& batch);
 
 // Forward and backward of every batch of `window`, gradients accumulating into the parameters'
-// .grad. Nothing is read back from the device. `loss_scale` multiplies the backpropagated loss (fp16 loss scaling). A window without
-// label tokens backpropagates nothing. Checks `stop` before each micro-batch and returns nullopt
+// .grad; nothing is read back from the device. `loss_scale` multiplies the backpropagated loss
+// (fp16 loss scaling). A window without label tokens backpropagates nothing. Checks `stop` before each micro-batch and returns nullopt
 // when it is requested (some gradients may then be accumulated: the caller drops them). Throws
 // vltune::Error when a batch's loss counts other tokens than model.loss_tokens() said.
 std::optional<WindowResult> accumulate_window(TrainableModel& model, std::span<const data::Batch> window,

@@ -44,10 +44,4 @@ at::Tensor clip_grad_norm_tensor(const std::vector<at::Tensor>& params, double m
 
 double norm_value(const at::Tensor& norm) { return norm.defined() ? norm.item<double>() : 0.0; }
 
-double total_grad_norm(const std::vector<at::Tensor>& params) { return norm_value(total_grad_norm_tensor(params)); }
-
-double clip_grad_norm(const std::vector<at::Tensor>& params, double max_norm) {
-  return norm_value(clip_grad_norm_tensor(params, max_norm));
-}
-
 }  // namespace vltune::train

@@ -9,20 +9,18 @@
 
 namespace vltune::train {
 
-// The total L2 norm of the defined gradients of `params` (0 when none has one).
-double total_grad_norm(const std::vector<at::Tensor>& params);
+// Both return the norm on the gradients' device: [] float32, undefined when no parameter has a
+// gradient. Nothing waits for the device; read the norm (norm_value) once the optimizer step is
+// queued, so the host is not idle while the card finishes the backward pass.
+
+// The total L2 norm of the defined gradients of `params`.
+at::Tensor total_grad_norm_tensor(const std::vector<at::Tensor>& params);
 
 // Clips to `max_norm` (> 0) and returns the total norm before clipping. A non-finite norm scales
 // the gradients to non-finite values, as torch does without error_if_nonfinite.
-double clip_grad_norm(const std::vector<at::Tensor>& params, double max_norm);
-
-// The same two, the norm left on the gradients' device: [] float32, undefined when no parameter
-// has a gradient. Nothing waits for the device; read the norm once the optimizer step is queued,
-// so the host is not idle while the card finishes the backward pass.
-at::Tensor total_grad_norm_tensor(const std::vector<at::Tensor>& params);
 at::Tensor clip_grad_norm_tensor(const std::vector<at::Tensor>& params, double max_norm);
 
-// A norm tensor from those read back (0 when undefined).
+// A norm from those, read back (0 when undefined: no gradient).
 double norm_value(const at::Tensor& norm);
 
 }  // namespace vltune::train

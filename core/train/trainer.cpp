@@ -532,8 +532,7 @@ std::optional<EvalResult> evaluate(TrainableModel& model, BatchSource& data, std
     while (auto batch = data.next()) {
       if (stop.stop_requested()) break;
       const BatchLoss loss = model.loss(*batch);
-      const at::Tensor part = loss.loss_sum.detach().to(at::kDouble);
-      loss_sum = loss_sum.defined() ? loss_sum + part : part;
+      add_to_sum(loss_sum, loss.loss_sum.detach().to(at::kDouble));
       r.tokens += loss.tokens;
       r.samples += batch_samples(*batch);
       ++r.batches;
