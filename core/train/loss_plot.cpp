@@ -26,7 +26,9 @@ struct Range {
 Range padded(std::span<const double> v) {
   auto [lo, hi] = std::minmax_element(v.begin(), v.end());
   double a = *lo, b = *hi;
-  if (a == b) {
+  // Flat, or as good as: one logged step's smoothed value can differ from it in the last bit, and
+  // a range of one ulp would give ticks that never advance.
+  if (b - a <= 1e-9 * std::max(std::abs(a), std::abs(b))) {
     const double d = a == 0 ? 1.0 : std::abs(a) * 0.1;
     return {a - d, b + d};
   }
@@ -46,7 +48,8 @@ std::vector<double> ticks(Range r, int& decimals) {
     }
   decimals = std::max(0, -static_cast<int>(std::floor(std::log10(step) + 1e-9)));
   std::vector<double> out;
-  for (double t = std::ceil(r.lo / step) * step; t <= r.hi + step * 1e-9; t += step) out.push_back(std::abs(t) < step * 1e-9 ? 0.0 : t);
+  for (double t = std::ceil(r.lo / step) * step; t <= r.hi + step * 1e-9 && out.size() < 64; t += step)
+    out.push_back(std::abs(t) < step * 1e-9 ? 0.0 : t);
   return out;
 }
 

@@ -379,6 +379,7 @@ class TestTrainer : public QObject {
   void outputFiles();
   void pngWriter();
   void smoothing();
+  void plotOfOneStep();
   void earlyStopping();
   void pinnedSamplesHook();
   void outOfMemory();
@@ -990,6 +991,19 @@ void TestTrainer::smoothing() {
   for (double x : v) expected.push_back(last = last * weight + (1 - weight) * x);
   QCOMPARE(smooth(v), expected);
   QVERIFY(smooth(std::vector<double>{}).empty());
+}
+
+void TestTrainer::plotOfOneStep() {
+  // One logged step (a max_steps: 1 run): the value and its smoothed copy can differ in the last
+  // bit; that range once gave ticks that never advanced (std::bad_alloc at the end of the run).
+  const double value = 6.0441;
+  const std::vector<double> steps{1.0}, values{value};
+  const std::vector<double> near{value, std::nextafter(value, 7.0)};
+  for (const auto& [x, y] : {std::pair{steps, values}, std::pair{std::vector<double>{1.0, 2.0}, near}}) {
+    const auto png = decode_png(vltune::train::render_loss_plot(x, y, "training loss", "loss"));
+    QVERIFY2(png.ok, png.error.c_str());
+    QCOMPARE(png.width, 640u);
+  }
 }
 
 void TestTrainer::earlyStopping() {
