@@ -259,7 +259,10 @@ TrainEstimate estimate_training(const train::TrainConfig& config, int64_t max_sa
   out.model = summarize_model(config.model_name_or_path);
   out.tokens = out.model.error.empty() ? measure_sample_tokens(config, max_samples) : TokenStats{};
   if (out.model.error.empty()) {
-    const int64_t tokens = out.tokens.error.empty() ? std::min(out.tokens.max_tokens, config.cutoff_len) : config.cutoff_len;
+    // Packed rows fill up to cutoff_len whatever the samples' own lengths.
+    const bool packed = config.packing || config.neat_packing;
+    const int64_t tokens =
+        out.tokens.error.empty() && !packed ? std::min(out.tokens.max_tokens, config.cutoff_len) : config.cutoff_len;
     out.memory = estimate_memory(out.model, config, tokens);
   }
   return out;

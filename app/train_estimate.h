@@ -78,7 +78,7 @@ MemoryEstimate estimate_memory(const ModelSummary& model, const train::TrainConf
 struct TrainEstimate {
   ModelSummary model;
   TokenStats tokens;
-  MemoryEstimate memory;  // from the largest measured sample (capped at cutoff_len); zero without a model
+  MemoryEstimate memory;  // from the largest measured sample (capped at cutoff_len; packing: cutoff_len); zero without a model
 };
 
 // summarize_model + measure_sample_tokens + estimate_memory. Never throws.

@@ -2451,6 +2451,14 @@
         <translation>留出用于衡量过拟合：小于 1 的比例（常用 0.05–0.1）或样本数；0 = 不划分。</translation>
     </message>
     <message>
+        <source>Pack samples</source>
+        <translation>打包样本</translation>
+    </message>
+    <message>
+        <source>Put several short samples in each row of cutoff length, each seeing only itself: the same loss with far less padding, so faster when sample lengths vary (LLaMA-Factory&apos;s neat_packing).</source>
+        <translation>把多个短样本放进每一行（长度为截断长度），每个样本只看到自己：损失不变而填充大减，样本长短不一时更快（LLaMA-Factory 的 neat_packing）。</translation>
+    </message>
+    <message>
         <source>Training</source>
         <translation>训练</translation>
     </message>

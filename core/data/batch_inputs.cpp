@@ -28,6 +28,7 @@ Inputs vlm_inputs(const Batch& batch, c10::Device device) {
   in.attention_mask = on(batch.attention_mask, device);
   in.pixel_values = on(batch.pixel_values, device);
   in.host_input_ids = host(batch.input_ids);
+  in.packed = {batch.segment_ids, batch.isolated_segments};  // read on the host only
   return in;
 }
 

@@ -4,28 +4,56 @@
 #include <string>
 #include <utility>
 
+#include "core/data/packing.h"
 #include "core/data/split.h"
 #include "core/error.h"
 
 namespace vltune::data {
 
+namespace {
+
+std::vector<std::vector<int64_t>> one_each(const std::vector<int64_t>& samples) {
+  std::vector<std::vector<int64_t>> items;
+  items.reserve(samples.size());
+  for (int64_t s : samples) items.push_back({s});
+  return items;
+}
+
+}  // namespace
+
 BatchLoader::BatchLoader(const SampleEncoder& encoder, std::span<const Record> records, std::vector<int64_t> samples,
                          LoaderParams params, LoaderPosition start, std::stop_token stop, LoaderHooks hooks)
-    : m_encoder(encoder), m_records(records), m_samples(std::move(samples)), m_params(params), m_hooks(std::move(hooks)) {
-  const auto n = static_cast<int64_t>(m_samples.size());
+    : BatchLoader(encoder, records, one_each(samples), false, false, params, start, std::move(stop), std::move(hooks)) {}
+
+BatchLoader::BatchLoader(const SampleEncoder& encoder, std::span<const Record> records, PackedRowsPlan packed,
+                         LoaderParams params, LoaderPosition start, std::stop_token stop, LoaderHooks hooks)
+    : BatchLoader(encoder, records, std::move(packed.rows), true, packed.isolated, params, start, std::move(stop),
+                  std::move(hooks)) {}
+
+BatchLoader::BatchLoader(const SampleEncoder& encoder, std::span<const Record> records,
+                         std::vector<std::vector<int64_t>> items, bool packed, bool isolated, LoaderParams params,
+                         LoaderPosition start, std::stop_token stop, LoaderHooks hooks)
+    : m_encoder(encoder), m_records(records), m_items(std::move(items)), m_packed(packed), m_isolated(isolated),
+      m_params(params), m_hooks(std::move(hooks)) {
+  const auto n = static_cast<int64_t>(m_items.size());
   const int64_t bs = m_params.batch_size;
   if (bs < 1) throw Error("batch_size should be at least 1, got " + std::to_string(bs));
   if (m_params.workers < 1) throw Error("workers should be at least 1, got " + std::to_string(m_params.workers));
   if (m_params.prefetch < 1) throw Error("prefetch should be at least 1, got " + std::to_string(m_params.prefetch));
   if (m_params.epochs < 0) throw Error("epochs should not be negative, got " + std::to_string(m_params.epochs));
-  for (int64_t i : m_samples)
-    if (i < 0 || i >= static_cast<int64_t>(m_records.size()))
-      throw Error("sample " + std::to_string(i) + " is not a record of the dataset (" +
-                  std::to_string(m_records.size()) + " records)");
+  for (const auto& item : m_items) {
+    if (item.empty()) throw Error("a packed row without samples");
+    for (int64_t i : item)
+      if (i < 0 || i >= static_cast<int64_t>(m_records.size()))
+        throw Error("sample " + std::to_string(i) + " is not a record of the dataset (" +
+                    std::to_string(m_records.size()) + " records)");
+  }
+  m_item_numbers.resize(m_items.size());
+  for (size_t i = 0; i < m_items.size(); ++i) m_item_numbers[i] = static_cast<int64_t>(i);
   m_per_epoch = m_params.drop_last ? n / bs : (n + bs - 1) / bs;
   if (m_per_epoch == 0)
-    throw Error(std::to_string(n) + " samples make no batch of batch_size " + std::to_string(bs) +
-                (m_params.drop_last ? " with drop_last" : ""));
+    throw Error(std::to_string(n) + (m_packed ? " packed rows" : " samples") + " make no batch of batch_size " +
+                std::to_string(bs) + (m_params.drop_last ? " with drop_last" : ""));
   m_end = m_params.epochs * m_per_epoch;
   if (start.epoch < 0 || start.batch < 0 || start.batch >= m_per_epoch ||
       start.epoch * m_per_epoch + start.batch > m_end)
@@ -56,7 +84,7 @@ void BatchLoader::request_stop() {
 const std::vector<int64_t>& BatchLoader::order_of(int64_t epoch) {
   auto it = m_orders.find(epoch);
   if (it == m_orders.end())
-    it = m_orders.emplace(epoch, epoch_order(m_samples, m_params.seed, epoch, m_params.shuffle)).first;
+    it = m_orders.emplace(epoch, epoch_order(m_item_numbers, m_params.seed, epoch, m_params.shuffle)).first;
   return it->second;
 }
 
@@ -73,10 +101,10 @@ LoaderPosition BatchLoader::position() const {
 }
 
 void BatchLoader::work() {
-  const auto n = static_cast<int64_t>(m_samples.size());
+  const auto n = static_cast<int64_t>(m_items.size());
   const int64_t bs = m_params.batch_size;
   for (;;) {
-    int64_t seq = 0, slot = 0, record = 0;
+    int64_t seq = 0, slot = 0, item = 0;
     {
       std::unique_lock lock(m_mutex);
       m_work_cv.wait(lock, [&] {
@@ -91,7 +119,7 @@ void BatchLoader::work() {
         p.size = std::min(bs, n - first);
         p.examples.resize(static_cast<size_t>(p.size));
       }
-      record = order_of(epoch)[static_cast<size_t>(first + slot)];
+      item = order_of(epoch)[static_cast<size_t>(first + slot)];
       if (++m_claim_slot == p.size) {
         m_claim_slot = 0;
         ++m_claim_batch;
@@ -101,7 +129,14 @@ void BatchLoader::work() {
     EncodedExample example;
     std::exception_ptr error;
     try {
-      example = m_encoder.encode(m_records[static_cast<size_t>(record)], record);
+      const auto& records = m_items[static_cast<size_t>(item)];
+      if (m_packed) {
+        std::vector<EncodedExample> parts;
+        for (int64_t record : records) parts.push_back(m_encoder.encode(m_records[static_cast<size_t>(record)], record));
+        example = pack_examples(std::move(parts));
+      } else {
+        example = m_encoder.encode(m_records[static_cast<size_t>(records.front())], records.front());
+      }
     } catch (...) {
       error = std::current_exception();
     }
@@ -131,6 +166,7 @@ void BatchLoader::work() {
     Batch batch;
     try {
       batch = collate(complete, m_encoder.family(), m_encoder.pad_id());
+      batch.isolated_segments = m_packed && m_isolated;
       if (m_params.pin_memory) pin_device_inputs(batch);
     } catch (...) {
       error = std::current_exception();

@@ -46,6 +46,13 @@ struct LoaderParams {
   bool pin_memory = false;   // page-lock each batch's device inputs (pin_device_inputs; for a CUDA run)
 };
 
+// Packed rows (data/packing.h) to load in place of single samples: each row's samples are encoded
+// and made one example (pack_examples), and an epoch's order shuffles the rows.
+struct PackedRowsPlan {
+  std::vector<std::vector<int64_t>> rows;  // dataset records of each row, in row order
+  bool isolated = false;                   // neat_packing: Batch::isolated_segments
+};
+
 // Where a loader is: the batch next() returns next. Save it with a checkpoint and give it back to
 // a new loader to continue from the same sample.
 struct LoaderPosition {
@@ -67,6 +74,9 @@ class BatchLoader {
   // parameters that give no batch or a position outside the run.
   BatchLoader(const SampleEncoder& encoder, std::span<const Record> records, std::vector<int64_t> samples,
               LoaderParams params = {}, LoaderPosition start = {}, std::stop_token stop = {}, LoaderHooks hooks = {});
+  // The same over packed rows: batch_size counts rows, and a batch carries segment_ids.
+  BatchLoader(const SampleEncoder& encoder, std::span<const Record> records, PackedRowsPlan packed,
+              LoaderParams params = {}, LoaderPosition start = {}, std::stop_token stop = {}, LoaderHooks hooks = {});
   // Stops the workers and waits for them (each finishes the sample it is on).
   ~BatchLoader();
   BatchLoader(const BatchLoader&) = delete;
@@ -86,6 +96,9 @@ class BatchLoader {
   void request_stop();
 
  private:
+  BatchLoader(const SampleEncoder& encoder, std::span<const Record> records, std::vector<std::vector<int64_t>> items,
+              bool packed, bool isolated, LoaderParams params, LoaderPosition start, std::stop_token stop, LoaderHooks hooks);
+
   struct Pending {
     std::vector<EncodedExample> examples;  // by slot
     int64_t size = 0;                      // samples in the batch
@@ -101,7 +114,10 @@ class BatchLoader {
 
   const SampleEncoder& m_encoder;
   std::span<const Record> m_records;
-  std::vector<int64_t> m_samples;
+  std::vector<std::vector<int64_t>> m_items;  // the records of each unit: one sample, or a packed row's
+  std::vector<int64_t> m_item_numbers;         // 0 .. items - 1, what an epoch's order shuffles
+  bool m_packed = false;                       // units are packed rows
+  bool m_isolated = false;                     // their samples attend only to themselves
   LoaderParams m_params;
   LoaderHooks m_hooks;
   int64_t m_per_epoch = 0;  // batches per epoch

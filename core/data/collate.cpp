@@ -84,11 +84,29 @@ Batch collate(std::span<const EncodedExample> examples, io::ModelFamily family, 
   batch.input_ids = at::full({b, static_cast<int64_t>(t)}, static_cast<int64_t>(pad_id), at::kLong);
   batch.attention_mask = at::zeros({b, static_cast<int64_t>(t)}, at::kLong);
   if (with_labels) batch.labels = at::full({b, static_cast<int64_t>(t)}, int64_t{text::kIgnoreIndex}, at::kLong);
+  const auto packed = std::count_if(examples.begin(), examples.end(),
+                                    [](const EncodedExample& e) { return !e.packed_lengths.empty(); });
+  if (packed > 0 && packed != static_cast<std::ptrdiff_t>(examples.size()))
+    throw Error("rows " + rows_text(examples) + ": packed rows and single samples cannot share a batch");
+  if (packed > 0) batch.segment_ids = at::zeros({b, static_cast<int64_t>(t)}, at::kLong);
   auto ids = batch.input_ids.accessor<int64_t, 2>();
   auto mask = batch.attention_mask.accessor<int64_t, 2>();
   for (int64_t i = 0; i < b; ++i) {
     const auto& e = examples[static_cast<size_t>(i)];
-    batch.indices.push_back(e.index);
+    if (packed > 0) {
+      batch.indices.insert(batch.indices.end(), e.packed_indices.begin(), e.packed_indices.end());
+      auto seg = batch.segment_ids.accessor<int64_t, 2>();
+      int64_t column = 0, number = 0;
+      for (int64_t length : e.packed_lengths) {
+        ++number;
+        for (int64_t k = 0; k < length; ++k) seg[i][column++] = number;
+      }
+      if (column != static_cast<int64_t>(e.input_ids.size()))
+        throw Error(e.where + ": packed lengths sum to " + std::to_string(column) + ", the row has " +
+                    std::to_string(e.input_ids.size()) + " ids");
+    } else {
+      batch.indices.push_back(e.index);
+    }
     if (with_labels && e.labels.size() != e.input_ids.size())
       throw Error(e.where + ": " + std::to_string(e.labels.size()) + " labels for " + std::to_string(e.input_ids.size()) + " ids");
     for (size_t j = 0; j < e.input_ids.size(); ++j) {

@@ -13,7 +13,8 @@
 // sequences first, then the B rejected ones in the same order (LLaMA-Factory's
 // PairwiseDataCollatorWithPadding), each pair's images repeated for its second row.
 // Samples without images get none (Idefics3: zero images with a zero mask); a batch without any
-// image leaves the pixel tensors undefined.
+// image leaves the pixel tensors undefined. Packed rows (pack_examples) are collated like samples,
+// with segment_ids saying which sample each token is.
 
 #include <cstdint>
 #include <span>
@@ -29,7 +30,7 @@ namespace vltune::data {
 
 struct Batch {
   io::ModelFamily family = io::ModelFamily::qwen2_vl;  // the model it is laid out for
-  std::vector<int64_t> indices;      // dataset record of each row, in row order
+  std::vector<int64_t> indices;      // dataset record of each row, in row order (a packed row's records in its order)
   at::Tensor input_ids;              // [B, T] int64, right-padded with the pad id
   at::Tensor attention_mask;         // [B, T] int64: 1 on tokens, 0 on padding
   at::Tensor labels;                 // [B, T] int64: the id where learned, kIgnoreIndex elsewhere; undefined for CLIP
@@ -40,6 +41,8 @@ struct Batch {
   int64_t epoch = -1;                // set by BatchLoader: the epoch it belongs to
   int64_t step = -1;                 // set by BatchLoader: its index within the epoch
   int64_t pairs = 0;                 // preference batches: rows [0, pairs) chosen, [pairs, 2 pairs) rejected; 0 otherwise
+  at::Tensor segment_ids;            // packed rows (data/packing.h): [B, T] int64, each token's sample in its row from 1, 0 on padding; undefined otherwise
+  bool isolated_segments = false;    // packed samples attend only to themselves (neat_packing; set by the loader)
 };
 
 // Collates `examples` (at least one) for a `family` model. Throws vltune::Error naming the rows

@@ -51,6 +51,8 @@ struct EncodedExample {
   std::vector<std::string> notes;      // what truncation cut
   std::vector<text::TokenId> rejected_input_ids;  // preference rows: the prompt and the rejected answer (input_ids: the chosen one); empty otherwise
   std::vector<text::TokenId> rejected_labels;     // preference rows: kIgnoreIndex but on the rejected answer
+  std::vector<int64_t> packed_indices;  // a packed row (data/packing.h): each sample's record, in row order; empty otherwise
+  std::vector<int64_t> packed_lengths;  // a packed row: each sample's token count, in row order (summing to input_ids' size)
 };
 
 class SampleEncoder {

@@ -69,13 +69,17 @@ torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const to
   return torch::matmul(probs, vf).to(dtype);
 }
 
+double mask_lowest(torch::Dtype dtype) {
+  return dtype == torch::kFloat32    ? static_cast<double>(std::numeric_limits<float>::lowest())
+         : dtype == torch::kFloat64  ? std::numeric_limits<double>::lowest()
+         : dtype == torch::kBFloat16 ? -3.3895313892515355e38
+                                     : -65504.0;
+}
+
 torch::Tensor causal_mask(const torch::Tensor& attention_mask, int64_t batch, int64_t query_len, int64_t past,
                           torch::Dtype dtype, torch::Device device) {
   const int64_t key_len = past + query_len;
-  const double lowest = dtype == torch::kFloat32 ? static_cast<double>(std::numeric_limits<float>::lowest())
-                        : dtype == torch::kFloat64 ? std::numeric_limits<double>::lowest()
-                        : dtype == torch::kBFloat16 ? -3.3895313892515355e38
-                                                    : -65504.0;
+  const double lowest = mask_lowest(dtype);
   auto opts = torch::TensorOptions().dtype(torch::kLong).device(device);
   // allowed[q, k] = k <= past + q
   auto allowed = torch::arange(key_len, opts).unsqueeze(0) <= (torch::arange(query_len, opts) + past).unsqueeze(1);

@@ -42,6 +42,9 @@ torch::Tensor repeat_kv(const torch::Tensor& x, int64_t groups);
 torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                         const torch::Tensor& mask, double scale);
 
+// What a masked entry of an additive mask holds: the dtype's lowest finite value.
+double mask_lowest(torch::Dtype dtype);
+
 // The additive mask of a decoder: causal plus padding. attention_mask: [B, Tk] of 0/1 (undefined:
 // all ones); `past` keys precede the Tq queries. Masked entries hold the dtype's lowest value
 // (as transformers does, so a fully masked row stays finite). Result: [B, 1, Tq, Tk].

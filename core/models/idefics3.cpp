@@ -217,12 +217,15 @@ torch::Tensor Idefics3Impl::embed(const Idefics3Inputs& inputs) {
 }
 
 torch::Tensor Idefics3Impl::position_ids(const Idefics3Inputs& inputs) const {
+  // Packed rows: each sample counts from 0 (the position_ids of LLaMA-Factory's packed rows).
+  if (inputs.packed.packed()) return to_device(positions_within_segments(inputs.packed.segment_ids), inputs.input_ids.device());
   const auto b = inputs.input_ids.size(0), t = inputs.input_ids.size(1);
   return torch::arange(t, inputs.input_ids.options().dtype(torch::kLong)).unsqueeze(0).expand({b, t});
 }
 
 torch::Tensor Idefics3Impl::hidden_states(const Idefics3Inputs& inputs) {
-  return text_model(embed(inputs), position_ids(inputs), inputs.attention_mask);  // [B, T, hidden]
+  return text_model(embed(inputs), position_ids(inputs), inputs.attention_mask, nullptr,
+                isolated_segments(inputs.packed));  // [B, T, hidden]
 }
 
 torch::Tensor Idefics3Impl::forward(const Idefics3Inputs& inputs) { return lm_head(hidden_states(inputs)); }

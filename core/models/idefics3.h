@@ -18,6 +18,7 @@
 #include "core/models/clip_vision.h"
 #include "core/models/greedy.h"
 #include "core/models/kv_cache.h"
+#include "core/models/packed_rows.h"
 #include "core/models/text_decoder.h"
 
 namespace vltune::models {
@@ -34,6 +35,7 @@ struct Idefics3Inputs {
   torch::Tensor host_input_ids;
   torch::Tensor host_pixel_values;
   torch::Tensor host_pixel_attention_mask;
+  PackedRows packed;                  // several samples per row (undefined segments: one)
 };
 
 // Which patches of each image hold any real pixel: pixel_attention_mask [N, H, W] -> [N, H/P, W/P] bool.
@@ -113,7 +115,8 @@ class Idefics3Impl : public torch::nn::Module {
   // Token embeddings with the image tokens replaced by the image features. -> [B, T, hidden]
   torch::Tensor embed(const Idefics3Inputs& inputs);
 
-  // LlamaModel's positions: 0..T-1 in every row (the reference ignores right padding). -> [B, T]
+  // LlamaModel's positions: 0..T-1 in every row (the reference ignores right padding); packed rows count
+  // from 0 in each sample. -> [B, T]
   torch::Tensor position_ids(const Idefics3Inputs& inputs) const;
 
   // The decoder's final hidden states, before lm_head (the training loss applies lm_head in

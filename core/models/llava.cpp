@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/device_transfer.h"
 #include "core/error.h"
 #include "core/lora/linear_init.h"
 #include "core/io/checkpoint.h"
@@ -77,12 +78,15 @@ torch::Tensor LlavaImpl::embed(const LlavaInputs& inputs) {
 }
 
 torch::Tensor LlavaImpl::position_ids(const LlavaInputs& inputs) const {
+  // Packed rows: each sample counts from 0 (the position_ids of LLaMA-Factory's packed rows).
+  if (inputs.packed.packed()) return to_device(positions_within_segments(inputs.packed.segment_ids), inputs.input_ids.device());
   const auto b = inputs.input_ids.size(0), t = inputs.input_ids.size(1);
   return torch::arange(t, inputs.input_ids.options().dtype(torch::kLong)).unsqueeze(0).expand({b, t});
 }
 
 torch::Tensor LlavaImpl::hidden_states(const LlavaInputs& inputs) {
-  return language_model(embed(inputs), position_ids(inputs), inputs.attention_mask);  // [B, T, hidden]
+  return language_model(embed(inputs), position_ids(inputs), inputs.attention_mask, nullptr,
+                isolated_segments(inputs.packed));  // [B, T, hidden]
 }
 
 torch::Tensor LlavaImpl::forward(const LlavaInputs& inputs) { return lm_head(hidden_states(inputs)); }

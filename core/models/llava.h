@@ -16,6 +16,7 @@
 #include "core/models/clip_vision.h"
 #include "core/models/greedy.h"
 #include "core/models/kv_cache.h"
+#include "core/models/packed_rows.h"
 #include "core/models/text_decoder.h"
 
 namespace vltune::models {
@@ -26,6 +27,7 @@ struct LlavaInputs {
   torch::Tensor attention_mask;  // [B, T] 0/1 (undefined: all ones); right padding
   torch::Tensor pixel_values;    // [N, C, H, W] float, images in the order their tokens appear (undefined: none)
   torch::Tensor host_input_ids;  // input_ids on the CPU, where the image tokens are found (undefined: read back)
+  PackedRows packed;                  // several samples per row (undefined segments: one)
 };
 
 class LlavaProjectorImpl : public torch::nn::Module {
@@ -51,7 +53,8 @@ class LlavaImpl : public torch::nn::Module {
   // Token embeddings with the image tokens replaced by the image features. -> [B, T, hidden]
   torch::Tensor embed(const LlavaInputs& inputs);
 
-  // LlamaModel's positions: 0..T-1 in every row (the reference ignores right padding). -> [B, T]
+  // LlamaModel's positions: 0..T-1 in every row (the reference ignores right padding); packed rows count
+  // from 0 in each sample. -> [B, T]
   torch::Tensor position_ids(const LlavaInputs& inputs) const;
 
   // The decoder's final hidden states, before lm_head (the training loss applies lm_head in

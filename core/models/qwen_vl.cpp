@@ -56,13 +56,20 @@ torch::Tensor QwenVLImpl::host_position_ids(const QwenVLInputs& inputs) const {
   auto id = ids.accessor<int64_t, 2>();
   auto m = mask.accessor<int64_t, 2>();
   auto g = grid.accessor<int64_t, 2>();
+  // Isolated packed samples each count from 0; otherwise a row is one sequence.
+  const torch::Tensor isolated = isolated_segments(inputs.packed);
+  const auto segments = isolated.defined() ? isolated.to(torch::kCPU, torch::kLong).contiguous() : torch::zeros({b, t}, torch::kLong);
+  if (segments.sizes() != ids.sizes())
+    throw Error("segment_ids " + c10::str(segments.sizes()) + " do not match input_ids " + c10::str(ids.sizes()));
+  auto seg = segments.accessor<int64_t, 2>();
   int64_t image = 0;
   for (int64_t row = 0; row < b; ++row) {
     std::vector<int64_t> columns;  // the attended positions, in order
     for (int64_t j = 0; j < t; ++j)
-      if (m[row][j] == 1) columns.push_back(j);
+      if (m[row][j] != 0) columns.push_back(j);
     int64_t next = 0;  // the position the next text token takes
     for (size_t k = 0; k < columns.size();) {
+      if (k > 0 && seg[row][columns[k]] != seg[row][columns[k - 1]]) next = 0;  // an isolated sample starts
       const int64_t token = id[row][columns[k]];
       if (token == m_video_token_id) throw FormatError("video inputs are not supported (video token in row " + std::to_string(row) + ")");
       if (token != m_image_token_id) {
@@ -89,6 +96,9 @@ torch::Tensor QwenVLImpl::host_position_ids(const QwenVLInputs& inputs) const {
             if (id[row][col] != m_image_token_id)
               throw FormatError("input_ids row " + std::to_string(row) + ": image " + std::to_string(image - 1) +
                                 " has fewer image tokens than its grid's " + std::to_string(count));
+            if (seg[row][col] != seg[row][columns[k - (f * gh * gw + y * gw + x)]])
+              throw FormatError("input_ids row " + std::to_string(row) + ": image " + std::to_string(image - 1) +
+                                " runs across two packed samples");
             o[0][row][col] = next + time;
             o[1][row][col] = next + y;
             o[2][row][col] = next + x;
@@ -111,7 +121,7 @@ torch::Tensor QwenVLImpl::embed(const QwenVLInputs& inputs) {
 }
 
 torch::Tensor QwenVLImpl::hidden_states(const QwenVLInputs& inputs) {
-  return model(embed(inputs), position_ids(inputs), inputs.attention_mask);
+  return model(embed(inputs), position_ids(inputs), inputs.attention_mask, nullptr, isolated_segments(inputs.packed));
 }
 
 torch::Tensor QwenVLImpl::forward(const QwenVLInputs& inputs) { return lm_head(hidden_states(inputs)); }

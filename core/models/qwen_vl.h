@@ -12,6 +12,7 @@
 #include "core/io/hf_config.h"
 #include "core/models/greedy.h"
 #include "core/models/kv_cache.h"
+#include "core/models/packed_rows.h"
 #include "core/models/text_decoder.h"
 #include "core/models/qwen_vision.h"
 
@@ -27,6 +28,7 @@ struct QwenVLInputs {
   torch::Tensor image_grid_thw;       // [images, 3] int64, read on the host (best kept on the CPU)
   torch::Tensor host_input_ids;       // input_ids on the CPU (undefined: read back when needed)
   torch::Tensor host_attention_mask;  // attention_mask on the CPU (undefined: read back when needed)
+  PackedRows packed;                  // several samples per row (undefined segments: one)
 };
 
 class QwenVLImpl : public torch::nn::Module {
@@ -35,7 +37,9 @@ class QwenVLImpl : public torch::nn::Module {
 
   // 3-axis positions (get_rope_index): text advances all three axes together, an image's tokens
   // take (t, row, column) offsets from where it starts, text after it continues past its largest
-  // offset. Padding (attention_mask 0) gets 0, as transformers 5 does. -> [3, B, T] int64
+  // offset. Padding (attention_mask 0) gets 0, as transformers 5 does. Isolated packed samples
+  // (neat_packing) each start again from 0; other packed rows run on as one sequence, as
+  // LLaMA-Factory's collator computes them. -> [3, B, T] int64
   torch::Tensor position_ids(const QwenVLInputs& inputs) const;
   // The same, worked out and left on the CPU. -> [3, B, T] int64
   torch::Tensor host_position_ids(const QwenVLInputs& inputs) const;

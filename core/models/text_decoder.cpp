@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "core/models/packed_rows.h"
 
 namespace vltune::models {
 
@@ -94,12 +95,17 @@ TextDecoderImpl::TextDecoderImpl(const io::TextDecoderConfig& c) {
 }
 
 torch::Tensor TextDecoderImpl::forward(const torch::Tensor& inputs_embeds, const torch::Tensor& position_ids,
-                                      const torch::Tensor& attention_mask, KvCache* cache) {
+                                      const torch::Tensor& attention_mask, KvCache* cache,
+                                      const torch::Tensor& isolated_segments) {
   const auto b = inputs_embeds.size(0), t = inputs_embeds.size(1);
+  if (isolated_segments.defined() && cache) throw Error("packed samples are not decoded with a KV cache");
   // Keys before these queries: the cached ones, or (static cache) every slot, masked by attention_mask.
   const int64_t past = cache ? cache->attended(t) - t : 0;
   auto [cos, sin] = rotary(position_ids, inputs_embeds.scalar_type());
-  auto mask = causal_mask(attention_mask, b, t, past, inputs_embeds.scalar_type(), inputs_embeds.device());
+  // Isolated samples: their segments already say where padding is (0).
+  auto mask = isolated_segments.defined()
+                  ? block_causal_mask(isolated_segments, inputs_embeds.scalar_type(), inputs_embeds.device())
+                  : causal_mask(attention_mask, b, t, past, inputs_embeds.scalar_type(), inputs_embeds.device());
   auto h = inputs_embeds;
   const bool checkpointed = !cache && checkpoint_blocks(is_training());
   for (size_t i = 0; i < layers->size(); ++i) {

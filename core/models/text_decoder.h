@@ -63,9 +63,12 @@ class TextDecoderImpl : public torch::nn::Module, public CheckpointedStack {
  public:
   explicit TextDecoderImpl(const io::TextDecoderConfig& config);
   // inputs_embeds: [B, T, hidden], position_ids: [3, B, T] (M-RoPE) or [B, T], attention_mask: [B, T_past + T] of
-  // 0/1 or undefined ([B, capacity] with a static cache) -> hidden states [B, T, hidden] (after the final norm)
+  // 0/1 or undefined ([B, capacity] with a static cache), isolated_segments: [B, T] packed samples that attend
+  // only to themselves (packed_rows.h; undefined: causal over each row; not with a cache)
+  // -> hidden states [B, T, hidden] (after the final norm)
   torch::Tensor forward(const torch::Tensor& inputs_embeds, const torch::Tensor& position_ids,
-                        const torch::Tensor& attention_mask, KvCache* cache = nullptr);
+                        const torch::Tensor& attention_mask, KvCache* cache = nullptr,
+                        const torch::Tensor& isolated_segments = {});
 
   torch::nn::Embedding embed_tokens{nullptr};
   torch::nn::ModuleList layers{nullptr};

@@ -38,6 +38,9 @@ class LoaderBatchSource final : public BatchSource {
  public:
   LoaderBatchSource(const data::SampleEncoder& encoder, std::span<const data::Record> records,
                     std::vector<int64_t> samples, data::LoaderParams params, std::stop_token stop = {});
+  // Over packed rows (data/packing.h): params.batch_size counts rows.
+  LoaderBatchSource(const data::SampleEncoder& encoder, std::span<const data::Record> records,
+                    data::PackedRowsPlan packed, data::LoaderParams params, std::stop_token stop = {});
 
   int64_t batches_per_epoch() const override;
   uint64_t seed() const override { return m_params.seed; }
@@ -48,7 +51,8 @@ class LoaderBatchSource final : public BatchSource {
  private:
   const data::SampleEncoder& m_encoder;
   std::span<const data::Record> m_records;
-  std::vector<int64_t> m_samples;
+  std::vector<int64_t> m_samples;               // unpacked: the samples
+  std::optional<data::PackedRowsPlan> m_packed;  // packed: the rows
   data::LoaderParams m_params;
   std::stop_token m_stop;
   std::unique_ptr<data::BatchLoader> m_loader;

@@ -128,6 +128,9 @@ void visit_train_config(Config& c, Visitor& v) {
   v("val_size", c.val_size);
   v("train_on_prompt", c.train_on_prompt);
   v("mask_history", c.mask_history);
+  v("packing", c.packing, FieldInfo{.only_if_changed = true});
+  v("neat_packing", c.neat_packing, FieldInfo{.only_if_changed = true});
+  v("preprocessing_batch_size", c.preprocessing_batch_size, FieldInfo{.only_if_changed = true});
 
   v.section("output");
   v("output_dir", c.output_dir);

@@ -20,7 +20,7 @@ constexpr std::string_view kIgnored[] = {
     "use_v1_kernels", "init_special_tokens", "visual_inputs", "compute_dtype", "device_map",
     "model_max_length", "block_diag_attn", "upcast_layernorm", "upcast_lmhead_output",
     // data: preprocessing machinery, evaluation by generation, other tools' formats
-    "preprocessing_batch_size", "eval_num_beams", "ignore_pad_token_for_loss", "tool_format",
+    "eval_num_beams", "ignore_pad_token_for_loss", "tool_format",
     "buffer_size", "enable_thinking", "data_shared_file_system",
     // method: options of methods not used here (PiSSA's, OFT's, other preference losses')
     "pissa_iter", "pissa_convert", "module_dropout", "include_effective_tokens_per_second", "use_mca",
@@ -55,8 +55,6 @@ constexpr std::string_view kIgnoredPrefixes[] = {
 // same (warning, and the key is ignored).
 constexpr ValueRule kRules[] = {
     // different training: refused
-    {"packing", ValueTest::is_true, "", true, "samples are never packed together here"},
-    {"neat_packing", ValueTest::is_true, "", true, "samples are never packed together here"},
     {"streaming", ValueTest::is_true, "", true, "datasets are read whole; leave streaming off"},
     {"mix_strategy", ValueTest::differs, "concat", true, "datasets are concatenated"},
     {"interleave_probs", ValueTest::is_set, "", true, "datasets are concatenated, not interleaved"},

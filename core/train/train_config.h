@@ -89,6 +89,9 @@ struct TrainConfig {
   double val_size = 0.0;                           // < 1: fraction held out to validate; >= 1: a sample count
   bool train_on_prompt = false;                    // also learn the prompt tokens
   bool mask_history = false;                       // learn only the last turn of each conversation
+  bool packing = false;                            // sft: several samples share each row of cutoff_len tokens (data/packing.h)
+  bool neat_packing = false;                       // packing whose samples attend only to themselves (sets packing)
+  int64_t preprocessing_batch_size = 1000;         // packing: samples packed among themselves at a time
 
   // ### output (transformers TrainingArguments; plot_loss from finetuning_args.py)
   std::string output_dir;                          // where checkpoints, logs and the adapter go; "" = not set

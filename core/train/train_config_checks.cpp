@@ -125,6 +125,11 @@ void validate_train_config(const TrainConfig& c, ConfigReport* report,
     check.fail("val_size", "cannot be set together with eval_dataset (one or the other validates)");
   if (c.mask_history && c.train_on_prompt)  // LLaMA-Factory DataArguments
     check.fail("mask_history", "cannot be combined with train_on_prompt");
+  check.at_least("preprocessing_batch_size", c.preprocessing_batch_size, 1);
+  if ((c.packing || c.neat_packing) && c.stage != Stage::sft)  // LLaMA-Factory packs only its supervised data
+    check.fail(c.neat_packing ? "neat_packing" : "packing", "packs supervised samples (stage: sft); preference pairs are not packed");
+  if ((c.packing || c.neat_packing) && c.cutoff_len < 2)
+    check.fail("cutoff_len", "must be at least 2 with packing (a packed row holds cutoff_len - 1 tokens)");
 
   // ### output
   check.at_least("logging_steps", c.logging_steps, 1);

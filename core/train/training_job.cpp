@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/data/dataset.h"
+#include "core/data/packing.h"
 #include "core/data/sample_encoder.h"
 #include "core/data/split.h"
 #include "core/data/validation.h"
@@ -165,13 +166,17 @@ TrainResult run_training_job(const TrainConfig& c, const JobOptions& options, co
   const data::Dataset dataset = data::open_dataset(c.dataset_dir, open);
   data::EncoderParams enc;
   enc.template_name = c.template_name;
-  enc.supervised.cutoff_len = c.cutoff_len;
+  const bool packing = c.packing || c.neat_packing;
+  // LLaMA-Factory's packing keeps one token of cutoff_len back (DataArguments.__post_init__).
+  enc.supervised.cutoff_len = packing ? c.cutoff_len - 1 : c.cutoff_len;
   enc.supervised.train_on_prompt = c.train_on_prompt;
   enc.supervised.mask_history = c.mask_history;
   enc.supervised.image = {c.image_max_pixels, c.image_min_pixels};
   const data::SampleEncoder encoder(c.model_name_or_path, enc);
   if (c.stage == Stage::dpo && encoder.family() == io::ModelFamily::clip)
     throw Error("stage: dpo needs a chat model; CLIP is contrastive and has no answers to prefer");
+  if (packing && encoder.family() == io::ModelFamily::clip)
+    throw Error("packing: CLIP pairs one caption with one image per row; its captions are not packed");
   check_stage_data(c, dataset);
   data::ValidationParams vp;
   vp.tmpl = encoder.chat_template();
@@ -238,7 +243,27 @@ TrainResult run_training_job(const TrainConfig& c, const JobOptions& options, co
   lparams.seed = static_cast<uint64_t>(c.data_seed.value_or(c.seed));
   lparams.workers = static_cast<int>(c.preprocessing_num_workers.value_or(2));
   lparams.pin_memory = placement.device.is_cuda();  // the sends to the card then never wait
-  LoaderBatchSource train_source(encoder, dataset.records, split.train, lparams, stop);
+  std::optional<LoaderBatchSource> packed_source, sample_source;
+  if (packing) {
+    say(printf_string("packing: measuring the %zu training samples", split.train.size()));
+    const std::vector<int64_t> lengths = data::encoded_lengths(encoder, dataset.records, split.train, lparams.workers, stop);
+    if (stop.stop_requested()) throw Error("stopped while measuring the samples to pack");
+    const data::PackPlan plan =
+        data::plan_packs(split.train, lengths, {enc.supervised.cutoff_len, c.preprocessing_batch_size});
+    if (plan.packs.empty()) throw Error("packing: no training sample fits in cutoff_len " + std::to_string(c.cutoff_len));
+    int64_t tokens = 0;
+    for (int64_t n : lengths)
+      if (n <= enc.supervised.cutoff_len) tokens += n;
+    say(printf_string("packing%s: %zu samples in %zu row%s of up to %lld tokens (%.0f%% filled)%s",
+                      c.neat_packing ? " (neat: each sample attends only to itself)" : "", split.train.size() - plan.dropped.size(),
+                      plan.packs.size(), plan.packs.size() == 1 ? "" : "s", static_cast<long long>(enc.supervised.cutoff_len),
+                      100.0 * static_cast<double>(tokens) / static_cast<double>(plan.packs.size() * enc.supervised.cutoff_len),
+                      plan.dropped.empty() ? "" : printf_string("; %zu longer than a row left out", plan.dropped.size()).c_str()));
+    packed_source.emplace(encoder, dataset.records, data::PackedRowsPlan{plan.packs, c.neat_packing}, lparams, stop);
+  } else {
+    sample_source.emplace(encoder, dataset.records, split.train, lparams, stop);
+  }
+  LoaderBatchSource& train_source = packing ? *packed_source : *sample_source;
   std::unique_ptr<LoaderBatchSource> eval_source;
   if (!split.validation.empty() && c.eval_strategy != IntervalStrategy::no) {
     data::LoaderParams ep = lparams;

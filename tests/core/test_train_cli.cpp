@@ -76,6 +76,7 @@ class TestTrainCli : public QObject {
   void pinnedRowsAskTheUsersQuestion();
   void qloraTrainsOnAQuantisedBase();
   void dpoLearnsThePreferredAnswers();
+  void neatPackingTrainsAsOneBatch();
 };
 
 void TestTrainCli::trainsAndWritesLlamaFactoryFiles() {
@@ -312,6 +313,50 @@ void TestTrainCli::dpoLearnsThePreferredAnswers() {
   bool logged = false;
   for (const auto& entry : state.at("log_history")) logged = logged || entry.contains("rewards/accuracies");
   QVERIFY(logged);
+}
+
+void TestTrainCli::neatPackingTrainsAsOneBatch() {
+  // The 8 samples in one batch of 8 rows, and neat-packed into one row: the same first step (the
+  // loss and gradient norm of the same tokens), since a neat-packed sample computes what it
+  // computes alone.
+  const auto families = test::fixture_families_of({io::ModelFamily::qwen2_vl});
+  if (families.empty()) QSKIP("no qwen2_vl family in this fixture set");
+  test::TempDir dir;
+  write_dataset(dir.path(), false);
+  write_config(dir.path(), test::hf_fixtures_root() / families.front() / "model");
+  std::string yaml = read_text(dir.path() / "train.yaml");
+  const auto replace = [&](const std::string& from, const std::string& to) { yaml.replace(yaml.find(from), from.size(), to); };
+  replace("per_device_train_batch_size: 2\ngradient_accumulation_steps: 2", "per_device_train_batch_size: 8\ngradient_accumulation_steps: 1");
+  replace("num_train_epochs: 4.0", "max_steps: 1");
+  test::write_text(dir.path() / "one_batch.yaml", yaml);
+  replace("output_dir: saves/colours", "output_dir: saves/packed");
+  replace("cutoff_len: 1024", "cutoff_len: 1024\nneat_packing: true");
+  test::write_text(dir.path() / "packed.yaml", yaml);
+
+  const Run plain = run_cli({"train", "one_batch.yaml"}, dir.path());
+  QVERIFY2(plain.code == 0, plain.err.c_str());
+  const Run packed = run_cli({"train", "packed.yaml"}, dir.path());
+  QVERIFY2(packed.code == 0, packed.err.c_str());
+  QVERIFY2(test::contains(packed.err, "packing (neat: each sample attends only to itself): 8 samples in 1 row of up to 1023 tokens"),
+           packed.err.c_str());
+  const auto first_log = [&](const char* run) {
+    std::ifstream log(dir.path() / "saves" / run / "trainer_log.jsonl");
+    std::string line;
+    std::getline(log, line);
+    return json::parse(line);
+  };
+  const json a = first_log("colours"), b = first_log("packed");
+  for (const char* key : {"loss", "grad_norm"}) {
+    QVERIFY2(a.contains(key) && b.contains(key), key);
+    const double x = a[key].get<double>(), y = b[key].get<double>();
+    QVERIFY2(std::abs(x - y) <= 1e-5 * std::abs(x), (std::string(key) + ": " + std::to_string(x) + " one batch, " + std::to_string(y) + " packed").c_str());
+  }
+  // Packing is for supervised samples only: a DPO config asking for it is refused by name.
+  replace("stage: sft", "stage: dpo");
+  test::write_text(dir.path() / "dpo_packed.yaml", yaml);
+  const Run dpo = run_cli({"train", "dpo_packed.yaml"}, dir.path());
+  QVERIFY(dpo.code != 0);
+  QVERIFY2(test::contains(dpo.err, "neat_packing packs supervised samples"), dpo.err.c_str());
 }
 
 QTEST_GUILESS_MAIN(TestTrainCli)

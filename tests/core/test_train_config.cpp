@@ -293,12 +293,12 @@ void TestTrainConfig::ignoredKeysAreListed() {
 
 void TestTrainConfig::ignoredValuesThatMatterWarn() {
   ConfigReport report;
-  load_train_config_from_string("do_train: false\nuse_unsloth: true\npacking: false\n", &report, "x.yaml");
+  load_train_config_from_string("do_train: false\nuse_unsloth: true\nstreaming: false\n", &report, "x.yaml");
   QVERIFY(contains(report.ignored, "do_train") && contains(report.ignored, "use_unsloth"));
-  QVERIFY(contains(report.ignored, "packing"));
+  QVERIFY(contains(report.ignored, "streaming"));
   QVERIFY(any_contains(report.warnings, "x.yaml, line 1: do_train"));
   QVERIFY(any_contains(report.warnings, "x.yaml, line 2: use_unsloth"));
-  QVERIFY(!any_contains(report.warnings, "packing"));  // false is what happens here anyway
+  QVERIFY(!any_contains(report.warnings, "streaming"));  // false is what happens here anyway
 }
 
 void TestTrainConfig::unknownKeySuggestsClosest() {
@@ -332,9 +332,10 @@ void TestTrainConfig::typeErrorsNameKeyAndLine_data() {
   QTest::newRow("optimizer") << "optim: sgd\n" << "optim: \"sgd\" is not supported here";
   QTest::newRow("oft") << "finetuning_type: oft\n" << "finetuning_type: \"oft\" is not supported here";
   QTest::newRow("save best") << "save_strategy: best\n" << "save_strategy: \"best\"";
-  QTest::newRow("packing") << "packing: true\n" << "line 1: packing: \"true\" is not supported here";
+  QTest::newRow("streaming") << "streaming: true\n" << "line 1: streaming: \"true\" is not supported here";
   QTest::newRow("galore") << "use_galore: true\n" << "use_galore: \"true\" is not supported here (the optimizer is AdamW)";
-  QTest::newRow("rule type") << "packing: sometimes\n" << "packing should be true or false";
+  QTest::newRow("rule type") << "streaming: sometimes\n" << "streaming should be true or false";
+  QTest::newRow("packing flag") << "packing: sometimes\n" << "packing should be true or false";
   QTest::newRow("bad yaml") << "a: [1, 2\nb: 3\n" << "line 2: not valid YAML";
   QTest::newRow("not a mapping") << "- a\n- b\n" << "should be `key: value` lines";
 }
@@ -366,6 +367,8 @@ void TestTrainConfig::rangeErrorsNameKeyAndLine_data() {
   QTest::newRow("max_steps 0") << "max_steps: 0\n" << "max_steps = 0 trains nothing";
   QTest::newRow("eval without data") << "eval_strategy: steps\n" << "eval_strategy needs a validation set";
   QTest::newRow("pixels") << "image_max_pixels: 100\nimage_min_pixels: 200\n" << "line 1: image_max_pixels (100) cannot be smaller";
+  QTest::newRow("packing pairs") << "stage: dpo\nneat_packing: true\n" << "line 2: neat_packing packs supervised samples (stage: sft)";
+  QTest::newRow("packing chunk") << "packing: true\npreprocessing_batch_size: 0\n" << "line 2: preprocessing_batch_size must be at least 1";
   QTest::newRow("history and prompt") << "train_on_prompt: true\nmask_history: true\n" << "line 2: mask_history cannot be combined with train_on_prompt";
   QTest::newRow("all and names") << "lora_target: all, q_proj\n" << "lora_target cannot mix \"all\"";
   QTest::newRow("dora on full") << "finetuning_type: full\nuse_dora: true\n" << "line 2: use_dora is only for finetuning_type: lora";
@@ -484,6 +487,9 @@ void TestTrainConfig::roundTripOffDefaults() {
   full_ft.lora_alpha = 0;  // LLaMA-Factory's `or`: 0 means 2 * rank, and still reads back as 0
   full_ft.resume_from_checkpoint = "saves/run/checkpoint-100";
   full_ft.save_strategy = IntervalStrategy::no;
+  full_ft.packing = true;  // sft only: the DPO config cannot pack
+  full_ft.neat_packing = true;
+  full_ft.preprocessing_batch_size = 500;
 
   for (const TrainConfig& config : {lora_config_off_defaults(), full_ft}) {
     for (const bool changed_only : {false, true}) {
@@ -503,6 +509,8 @@ void TestTrainConfig::roundTripOffDefaults() {
   const auto emitted = scan(to_yaml(lora), /*unquote=*/false);  // run_name "null" is not null
   const auto defaults = scan(to_yaml(TrainConfig{}), /*unquote=*/false);
   const std::vector<std::string> in_full_ft = {"do_train", "finetuning_type", "eval_dataset", "mask_history", "fp16"};
+  QVERIFY(!emitted.count("packing"));  // the packing keys are written only when changed, as full_ft has them
+  QVERIFY(scan(to_yaml(full_ft)).count("neat_packing") && scan(to_yaml(full_ft)).count("preprocessing_batch_size"));
   for (const auto& [key, value] : defaults)
     if (!contains(in_full_ft, key)) QVERIFY2(emitted.at(key) != value, key.c_str());
   QVERIFY(emitted.count("early_stopping_threshold") && emitted.count("train_mm_proj_only"));
