@@ -76,33 +76,30 @@ std::unique_ptr<vltune::lora::LoraModel> lora_model(const QString& family) {
   return model;
 }
 
-// The logits of `batch` through the family's forward. -> [B, T, vocab]
-at::Tensor logits_of(vltune::lora::LoraModel& model, const Batch& batch) {
-  torch::NoGradGuard no_grad;
+// f(model, inputs) with the family's model and `batch` made its inputs.
+template <typename F>
+at::Tensor with_inputs(vltune::lora::LoraModel& model, const Batch& batch, F&& f) {
   at::Tensor out;
   std::visit(
       [&](auto& m) {
         using M = std::decay_t<decltype(m)>;
-        if constexpr (std::is_same_v<M, vltune::models::QwenVL>) out = m->forward(vltune::data::qwen_inputs(batch));
-        else if constexpr (std::is_same_v<M, vltune::models::Llava>) out = m->forward(vltune::data::llava_inputs(batch));
-        else if constexpr (std::is_same_v<M, vltune::models::Idefics3>) out = m->forward(vltune::data::idefics3_inputs(batch));
+        if constexpr (std::is_same_v<M, vltune::models::QwenVL>) out = f(m, vltune::data::qwen_inputs(batch));
+        else if constexpr (std::is_same_v<M, vltune::models::Llava>) out = f(m, vltune::data::llava_inputs(batch));
+        else if constexpr (std::is_same_v<M, vltune::models::Idefics3>) out = f(m, vltune::data::idefics3_inputs(batch));
       },
       model.model());
   return out;
 }
 
+// The logits of `batch` through the family's forward. -> [B, T, vocab]
+at::Tensor logits_of(vltune::lora::LoraModel& model, const Batch& batch) {
+  torch::NoGradGuard no_grad;
+  return with_inputs(model, batch, [](auto& m, const auto& in) { return m->forward(in); });
+}
+
 // The position ids the family's model gives `batch`: [3, B, T] for Qwen, [B, T] otherwise.
 at::Tensor positions_of(vltune::lora::LoraModel& model, const Batch& batch) {
-  at::Tensor out;
-  std::visit(
-      [&](auto& m) {
-        using M = std::decay_t<decltype(m)>;
-        if constexpr (std::is_same_v<M, vltune::models::QwenVL>) out = m->position_ids(vltune::data::qwen_inputs(batch));
-        else if constexpr (std::is_same_v<M, vltune::models::Llava>) out = m->position_ids(vltune::data::llava_inputs(batch));
-        else if constexpr (std::is_same_v<M, vltune::models::Idefics3>) out = m->position_ids(vltune::data::idefics3_inputs(batch));
-      },
-      model.model());
-  return out;
+  return with_inputs(model, batch, [](auto& m, const auto& in) { return m->position_ids(in); });
 }
 
 // One packed row of `parts` as a batch.

@@ -60,6 +60,11 @@ std::string read_text(const fs::path& path) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
+// `yaml` with the first `from` replaced by `to`.
+void replace_in(std::string& yaml, const std::string& from, const std::string& to) {
+  yaml.replace(yaml.find(from), from.size(), to);
+}
+
 std::string line_of(const std::vector<int64_t>& v) {
   std::string out;
   for (int64_t x : v) out += std::to_string(x) + " ";
@@ -127,7 +132,7 @@ void TestTrainCli::trainsAndWritesLlamaFactoryFiles() {
   // adapter_name_or_path: a second run goes on from the trained adapter (its rank, not lora_rank)
   // and starts where the first ended, well below where the first started.
   std::string yaml = read_text(dir.path() / "train.yaml");
-  const auto replace = [&](const std::string& from, const std::string& to) { yaml.replace(yaml.find(from), from.size(), to); };
+  const auto replace = [&](const std::string& from, const std::string& to) { replace_in(yaml, from, to); };
   replace("output_dir: saves/colours", "output_dir: saves/more\nadapter_name_or_path: saves/colours");
   replace("lora_rank: 8", "lora_rank: 4");
   replace("num_train_epochs: 4.0", "max_steps: 2");
@@ -265,7 +270,7 @@ void TestTrainCli::dpoLearnsThePreferredAnswers() {
                        .dump());
   write_config(dir.path(), test::hf_fixtures_root() / families.front() / "model");
   std::string yaml = read_text(dir.path() / "train.yaml");
-  const auto replace = [&](const std::string& from, const std::string& to) { yaml.replace(yaml.find(from), from.size(), to); };
+  const auto replace = [&](const std::string& from, const std::string& to) { replace_in(yaml, from, to); };
   replace("stage: sft", "stage: dpo\npref_beta: 0.1\npref_loss: sigmoid");
   replace("dataset: colours", "dataset: colour_pairs\nval_size: 0.25");
   replace("num_train_epochs: 4.0", "num_train_epochs: 6.0\neval_strategy: steps\neval_steps: 3");
@@ -325,7 +330,7 @@ void TestTrainCli::neatPackingTrainsAsOneBatch() {
   write_dataset(dir.path(), false);
   write_config(dir.path(), test::hf_fixtures_root() / families.front() / "model");
   std::string yaml = read_text(dir.path() / "train.yaml");
-  const auto replace = [&](const std::string& from, const std::string& to) { yaml.replace(yaml.find(from), from.size(), to); };
+  const auto replace = [&](const std::string& from, const std::string& to) { replace_in(yaml, from, to); };
   replace("per_device_train_batch_size: 2\ngradient_accumulation_steps: 2", "per_device_train_batch_size: 8\ngradient_accumulation_steps: 1");
   replace("num_train_epochs: 4.0", "max_steps: 1");
   test::write_text(dir.path() / "one_batch.yaml", yaml);
