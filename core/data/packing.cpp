@@ -92,7 +92,7 @@ std::vector<int64_t> encoded_lengths(const SampleEncoder& encoder, std::span<con
         const int64_t record = samples[i];
         if (record < 0 || record >= static_cast<int64_t>(records.size()))
           throw Error("sample " + std::to_string(record) + " is not a record of the dataset");
-        lengths[i] = static_cast<int64_t>(encoder.encode(records[static_cast<size_t>(record)], record).input_ids.size());
+        lengths[i] = encoder.encoded_length(records[static_cast<size_t>(record)]);
       } catch (...) {
         std::lock_guard lock(mutex);
         if (i < failed_at) {

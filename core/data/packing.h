@@ -40,9 +40,8 @@ struct PackPlan {
 // when the spans differ in size or a parameter is below 1.
 PackPlan plan_packs(std::span<const int64_t> samples, std::span<const int64_t> lengths, const PackingParams& params);
 
-// The encoded length (input_ids) of each of `samples`, encoded by `encoder` on `threads` threads
-// (images decoded and processed as training will: their token counts come from the decoded
-// size). `progress`, when given, is called with the count done, from the workers. Throws the
+// The encoded length (input_ids) of each of `samples`, measured by `encoder` on `threads` threads
+// (SampleEncoder::encoded_length: images decoded for their upright size, not processed). `progress`, when given, is called with the count done, from the workers. Throws the
 // failure of the earliest sample that failed (its message names the record's file and row);
 // returns nothing once `stop` is requested.
 std::vector<int64_t> encoded_lengths(const SampleEncoder& encoder, std::span<const Record> records,

@@ -152,6 +152,29 @@ EncodedExample SampleEncoder::encode(const Record& record, int64_t index) const 
   return ex;
 }
 
+int64_t SampleEncoder::encoded_length(const Record& record) const {
+  const std::string where = record_label(record);
+  if (family() == io::ModelFamily::clip) throw Error(where + ": CLIP captions are not measured for packing");
+  if (record.rejected) return static_cast<int64_t>(encode(record).input_ids.size());
+  const EncodedExample ex = labelled(where, [&] {
+    text::Conversation conv = to_conversation(record);
+    conv.label = where;
+    if (conv.images.size() != record.images.size())
+      throw Error(where + ": " + std::to_string(conv.images.size()) + " image sizes for " +
+                  std::to_string(record.images.size()) + " images");
+    for (size_t i = 0; i < record.images.size(); ++i) {
+      const fs::path& path = record.images[i].path;
+      if (path.empty()) throw FileError(where + ": image \"" + record.images[i].written + "\" was not found");
+      const at::Tensor rgb = vision::read_image_rgb(path);  // [3, H, W], upright
+      conv.images[i] = {rgb.size(2), rgb.size(1)};
+    }
+    EncodedExample out;
+    out.input_ids = text::encode_supervised(*m_template, *m_tokenizer, m_layout, conv, m_params.supervised).input_ids;
+    return out;
+  });
+  return static_cast<int64_t>(ex.input_ids.size());
+}
+
 EncodedExample SampleEncoder::encode_prompt(const Record& record, int64_t index) const {
   const std::string where = record_label(record);
   if (family() == io::ModelFamily::clip) throw Error(where + ": CLIP has no generation prompt");

@@ -78,6 +78,11 @@ class SampleEncoder {
   // FormatError / Error whose message starts with the record's "file row N".
   EncodedExample encode(const Record& record, int64_t index = -1) const;
 
+  // encode(record).input_ids.size(), without processing the images: each is decoded for its
+  // upright size (what the template expands), and no pixel tensor is made. What packing plans
+  // rows by. Not for CLIP. Throws as encode() does.
+  int64_t encoded_length(const Record& record) const;
+
   // The generation prompt of `record` for a chat model trained by this encoder: its conversation
   // up to the last user turn (a final assistant turn, the answer, is left out) through the same
   // training template with an empty answer, so the ids are exactly those a trained answer follows

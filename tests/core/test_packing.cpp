@@ -9,7 +9,8 @@
 //  - positions: LLaVA/Idefics3 count from 0 in each sample either way; Qwen's M-RoPE restarts in
 //    each isolated sample and runs on over a plainly packed row;
 //  - the loader over packed rows (segments, records, shuffled rows, same for any worker count),
-//    encoded_lengths against the encoder, and the errors that name what is wrong.
+//    encoded_lengths (images decoded, not processed) against the encoder for every chat family,
+//    and the errors that name what is wrong.
 
 // LibTorch and the engine before Qt: Qt's `slots` macro would break torch's headers.
 #include "core/data/batch_inputs.h"
@@ -140,6 +141,7 @@ class TestPacking : public QObject {
   void positionsOfPackedRows();
   void blockCausalMask();
   void loaderDeliversPackedRows();
+  void encodedLengthsAsEncoded_data() { chat_family_rows(); }
   void encodedLengthsAsEncoded();
 };
 
@@ -377,9 +379,9 @@ void TestPacking::loaderDeliversPackedRows() {
 }
 
 void TestPacking::encodedLengthsAsEncoded() {
-  const auto families = vltune::test::fixture_families_of({ModelFamily::qwen2_vl, ModelFamily::llava, ModelFamily::idefics3});
-  if (families.empty()) QSKIP("no chat fixture");
-  const SampleEncoder encoder(model_dir(QString::fromStdString(families.front())));
+  // Measured without processing the images, as long as encode() makes them.
+  QFETCH(QString, family);
+  const SampleEncoder encoder(model_dir(family));
   auto records = chat_records(9);
   const std::vector<int64_t> samples{8, 0, 3, 5, 1};
   const auto lengths = vltune::data::encoded_lengths(encoder, records, samples, 3);
