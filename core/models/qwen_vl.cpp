@@ -87,6 +87,7 @@ torch::Tensor QwenVLImpl::host_position_ids(const QwenVLInputs& inputs) const {
       if (k + count > columns.size())
         throw FormatError("input_ids row " + std::to_string(row) + " ends inside an image of " + std::to_string(count) + " tokens");
       int64_t largest = next;
+      const int64_t sample = seg[row][columns[k]];  // the packed sample the image starts in
       for (int64_t f = 0; f < gt; ++f)
         for (int64_t y = 0; y < gh; ++y)
           for (int64_t x = 0; x < gw; ++x, ++k) {
@@ -96,7 +97,7 @@ torch::Tensor QwenVLImpl::host_position_ids(const QwenVLInputs& inputs) const {
             if (id[row][col] != m_image_token_id)
               throw FormatError("input_ids row " + std::to_string(row) + ": image " + std::to_string(image - 1) +
                                 " has fewer image tokens than its grid's " + std::to_string(count));
-            if (seg[row][col] != seg[row][columns[k - (f * gh * gw + y * gw + x)]])
+            if (seg[row][col] != sample)
               throw FormatError("input_ids row " + std::to_string(row) + ": image " + std::to_string(image - 1) +
                                 " runs across two packed samples");
             o[0][row][col] = next + time;

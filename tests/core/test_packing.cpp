@@ -103,6 +103,14 @@ at::Tensor positions_of(vltune::lora::LoraModel& model, const Batch& batch) {
   return with_inputs(model, batch, [](auto& m, const auto& in) { return m->position_ids(in); });
 }
 
+// The first `n` chat_records, each encoded alone.
+std::vector<EncodedExample> encoded_records(const SampleEncoder& encoder, int64_t n) {
+  const auto records = chat_records(n);
+  std::vector<EncodedExample> parts;
+  for (size_t i = 0; i < records.size(); ++i) parts.push_back(encoder.encode(records[i], static_cast<int64_t>(i)));
+  return parts;
+}
+
 // One packed row of `parts` as a batch.
 Batch packed_batch(const SampleEncoder& encoder, std::vector<EncodedExample> parts, bool isolated) {
   std::vector<EncodedExample> rows{vltune::data::pack_examples(std::move(parts))};
@@ -139,6 +147,7 @@ class TestPacking : public QObject {
   void plainPackingSeesEarlierSamples();
   void positionsOfPackedRows_data() { chat_family_rows(); }
   void positionsOfPackedRows();
+  void imageAcrossSamplesIsRefused();
   void blockCausalMask();
   void loaderDeliversPackedRows();
   void encodedLengthsAsEncoded_data() { chat_family_rows(); }
@@ -242,9 +251,7 @@ void TestPacking::neatPackedSamplesComputeAlone() {
   QFETCH(QString, family);
   const SampleEncoder encoder(model_dir(family));
   auto model = lora_model(family);
-  const auto records = chat_records(3);
-  std::vector<EncodedExample> parts;
-  for (size_t i = 0; i < records.size(); ++i) parts.push_back(encoder.encode(records[i], static_cast<int64_t>(i)));
+  const std::vector<EncodedExample> parts = encoded_records(encoder, 3);
   const Batch packed = packed_batch(encoder, parts, /*isolated=*/true);
   const at::Tensor logits = logits_of(*model, packed);  // [1, T, V]
   int64_t start = 0;
@@ -273,9 +280,7 @@ void TestPacking::plainPackingSeesEarlierSamples() {
   QFETCH(QString, family);
   const SampleEncoder encoder(model_dir(family));
   auto model = lora_model(family);
-  const auto records = chat_records(2);
-  std::vector<EncodedExample> parts;
-  for (size_t i = 0; i < records.size(); ++i) parts.push_back(encoder.encode(records[i], static_cast<int64_t>(i)));
+  const std::vector<EncodedExample> parts = encoded_records(encoder, 2);
   const at::Tensor plain = logits_of(*model, packed_batch(encoder, parts, /*isolated=*/false));
   const auto n0 = static_cast<int64_t>(parts[0].input_ids.size()), n1 = static_cast<int64_t>(parts[1].input_ids.size());
   // The first sample sees only itself anyway; the second attends to the first as well.
@@ -287,9 +292,7 @@ void TestPacking::positionsOfPackedRows() {
   QFETCH(QString, family);
   const SampleEncoder encoder(model_dir(family));
   auto model = lora_model(family);
-  const auto records = chat_records(3);
-  std::vector<EncodedExample> parts;
-  for (size_t i = 0; i < records.size(); ++i) parts.push_back(encoder.encode(records[i], static_cast<int64_t>(i)));
+  const std::vector<EncodedExample> parts = encoded_records(encoder, 3);
   // Isolated: each sample's own positions, one after the other.
   std::vector<at::Tensor> own;
   for (const auto& p : parts) own.push_back(positions_of(*model, alone(encoder, p)));
@@ -308,6 +311,32 @@ void TestPacking::positionsOfPackedRows() {
     // LLaVA, Idefics3: the position_ids of LLaMA-Factory's packed rows restart in each sample.
     QVERIFY(at::equal(plain_positions, expected_isolated));
   }
+}
+
+void TestPacking::imageAcrossSamplesIsRefused() {
+  // Segments that cut through an image's tokens are no packing pack_examples makes: Qwen's
+  // positions refuse them by name rather than give the image two origins.
+  const auto families = vltune::test::fixture_families_of({ModelFamily::qwen2_vl, ModelFamily::qwen2_5_vl});
+  if (families.empty()) QSKIP("no Qwen fixture");
+  const QString family = QString::fromStdString(families.front());
+  auto model = lora_model(family);
+  const auto f = vltune::test::parity_fixture(family);
+  Batch batch = vltune::test::fixture_batch(model->family(), f);
+  const auto config = vltune::io::read_model_config(model_dir(family));
+  const int64_t image_token = config.family() == ModelFamily::qwen2_vl ? config.qwen2_vl().image_token_id
+                                                                       : config.qwen2_5_vl().image_token_id;
+  const at::Tensor ids = batch.input_ids[0];
+  int64_t first = -1;
+  for (int64_t j = 0; j < ids.size(0) && first < 0; ++j)
+    if (ids[j].item<int64_t>() == image_token) first = j;
+  QVERIFY2(first >= 0, "the fixture's case has no image");
+  batch.segment_ids = at::ones_like(batch.input_ids);
+  batch.segment_ids.narrow(1, first + 1, ids.size(0) - first - 1).fill_(2);  // sample 2 starts inside the image
+  batch.isolated_segments = true;
+  const QString message = QString::fromStdString(vltune::test::error_of([&] { positions_of(*model, batch); }));
+  QVERIFY2(message.contains("runs across two packed samples"), qPrintable(message));
+  batch.isolated_segments = false;  // one causal row: the segments do not matter to the positions
+  QVERIFY(positions_of(*model, batch).defined());
 }
 
 void TestPacking::blockCausalMask() {
