@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/lora/linear_init.h"
+#include "core/models/compact_autograd.h"
 
 namespace vltune::lora {
 
@@ -66,6 +67,59 @@ struct DequantLinear : public torch::autograd::Function<DequantLinear> {
   }
 };
 
+// result = linear(x, W, b) + linear(linear(h, A'), B') * scaling, h = x and A', B' the adapter's
+// matrices in the compute dtype, as one autograd node (core/models/compact_autograd.h): forward
+// runs LoraLinearImpl::forward's operations for one plain adapter, backward the matrix products
+// autograd's MmBackward nodes would run (the frozen W gets none), each gradient cast where the
+// engine casts it. Only for a contiguous x (what every decoder passes): then every product folds
+// into a 2-D mm, as autograd's formulas below assume.
+struct LoraLinearFunction : public torch::autograd::Function<LoraLinearFunction> {
+  // x: [..., in], weight: [out, in], bias: [out] or empty, A: [r, in], B: [out, r] -> [..., out]
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& weight,
+                               const torch::Tensor& bias, const torch::Tensor& A, const torch::Tensor& B, double scaling,
+                               int64_t compute_dtype) {
+    const auto dtype = static_cast<torch::ScalarType>(compute_dtype);
+    const auto result = torch::nn::functional::linear(x, weight, bias.numel() > 0 ? bias : torch::Tensor());  // [..., out]
+    const auto h = x.scalar_type() == dtype ? x : x.to(dtype);
+    const auto a = A.scalar_type() == dtype ? A : A.to(dtype);
+    const auto b = B.scalar_type() == dtype ? B : B.to(dtype);
+    const auto down = torch::nn::functional::linear(h, a);                    // [..., r]
+    const auto sum = result + torch::nn::functional::linear(down, b) * scaling;  // [..., out]
+    ctx->save_for_backward({h, weight, a, b, down});
+    ctx->saved_data["scaling"] = scaling;
+    ctx->saved_data["dtypes"] = std::vector<int64_t>{static_cast<int64_t>(x.scalar_type()), static_cast<int64_t>(result.scalar_type()),
+                                                     static_cast<int64_t>(sum.scalar_type()), static_cast<int64_t>(A.scalar_type()),
+                                                     static_cast<int64_t>(B.scalar_type())};
+    ctx->saved_data["x_sizes"] = x.sizes().vec();
+    return sum.scalar_type() == result.scalar_type() ? sum : sum.to(result.scalar_type());
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx, torch::autograd::variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const torch::Tensor &h = saved[0], &weight = saved[1], &a = saved[2], &b = saved[3], &down = saved[4];
+    const auto dtypes = ctx->saved_data["dtypes"].toIntVector();
+    const auto x_dtype = static_cast<torch::ScalarType>(dtypes[0]), result_dtype = static_cast<torch::ScalarType>(dtypes[1]),
+               sum_dtype = static_cast<torch::ScalarType>(dtypes[2]);
+    const int64_t out = weight.size(0), in = weight.size(1), r = a.size(0);
+    const auto g = grads[0].reshape({-1, out}).to(sum_dtype);  // [N, out], through the cast back to result's dtype
+    // The sum's two terms; the adapter's through `* scaling` (a scalar keeps the dtype).
+    const auto grad_up = g.to(h.scalar_type()) * ctx->saved_data["scaling"].toDouble();  // [N, out]
+    const auto down2 = down.reshape({-1, r});
+    torch::Tensor grad_x, grad_a, grad_b;
+    if (ctx->needs_input_grad(4)) grad_b = grad_up.t().mm(down2).to(static_cast<torch::ScalarType>(dtypes[4]));  // [out, r]
+    if (ctx->needs_input_grad(0) || ctx->needs_input_grad(3)) {
+      const auto grad_down = grad_up.mm(b);  // [N, r]
+      if (ctx->needs_input_grad(3)) grad_a = grad_down.t().mm(h.reshape({-1, in})).to(static_cast<torch::ScalarType>(dtypes[3]));
+      if (ctx->needs_input_grad(0)) {
+        // x feeds the base product and the adapter's: autograd adds the two (in either order).
+        const auto through_base = g.to(result_dtype).mm(weight).to(x_dtype);  // [N, in]
+        grad_x = (through_base + grad_down.mm(a).to(x_dtype)).view(ctx->saved_data["x_sizes"].toIntVector());
+      }
+    }
+    return {grad_x, torch::Tensor(), torch::Tensor(), grad_a, grad_b, torch::Tensor(), torch::Tensor()};
+  }
+};
+
 }  // namespace
 
 double lora_scaling(const LoraAdapterParams& params) {
@@ -102,6 +156,17 @@ LoraLinearImpl::LoraLinearImpl(const torch::nn::LinearOptions& options_) : optio
 }
 
 torch::Tensor LoraLinearImpl::forward(const torch::Tensor& x) {
+  // Training one plain adapter: one autograd node for the layer (core/models/compact_autograd.h).
+  if (m_active.size() == 1 && !m_quant_meta && x.is_contiguous() && !weight.requires_grad() &&
+      !(bias.defined() && bias.requires_grad())) {
+    Adapter& a = const_cast<Adapter&>(adapter(m_active.front()));
+    if (!a.magnitude.defined() && (a.params.dropout == 0.0 || !is_training()) &&
+        models::compact_node_applies({&x, &a.A->weight, &a.B->weight})) {
+      const auto dtype = m_compute_dtype.value_or(a.A->weight.scalar_type());
+      return LoraLinearFunction::apply(x, weight, bias.defined() ? bias : torch::empty({0}, x.options()), a.A->weight,
+                                       a.B->weight, lora_scaling(a.params) * m_scale, static_cast<int64_t>(dtype));
+    }
+  }
   auto result = m_quant_meta ? DequantLinear::apply(x, m_quant_packed, m_quant_absmax, m_quant_absmax2,
                                                     bias.defined() ? bias : torch::empty({0}, x.options()), *m_quant_meta)
                              : torch::nn::functional::linear(x, weight, bias);  // [..., out]

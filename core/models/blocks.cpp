@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "core/kernels/fused_ops.h"
+#include "core/models/compact_autograd.h"
 #include "core/torch_compat.h"
 
 namespace vltune::models {
@@ -16,6 +17,8 @@ RMSNormImpl::RMSNormImpl(const RMSNormOptions& options_) : options(options_) {
 torch::Tensor RMSNormImpl::forward(const torch::Tensor& x) {
   // Decoding on CUDA: one kernel instead of eight, the same roundings (core/kernels/fused_ops.h).
   if (kernels::fused_applies(x, weight)) return kernels::fused_rms_norm(x, weight, options.eps());
+  // Training: one autograd node for the eight operations below.
+  if (compact_node_applies({&x, &weight})) return rms_norm_node(x, weight, options.eps());
   const auto input_dtype = x.scalar_type();
   auto h = x.to(torch::kFloat32);
   const auto variance = h.pow(2).mean(/*dim=*/-1, /*keepdim=*/true);
@@ -32,6 +35,7 @@ torch::Tensor rotate_half(const torch::Tensor& x) {
 
 torch::Tensor apply_rotary(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) {
   if (kernels::fused_applies(x, cos) && kernels::rotary_fits(x, cos, sin)) return kernels::fused_rotary(x, cos, sin);
+  if (compact_node_applies({&x}) && rotary_node_fits(x, cos, sin)) return rotary_node(x, cos, sin);
   return x * cos + rotate_half(x) * sin;
 }
 
