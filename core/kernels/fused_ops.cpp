@@ -17,12 +17,17 @@ namespace vltune::kernels {
 
 namespace {
 
-std::atomic<bool>& enabled_flag() {
-  static std::atomic<bool> on{[] {
+// Which dtypes take the kernels: none, bfloat16 / float16 (the default), or float32 too.
+enum class Mode : int { off, half, all };
+
+std::atomic<Mode>& mode() {
+  static std::atomic<Mode> m{[] {
     const char* v = std::getenv("VLTUNE_FUSED_KERNELS");
-    return v != nullptr && std::strcmp(v, "1") == 0;
+    if (v != nullptr && std::strcmp(v, "1") == 0) return Mode::all;
+    if (v != nullptr && std::strcmp(v, "0") == 0) return Mode::off;
+    return Mode::half;
   }()};
-  return on;
+  return m;
 }
 
 bool fusable_dtype(torch::ScalarType t) {
@@ -58,12 +63,15 @@ bool fused_kernels_built() {
 #endif
 }
 
-bool fused_kernels_enabled() { return fused_kernels_built() && enabled_flag().load(std::memory_order_relaxed); }
+bool fused_kernels_enabled() { return fused_kernels_built() && mode().load(std::memory_order_relaxed) != Mode::off; }
 
-void set_fused_kernels_enabled(bool on) { enabled_flag().store(on, std::memory_order_relaxed); }
+bool fused_kernels_take_float32() { return fused_kernels_built() && mode().load(std::memory_order_relaxed) == Mode::all; }
+
+void set_fused_kernels_enabled(bool on) { mode().store(on ? Mode::all : Mode::off, std::memory_order_relaxed); }
 
 bool fused_applies(const torch::Tensor& x, const torch::Tensor& other) {
   if (!fused_kernels_enabled() || !x.defined() || !x.is_cuda() || !fusable_dtype(x.scalar_type())) return false;
+  if (x.scalar_type() == torch::kFloat32 && !fused_kernels_take_float32()) return false;
   if (other.defined() && (other.device() != x.device() || other.scalar_type() != x.scalar_type())) return false;
   // Autograd can't see through the kernels: training keeps the operations.
   if (at::GradMode::is_enabled() && (x.requires_grad() || (other.defined() && other.requires_grad()))) return false;

@@ -169,12 +169,13 @@ for fam in qwen2_vl qwen2_5_vl; do
   [ -f "$FIX/$fam/reference.json" ] || continue
   for dt in float32 bfloat16; do
     have 10 "parity $fam $dt" || break 2
-    "$BIN" parity "$FIX/$fam" --device cuda --dtype "$dt" >"$OUT/parity_${fam}_${dt}.txt" 2>&1
+    VLTUNE_FUSED_KERNELS=0 "$BIN" parity "$FIX/$fam" --device cuda --dtype "$dt" >"$OUT/parity_${fam}_${dt}.txt" 2>&1
     log "parity $fam cuda $dt: rc=$? $(tail -1 "$OUT/parity_${fam}_${dt}.txt")"
   done
 done
 
-# --- the fused decoder kernels (VLTUNE_FUSED_KERNELS=1): parity, and answers against the operations'
+# --- the fused decoder kernels (VLTUNE_FUSED_KERNELS=1: fp32 too): parity, and answers against the
+# operations' (VLTUNE_FUSED_KERNELS=0; the plain parity above runs without them too)
 if wants fused; then
   for fam in qwen2_vl qwen2_5_vl; do
     [ -f "$FIX/$fam/reference.json" ] || continue
@@ -191,7 +192,7 @@ if wants fused; then
       args=(chat --model "$FIX/$fam/model" --device cuda --precision "$dt" --greedy --max-new-tokens 48 ${IMG:+--image "$IMG"})
       [ -d "$FIX/$fam/adapter" ] && args+=(--adapter "$FIX/$fam/adapter" --compare --scale 40)
       args+=("What is in the picture?")
-      timeout 60 "$BIN" "${args[@]}" >"$OUT/chat_${fam}_${dt}_ops.txt" 2>/dev/null
+      VLTUNE_FUSED_KERNELS=0 timeout 60 "$BIN" "${args[@]}" >"$OUT/chat_${fam}_${dt}_ops.txt" 2>/dev/null
       VLTUNE_FUSED_KERNELS=1 timeout 60 "$BIN" "${args[@]}" >"$OUT/chat_${fam}_${dt}_fused.txt" 2>"$OUT/chat_${fam}_${dt}_fused.err"
       rc=$?
       if cmp -s "$OUT/chat_${fam}_${dt}_ops.txt" "$OUT/chat_${fam}_${dt}_fused.txt"; then same=same; else same=DIFFERENT; fi
