@@ -22,7 +22,9 @@
 // runs with LibTorch's sync warnings on: "syncs" counts how often it made the host wait for the card
 // (the loss read is one) and keeps the first call stacks. --profile DIR runs two more steps under LibTorch's
 // profiler after the timed ones: the JSON gains "profile" (GPU busy share, launches, host waits,
-// the top kernels and operators) and DIR a Chrome trace per setting.
+// the top kernels and operators) and DIR a Chrome trace per setting. "train_graphs" says whether
+// the decoder's layers replayed CUDA graphs (VLTUNE_TRAIN_GRAPHS=1, core/models/graphed_stack.h),
+// "compact_autograd" whether training recorded the compact nodes (VLTUNE_COMPACT_AUTOGRAD).
 #include <execinfo.h>
 #include <unistd.h>
 
@@ -54,6 +56,8 @@
 #include "core/lora/lora_factory.h"
 #include "core/lora/lora_model.h"
 #include "core/lora/targeting.h"
+#include "core/models/compact_autograd.h"
+#include "core/models/text_decoder.h"
 #include "core/models/weight_loader.h"
 #include "core/runtime_info.h"
 #include "core/train/grad_clip.h"
@@ -349,6 +353,10 @@ int main(int argc, char** argv) {
         if (i >= o.warmup) times.push_back(s);
         stage("step " + std::to_string(i + 1) + ": " + std::to_string(s) + " s, loss " + std::to_string(last_loss));
       }
+      // Whether the decoder's layers ran as replayed CUDA graphs (VLTUNE_TRAIN_GRAPHS=1).
+      bool graphs = false;
+      for (const auto& m : model->module().modules())
+        if (const auto* d = dynamic_cast<const models::TextDecoderImpl*>(m.get())) graphs = graphs || d->graphs_replayed();
       const int64_t peak = train::device_peak_memory_bytes(placement.device);  // before any profiling
       const int64_t peak_reserved = train::device_peak_reserved_bytes(placement.device);
       const char* alloc_conf = std::getenv("PYTORCH_CUDA_ALLOC_CONF");
@@ -403,6 +411,8 @@ int main(int argc, char** argv) {
           {"peak_mem_gb", peak < 0 ? nlohmann::json(nullptr) : nlohmann::json(round_to(static_cast<double>(peak) / 1e9, 2))},
           {"peak_reserved_gib", peak_reserved < 0 ? nlohmann::json(nullptr) : nlohmann::json(round_to(static_cast<double>(peak_reserved) / (1 << 30), 2))},
           {"lora_rank", o.rank},
+          {"train_graphs", graphs},
+          {"compact_autograd", models::compact_autograd_enabled()},
           {"trainable", trainable},
           {"total", total},
           {"first_step_loss", first_loss},

@@ -82,7 +82,7 @@ torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& x, const torch::Ten
   return h + mlp(post_attention_layernorm(h));
 }
 
-TextDecoderImpl::TextDecoderImpl(const io::TextDecoderConfig& c) {
+TextDecoderImpl::TextDecoderImpl(const io::TextDecoderConfig& c) : m_graphed(std::make_shared<GraphedStack>()) {
   if (c.use_sliding_window) throw FormatError("sliding-window attention is not supported");
   if (c.rope_parameters.rope_type != "default")
     throw FormatError("rope_type \"" + c.rope_parameters.rope_type + "\" is not supported (only the default rotary)");
@@ -93,6 +93,8 @@ TextDecoderImpl::TextDecoderImpl(const io::TextDecoderConfig& c) {
   // Not a checkpoint tensor: computed from the config (registered so .to(device) moves it).
   rotary = register_module("rotary_emb", RotaryEmbedding(c.head_dim, c.rope_parameters.rope_theta, c.rope_parameters.mrope_section));
 }
+
+bool TextDecoderImpl::graphs_replayed() const { return m_graphed->replayed(); }
 
 torch::Tensor TextDecoderImpl::forward(const torch::Tensor& inputs_embeds, const torch::Tensor& position_ids,
                                       const torch::Tensor& attention_mask, KvCache* cache,
@@ -106,8 +108,20 @@ torch::Tensor TextDecoderImpl::forward(const torch::Tensor& inputs_embeds, const
   auto mask = isolated_segments.defined()
                   ? block_causal_mask(isolated_segments, inputs_embeds.scalar_type(), inputs_embeds.device())
                   : causal_mask(attention_mask, b, t, past, inputs_embeds.scalar_type(), inputs_embeds.device());
-  auto h = inputs_embeds;
   const bool checkpointed = !cache && checkpoint_blocks(is_training());
+  if (!checkpointed && !cache && is_training() && train_graphs_enabled() && inputs_embeds.is_cuda()) {
+    const auto params = trainable_tensors(*this);
+    if (GraphedStack::applies(inputs_embeds, params)) {
+      // The layers and the final norm: [B, T, hidden] -> [B, T, hidden], reading cos/sin/mask.
+      const auto stack = [this](const torch::Tensor& x, const std::vector<torch::Tensor>& fixed) {
+        auto h = x;
+        for (size_t i = 0; i < layers->size(); ++i) h = layers->ptr<DecoderLayerImpl>(i)->forward(h, fixed[0], fixed[1], fixed[2], nullptr, i);
+        return norm(h);
+      };
+      return m_graphed->run(stack, inputs_embeds, {cos, sin, mask}, params);
+    }
+  }
+  auto h = inputs_embeds;
   for (size_t i = 0; i < layers->size(); ++i) {
     auto layer = layers->ptr<DecoderLayerImpl>(i);
     // cos/sin/mask are captured, not inputs: computed from ids and masks, they need no gradient.

@@ -7,11 +7,14 @@
 // axis), plain RoPE otherwise — and the SwiGLU MLP. Modules are registered under the checkpoint's
 // names (layers.N.self_attn.q_proj...; the owner registers this as "model" or the like).
 
+#include <memory>
+
 #include <torch/torch.h>
 
 #include "core/io/hf_config.h"
 #include "core/models/blocks.h"
 #include "core/models/checkpointing.h"
+#include "core/models/graphed_stack.h"
 #include "core/models/kv_cache.h"
 
 namespace vltune::models {
@@ -70,10 +73,18 @@ class TextDecoderImpl : public torch::nn::Module, public CheckpointedStack {
                         const torch::Tensor& attention_mask, KvCache* cache = nullptr,
                         const torch::Tensor& isolated_segments = {});
 
+  // Whether the last forward replayed the layers' CUDA graphs (graphed_stack.h).
+  bool graphs_replayed() const;
+
   torch::nn::Embedding embed_tokens{nullptr};
   torch::nn::ModuleList layers{nullptr};
   RMSNorm norm{nullptr};
   RotaryEmbedding rotary{nullptr};
+
+ private:
+  // Training without checkpointing on CUDA with VLTUNE_TRAIN_GRAPHS=1: the layers and the final
+  // norm as replayed graphs.
+  std::shared_ptr<GraphedStack> m_graphed;
 };
 TORCH_MODULE(TextDecoder);
 

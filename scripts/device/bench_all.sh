@@ -17,13 +17,15 @@
 #   quant     vltune-bench-quant: the NF4 kernel bit-identical to the CPU dequantisation, its speed;
 #   kernels   vltune-bench-kernels: the fused decoder kernels (RMSNorm, silu * up, rotary) against
 #             the operations they replace; then the 2B's and 3B's decode with them;
-#   hfdecode  HF's eager decode on the same card.
+#   hfdecode  HF's eager decode on the same card;
+#   graphs    (only when named) training without checkpointing with the decoder's layers as
+#             replayed CUDA graphs (VLTUNE_TRAIN_GRAPHS=1) and without, alternating.
 # Run from the repository root with .device/ carried (deps.tar.xz, bench/ from ../shared/bench).
 # Reports in $OUT: summary.txt (the tables and the profiles' summaries), quant/decode/train/
 # loss_check .jsonl, logs.tar.gz, traces.tar.gz (Chrome traces of the profiled steps, for
 # chrome://tracing or Perfetto).
 #   BUDGET_S=555 (seconds until the last step must end)  SKIP_HF=1  TRAIN_MODELS="smolvlm_256m ..."
-#   SECTIONS="memory7b train loss decode kernels memory3b quant hfdecode"
+#   SECTIONS="memory7b train loss decode kernels memory3b quant hfdecode graphs"
 set -uo pipefail
 R="${OUT:-/tmp/vltune-all}"
 W=/tmp/vltune-all-work
@@ -234,6 +236,33 @@ for r in (json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")):
         r["ops_equal_to_cpu"], r["direct_us"], r["direct_gb_per_s"], r["ops_us"], r["ops_gb_per_s"]))
 PY
   fi
+}
+
+# graphs: the decoder's layers as replayed CUDA graphs (VLTUNE_TRAIN_GRAPHS=1,
+# core/models/graphed_stack.h) against plain, without checkpointing, alternating on one card. The
+# graphs replay the plain kernels: the last step's loss must be the same both ways.
+section_graphs() {
+  : >"$R/train_graphs.jsonl"
+  local m g
+  for m in ${TRAIN_MODELS:-smolvlm_256m qwen2_vl_2b qwen2_5_vl_3b}; do
+    for g in 1 0; do
+      [ -x "$B/vltune-bench-train" ] || break 2
+      step 30 60 env VLTUNE_TRAIN_GRAPHS=$g "$B/vltune-bench-train" --config-dir "$BENCH/configs" --device cuda \
+        --precision bf16 --steps 8 --warmup 2 --model "$m" --grad-ckpt off 2>>"$W/graphs_stderr.log" |
+        grep '^{' >>"$R/train_graphs.jsonl"
+      log "train ours $m VLTUNE_TRAIN_GRAPHS=$g rc=${PIPESTATUS[0]}"
+    done
+  done
+  grep -i "CUDA graphs" "$W/graphs_stderr.log" | head -3 | tee -a "$R/summary.txt"
+  python3 - "$R/train_graphs.jsonl" <<'PY' | tee -a "$R/summary.txt"
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+print("| model | graphs replayed | tok/s | ms/step | peak GiB | last step loss |")
+print("| --- | --- | ---: | ---: | ---: | ---: |")
+for r in rows:
+    print("| %s | %s | %.1f | %.1f | %s | %.6f |" % (r["model"], r.get("train_graphs"), r["tokens_per_s"],
+          1000 * r["step_s"], r["peak_mem_gib"], r["last_step_loss"]))
+PY
 }
 
 # hfdecode: HF's eager decode on this card (last: its figure is known from ../shared/bench).

@@ -1,0 +1,67 @@
+#pragma once
+// Training's decoder stack as two CUDA graph replays a step, one for the forward and one for its
+// backward (what torch.cuda.make_graphed_callables does for a callable), for fixed shapes. On a
+// GPU, a LoRA step of these models is bound by the host: the card finishes each of the stack's
+// ~200 small kernels a layer before the host has launched the next (bench/RESULTS.md, the card
+// busy 31-41% of a step without checkpointing). Replayed, the stack costs the host a few copies
+// and two launches.
+//
+// The first call with given shapes runs plainly (cuBLAS handles and workspaces exist after it),
+// the second warms up once more on a side stream and captures, later ones replay. The block must
+// be a pure function of its input, the fixed tensors and the parameters, with no host reads or
+// host-to-device copies (a decoder layer stack with its cos/sin and mask given is). The replayed
+// kernels are the plain forward's and backward's, so values and gradients are the same.
+//
+// The parameters' gradients are added to their .grad after the backward replay (one multi-tensor
+// add, or a copy when .grad is unset): the graph writes them to its own buffers, which must not
+// become .grad (the next replay would overwrite an accumulated gradient). A second forward while
+// the last replayed one's backward is still due runs plainly: replaying would overwrite the
+// activations that backward reads.
+//
+// Experimental: off unless VLTUNE_TRAIN_GRAPHS=1 (or set_train_graphs(true)), until a GPU run has
+// measured it; without checkpointing only (a checkpointed stack already recomputes in backward),
+// only on CUDA. A capture that fails is reported once and the stack runs plainly.
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include <ATen/core/Tensor.h>
+
+namespace vltune::models {
+
+bool train_graphs_enabled();
+void set_train_graphs(bool on);
+
+// The stack: its input and the fixed tensors it reads -> its output.
+using GraphBlock = std::function<at::Tensor(const at::Tensor& x, const std::vector<at::Tensor>& fixed)>;
+
+class GraphedStack {
+ public:
+  GraphedStack();
+  ~GraphedStack();
+  GraphedStack(const GraphedStack&) = delete;
+  GraphedStack& operator=(const GraphedStack&) = delete;
+
+  // Whether run() would use graphs for this call: enabled, built with CUDA, x on a CUDA device,
+  // grad mode on and some parameter wanting a gradient.
+  static bool applies(const at::Tensor& x, const std::vector<at::Tensor>& params);
+
+  // block(x, fixed), with gradients to x (when it wants one) and to `params` (those that want
+  // one); through replayed graphs when applies() and the shapes were seen before.
+  // x: [B, T, hidden] (any shape) -> the block's output
+  at::Tensor run(const GraphBlock& block, const at::Tensor& x, const std::vector<at::Tensor>& fixed,
+                 const std::vector<at::Tensor>& params);
+
+  // Whether the last run() replayed graphs.
+  bool replayed() const;
+  // Drops the graphs and the memory they hold (the next run() starts counting again).
+  void reset();
+
+  struct State;
+
+ private:
+  std::shared_ptr<State> m_state;
+};
+
+}  // namespace vltune::models
