@@ -6,6 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include <ATen/ATen.h>
 #include <ATen/core/ivalue.h>
@@ -139,6 +140,26 @@ struct ReplayFunction : torch::autograd::Function<ReplayFunction> {
   }
 };
 
+// f()'s kernels recorded into `graph` from the current stream, drawing memory from `pool` ({0, 0}:
+// its own); the capture is ended should f throw.
+using MempoolId = decltype(std::declval<at::cuda::CUDAGraph&>().pool());
+template <typename F>
+auto record(at::cuda::CUDAGraph& graph, MempoolId pool, F&& f) {
+  graph.capture_begin(pool);
+  decltype(f()) result;
+  try {
+    result = f();
+  } catch (...) {
+    try {
+      graph.capture_end();
+    } catch (const std::exception&) {
+    }
+    throw;
+  }
+  graph.capture_end();
+  return result;
+}
+
 // The graphs' own input, fixed tensors and output gradient, made on the caller's stream (the one
 // that replays and, at reset, frees them).
 void make_buffers(GraphedStack::State& st, const at::Tensor& x, const std::vector<at::Tensor>& fixed) {
@@ -166,34 +187,14 @@ void capture(GraphedStack::State& st, const GraphBlock& block, const at::Tensor&
   }
   stream.synchronize();
   st.forward = std::make_unique<at::cuda::CUDAGraph>();
-  st.forward->capture_begin();
-  at::Tensor out;
-  try {
-    out = block(st.x, st.fixed);
-  } catch (...) {
-    try {
-      st.forward->capture_end();
-    } catch (const std::exception&) {
-    }
-    throw;
-  }
-  st.forward->capture_end();
+  const at::Tensor out = record(*st.forward, {0, 0}, [&] { return block(st.x, st.fixed); });
   if (out.sizes() != st.grad_out.sizes() || out.scalar_type() != st.grad_out.scalar_type())
     throw std::runtime_error("the stack's output is not shaped as its input");
   st.backward = std::make_unique<at::cuda::CUDAGraph>();
-  st.backward->capture_begin(st.forward->pool());
-  variable_list g;
-  try {
-    g = torch::autograd::grad({out}, targets, {st.grad_out}, /*retain_graph=*/false, /*create_graph=*/false,
-                              /*allow_unused=*/true);
-  } catch (...) {
-    try {
-      st.backward->capture_end();
-    } catch (const std::exception&) {
-    }
-    throw;
-  }
-  st.backward->capture_end();
+  const variable_list g = record(*st.backward, st.forward->pool(), [&] {  // in the forward's pool, as PyTorch does
+    return torch::autograd::grad({out}, targets, {st.grad_out}, /*retain_graph=*/false, /*create_graph=*/false,
+                                 /*allow_unused=*/true);
+  });
   st.out = out.detach();
   size_t k = 0;
   st.grad_x = x.requires_grad() ? g[k++] : at::Tensor();
