@@ -12,6 +12,16 @@ namespace vltune::lora {
 
 namespace {
 
+// `t` in `dtype`; no cast dispatched when it already is (one per adapter product per step, and the
+// host bounds a GPU training step).
+torch::Tensor cast(const torch::Tensor& t, torch::ScalarType dtype) { return t.scalar_type() == dtype ? t : t.to(dtype); }
+
+// A custom Function's input can't be undefined: no bias goes in as an empty tensor, and back out.
+torch::Tensor bias_input(const torch::Tensor& bias, const torch::Tensor& x) {
+  return bias.defined() ? bias : torch::empty({0}, x.options());
+}
+torch::Tensor bias_of_input(const torch::Tensor& bias) { return bias.numel() > 0 ? bias : torch::Tensor(); }
+
 // scaling * B @ A in the adapter's dtype (PEFT's get_delta_weight before any cast):
 // [out, r] @ [r, in] -> [out, in].
 torch::Tensor lora_product(const torch::Tensor& a, const torch::Tensor& b, double scaling) {
@@ -33,9 +43,7 @@ struct DequantLinear : public torch::autograd::Function<DequantLinear> {
     ctx->saved_data["double_quant"] = meta.double_quant;
     ctx->saved_data["blocksize2"] = meta.blocksize2;
     ctx->saved_data["offset"] = static_cast<double>(meta.offset);
-    // No bias comes as an empty tensor (an undefined one cannot be a custom Function's input).
-    const torch::Tensor b = bias.numel() > 0 ? bias : torch::Tensor();
-    return torch::nn::functional::linear(x, weight(meta, packed, absmax, absmax2, x.scalar_type()), b);
+    return torch::nn::functional::linear(x, weight(meta, packed, absmax, absmax2, x.scalar_type()), bias_of_input(bias));
   }
 
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx, torch::autograd::variable_list grads) {
@@ -63,7 +71,7 @@ struct DequantLinear : public torch::autograd::Function<DequantLinear> {
     q.absmax = absmax;
     q.absmax2 = absmax2;
     auto w = quant::dequantize(q, q.dtype);
-    return w.scalar_type() == dtype ? w : w.to(dtype);
+    return cast(w, dtype);
   }
 };
 
@@ -79,10 +87,10 @@ struct LoraLinearFunction : public torch::autograd::Function<LoraLinearFunction>
                                const torch::Tensor& bias, const torch::Tensor& A, const torch::Tensor& B, double scaling,
                                int64_t compute_dtype) {
     const auto dtype = static_cast<torch::ScalarType>(compute_dtype);
-    const auto result = torch::nn::functional::linear(x, weight, bias.numel() > 0 ? bias : torch::Tensor());  // [..., out]
-    const auto h = x.scalar_type() == dtype ? x : x.to(dtype);
-    const auto a = A.scalar_type() == dtype ? A : A.to(dtype);
-    const auto b = B.scalar_type() == dtype ? B : B.to(dtype);
+    const auto result = torch::nn::functional::linear(x, weight, bias_of_input(bias));  // [..., out]
+    const auto h = cast(x, dtype);
+    const auto a = cast(A, dtype);
+    const auto b = cast(B, dtype);
     const auto down = torch::nn::functional::linear(h, a);                    // [..., r]
     const auto sum = result + torch::nn::functional::linear(down, b) * scaling;  // [..., out]
     ctx->save_for_backward({h, weight, a, b, down});
@@ -91,7 +99,7 @@ struct LoraLinearFunction : public torch::autograd::Function<LoraLinearFunction>
                                                      static_cast<int64_t>(sum.scalar_type()), static_cast<int64_t>(A.scalar_type()),
                                                      static_cast<int64_t>(B.scalar_type())};
     ctx->saved_data["x_sizes"] = x.sizes().vec();
-    return sum.scalar_type() == result.scalar_type() ? sum : sum.to(result.scalar_type());
+    return cast(sum, result.scalar_type());
   }
 
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx, torch::autograd::variable_list grads) {
@@ -101,19 +109,19 @@ struct LoraLinearFunction : public torch::autograd::Function<LoraLinearFunction>
     const auto x_dtype = static_cast<torch::ScalarType>(dtypes[0]), result_dtype = static_cast<torch::ScalarType>(dtypes[1]),
                sum_dtype = static_cast<torch::ScalarType>(dtypes[2]);
     const int64_t out = weight.size(0), in = weight.size(1), r = a.size(0);
-    const auto g = grads[0].reshape({-1, out}).to(sum_dtype);  // [N, out], through the cast back to result's dtype
+    const auto g = cast(grads[0].reshape({-1, out}), sum_dtype);  // [N, out], through the cast back to result's dtype
     // The sum's two terms; the adapter's through `* scaling` (a scalar keeps the dtype).
-    const auto grad_up = g.to(h.scalar_type()) * ctx->saved_data["scaling"].toDouble();  // [N, out]
+    const auto grad_up = cast(g, h.scalar_type()) * ctx->saved_data["scaling"].toDouble();  // [N, out]
     const auto down2 = down.reshape({-1, r});
     torch::Tensor grad_x, grad_a, grad_b;
-    if (ctx->needs_input_grad(4)) grad_b = grad_up.t().mm(down2).to(static_cast<torch::ScalarType>(dtypes[4]));  // [out, r]
+    if (ctx->needs_input_grad(4)) grad_b = cast(grad_up.t().mm(down2), static_cast<torch::ScalarType>(dtypes[4]));  // [out, r]
     if (ctx->needs_input_grad(0) || ctx->needs_input_grad(3)) {
       const auto grad_down = grad_up.mm(b);  // [N, r]
-      if (ctx->needs_input_grad(3)) grad_a = grad_down.t().mm(h.reshape({-1, in})).to(static_cast<torch::ScalarType>(dtypes[3]));
+      if (ctx->needs_input_grad(3)) grad_a = cast(grad_down.t().mm(h.reshape({-1, in})), static_cast<torch::ScalarType>(dtypes[3]));
       if (ctx->needs_input_grad(0)) {
         // x feeds the base product and the adapter's: autograd adds the two (in either order).
-        const auto through_base = g.to(result_dtype).mm(weight).to(x_dtype);  // [N, in]
-        grad_x = (through_base + grad_down.mm(a).to(x_dtype)).view(ctx->saved_data["x_sizes"].toIntVector());
+        const auto through_base = cast(cast(g, result_dtype).mm(weight), x_dtype);  // [N, in]
+        grad_x = (through_base + cast(grad_down.mm(a), x_dtype)).view(ctx->saved_data["x_sizes"].toIntVector());
       }
     }
     return {grad_x, torch::Tensor(), torch::Tensor(), grad_a, grad_b, torch::Tensor(), torch::Tensor()};
@@ -129,10 +137,6 @@ double lora_scaling(const LoraAdapterParams& params) {
 namespace {
 
 thread_local bool t_skip_linear_init = false;
-
-// `t` in `dtype`; no cast dispatched when it already is (one per adapter product per step, and the
-// host bounds a GPU training step).
-torch::Tensor cast(const torch::Tensor& t, torch::ScalarType dtype) { return t.scalar_type() == dtype ? t : t.to(dtype); }
 
 }  // namespace
 
@@ -163,12 +167,12 @@ torch::Tensor LoraLinearImpl::forward(const torch::Tensor& x) {
     if (!a.magnitude.defined() && (a.params.dropout == 0.0 || !is_training()) &&
         models::compact_node_applies({&x, &a.A->weight, &a.B->weight})) {
       const auto dtype = m_compute_dtype.value_or(a.A->weight.scalar_type());
-      return LoraLinearFunction::apply(x, weight, bias.defined() ? bias : torch::empty({0}, x.options()), a.A->weight,
+      return LoraLinearFunction::apply(x, weight, bias_input(bias, x), a.A->weight,
                                        a.B->weight, lora_scaling(a.params) * m_scale, static_cast<int64_t>(dtype));
     }
   }
   auto result = m_quant_meta ? DequantLinear::apply(x, m_quant_packed, m_quant_absmax, m_quant_absmax2,
-                                                    bias.defined() ? bias : torch::empty({0}, x.options()), *m_quant_meta)
+                                                    bias_input(bias, x), *m_quant_meta)
                              : torch::nn::functional::linear(x, weight, bias);  // [..., out]
   if (m_active.empty()) return result;
   const auto result_dtype = result.scalar_type();
@@ -332,7 +336,7 @@ void LoraLinearImpl::quantize_base(const QuantParams& params, torch::ScalarType 
   if (params.bits == 4 && params.type != "nf4")
     throw Error("quantization_type: \"" + params.type + "\" is not supported (nf4)");
   torch::NoGradGuard no_grad;
-  const auto source = weight.scalar_type() == dtype ? weight.detach() : weight.detach().to(dtype);
+  const auto source = cast(weight.detach(), dtype);
   quant::QuantizedWeight q =
       params.bits == 4 ? quant::quantize_nf4(source, params.blocksize, params.double_quant) : quant::quantize_int8(source);
   const auto empty_f32 = torch::empty({0}, torch::TensorOptions().dtype(torch::kFloat32).device(weight.device()));

@@ -108,30 +108,28 @@ torch::Tensor TextDecoderImpl::forward(const torch::Tensor& inputs_embeds, const
   auto mask = isolated_segments.defined()
                   ? block_causal_mask(isolated_segments, inputs_embeds.scalar_type(), inputs_embeds.device())
                   : causal_mask(attention_mask, b, t, past, inputs_embeds.scalar_type(), inputs_embeds.device());
-  const bool checkpointed = !cache && checkpoint_blocks(is_training());
-  if (!checkpointed && !cache && is_training() && train_graphs_enabled() && inputs_embeds.is_cuda()) {
-    const auto params = trainable_tensors(*this);
-    if (GraphedStack::applies(inputs_embeds, params)) {
-      // The layers and the final norm: [B, T, hidden] -> [B, T, hidden], reading cos/sin/mask.
-      const auto stack = [this](const torch::Tensor& x, const std::vector<torch::Tensor>& fixed) {
-        auto h = x;
-        for (size_t i = 0; i < layers->size(); ++i) h = layers->ptr<DecoderLayerImpl>(i)->forward(h, fixed[0], fixed[1], fixed[2], nullptr, i);
-        return norm(h);
-      };
-      return m_graphed->run(stack, inputs_embeds, {cos, sin, mask}, params);
-    }
-  }
-  auto h = inputs_embeds;
-  for (size_t i = 0; i < layers->size(); ++i) {
-    auto layer = layers->ptr<DecoderLayerImpl>(i);
-    // cos/sin/mask are captured, not inputs: computed from ids and masks, they need no gradient.
-    if (checkpointed)
+  if (!cache && checkpoint_blocks(is_training())) {
+    auto h = inputs_embeds;
+    for (size_t i = 0; i < layers->size(); ++i) {
+      auto layer = layers->ptr<DecoderLayerImpl>(i);
+      // cos/sin/mask are captured, not inputs: computed from ids and masks, they need no gradient.
       h = checkpoint([layer, c = cos, s = sin, mask, i](const torch::Tensor& x) { return layer->forward(x, c, s, mask, nullptr, i); },
                      h, trainable_tensors(*layer));
-    else
-      h = layer->forward(h, cos, sin, mask, cache, i);  // [B, T, hidden]
+    }
+    return norm(h);
   }
-  return norm(h);
+  // The layers and the final norm: [B, T, hidden] -> [B, T, hidden], reading cos/sin/mask.
+  const auto stack = [this, cache](const torch::Tensor& x, const std::vector<torch::Tensor>& fixed) {
+    auto h = x;
+    for (size_t i = 0; i < layers->size(); ++i) h = layers->ptr<DecoderLayerImpl>(i)->forward(h, fixed[0], fixed[1], fixed[2], cache, i);
+    return norm(h);
+  };
+  // The parameters are gathered only when graphs may be used (a walk over every module).
+  if (!cache && is_training() && train_graphs_enabled() && inputs_embeds.is_cuda()) {
+    const auto params = trainable_tensors(*this);
+    if (GraphedStack::applies(inputs_embeds, params)) return m_graphed->run(stack, inputs_embeds, {cos, sin, mask}, params);
+  }
+  return stack(inputs_embeds, {cos, sin, mask});
 }
 
 }  // namespace vltune::models
