@@ -42,6 +42,7 @@
 #include "core/kernels/fused_ops.h"
 #include "core/lora/lora_factory.h"
 #include "core/lora/lora_model.h"
+#include "core/models/merged_products.h"
 #include "core/models/weight_loader.h"
 #include "core/runtime_info.h"
 
@@ -288,6 +289,7 @@ int main(int argc, char** argv) {
         {"steps", step_shapes_name(o.steps)},
         {"cuda_graph", graphed},
         {"fused_kernels", kernels::fused_kernels_enabled()},  // VLTUNE_FUSED_KERNELS=1
+        {"merged_products", models::merged_products_enabled()},  // VLTUNE_MERGED_PRODUCTS=0 turns them off
         {"torch", describe(runtime_info())},
     };
     if (!profile.is_null()) out["profile"] = profile;

@@ -1,5 +1,6 @@
 #include "core/kernels/fused_ops.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -48,6 +49,27 @@ cudaStream_t stream_of(const torch::Tensor& t) { return at::cuda::getCurrentCUDA
 
 void check(cudaError_t err, const char* what) {
   if (err != cudaSuccess) throw Error(std::string("fused ") + what + " kernel: " + cudaGetErrorString(err));
+}
+
+// t seen as rows of its last dimension, each row's elements adjacent: how many elements apart the
+// rows lie (at least the row's width), or -1 where t can't be seen so. A contiguous t: its width;
+// one half of a merged [..., 2 * width] product: 2 * width.
+int64_t rows_stride(const torch::Tensor& t) {
+  if (t.dim() == 0) return -1;
+  const int64_t cols = t.size(-1);
+  if (cols != 1 && t.stride(-1) != 1) return -1;
+  int64_t stride = -1, next = -1;  // the rows' stride; what the next outer dimension's must be
+  for (int64_t d = t.dim() - 2; d >= 0; --d) {
+    if (t.size(d) == 1) continue;
+    if (stride < 0) {
+      stride = t.stride(d);
+    } else if (t.stride(d) != next) {
+      return -1;
+    }
+    next = t.stride(d) * t.size(d);
+  }
+  if (stride < 0) return cols;  // a single row
+  return stride >= cols ? stride : -1;
 }
 #else
 [[noreturn]] void not_built(const char* what) { throw Error(std::string("fused ") + what + ": this build has no CUDA kernels"); }
@@ -110,9 +132,21 @@ torch::Tensor fused_silu_mul(const torch::Tensor& gate, const torch::Tensor& up)
 #if defined(VLTUNE_WITH_CUDA_KERNELS)
   if (gate.sizes() != up.sizes())
     throw Error("fused silu * up: shapes " + c10::str(gate.sizes()) + " and " + c10::str(up.sizes()) + " differ");
+  const int64_t cols = gate.dim() == 0 ? 1 : gate.size(-1);
+  auto out = torch::empty(gate.sizes(), gate.options().memory_format(torch::MemoryFormat::Contiguous));
+  // Rows read where they lie when both are laid out as rows a common stride apart (the halves of
+  // one merged gate/up product); otherwise from contiguous copies.
+  const int64_t stride = rows_stride(gate);
+  if (stride > 0 && stride == rows_stride(up)) {
+    check(cuda::silu_mul(dtype_of(gate), gate.data_ptr(), up.data_ptr(), gate.numel() / std::max<int64_t>(cols, 1), cols, stride,
+                         out.data_ptr(), stream_of(gate)),
+          "silu * up");
+    return out;
+  }
   const auto g = gate.contiguous(), u = up.contiguous();
-  auto out = torch::empty_like(g);
-  check(cuda::silu_mul(dtype_of(g), g.data_ptr(), u.data_ptr(), g.numel(), out.data_ptr(), stream_of(g)), "silu * up");
+  check(cuda::silu_mul(dtype_of(g), g.data_ptr(), u.data_ptr(), g.numel() / std::max<int64_t>(cols, 1), cols, cols,
+                       out.data_ptr(), stream_of(g)),
+        "silu * up");
   return out;
 #else
   (void)gate, (void)up;

@@ -30,7 +30,9 @@ bool fused_applies(const torch::Tensor& x, const torch::Tensor& other = {});
 // weight * R(x * rsqrt(mean(x^2) + eps)) over the last dimension (models::RMSNorm's arithmetic).
 // x: [..., D], weight: [D] of x's dtype. Requires fused_applies(x, weight).
 torch::Tensor fused_rms_norm(const torch::Tensor& x, const torch::Tensor& weight, double eps);
-// silu(gate) * up, each rounded to the dtype. Same shapes. Requires fused_applies(gate, up).
+// silu(gate) * up, each rounded to the dtype. Same shapes -> contiguous. Rows that lie a common
+// stride apart (the two halves of one merged gate/up product) are read in place, without copies.
+// Requires fused_applies(gate, up).
 torch::Tensor fused_silu_mul(const torch::Tensor& gate, const torch::Tensor& up);
 // x * cos + rotate_half(x) * sin for x [B, H, T, D] (any strides, D even) and cos/sin of x's dtype
 // broadcasting to it (e.g. [B, 1, T, D]). -> contiguous [B, H, T, D]. Requires fused_applies(x, cos)

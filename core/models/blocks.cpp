@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "core/kernels/fused_ops.h"
 #include "core/models/compact_autograd.h"
+#include "core/models/merged_products.h"
 #include "core/torch_compat.h"
 
 namespace vltune::models {
@@ -102,8 +103,17 @@ GatedMlpImpl::GatedMlpImpl(int64_t hidden, int64_t intermediate, std::string act
 }
 
 torch::Tensor GatedMlpImpl::forward(const torch::Tensor& x) {
-  auto gate = gate_proj(x);
-  auto up = up_proj(x);
+  torch::Tensor gate, up;
+  if (stacking_applies(x, {gate_proj.get(), up_proj.get()})) {
+    // A decode step: gate and up from one product, read in place (core/models/merged_products.h).
+    const auto both = stacked_linear(x, {gate_proj.get(), up_proj.get()});  // [..., 2 * intermediate]
+    const int64_t width = gate_proj->options.out_features();
+    gate = both.narrow(-1, 0, width);
+    up = both.narrow(-1, width, up_proj->options.out_features());
+  } else {
+    gate = gate_proj(x);
+    up = up_proj(x);
+  }
   if ((m_act == "silu" || m_act == "swish") && kernels::fused_applies(gate, up) && gate.sizes() == up.sizes())
     return down_proj(kernels::fused_silu_mul(gate, up));
   return down_proj(activation(m_act, gate) * up);

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "core/models/merged_products.h"
 #include "core/models/packed_rows.h"
 
 namespace vltune::models {
@@ -55,15 +56,25 @@ DecoderAttentionImpl::DecoderAttentionImpl(const io::TextDecoderConfig& c)
 torch::Tensor DecoderAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
                                           const torch::Tensor& mask, KvCache* cache, size_t layer) {
   const auto b = x.size(0), t = x.size(1);
-  // [B, T, H * D] -> [B, H, T, D]
-  auto q = q_proj(x).view({b, t, m_heads, m_head_dim}).transpose(1, 2);
-  auto k = k_proj(x).view({b, t, m_kv_heads, m_head_dim}).transpose(1, 2);
-  auto v = v_proj(x).view({b, t, m_kv_heads, m_head_dim}).transpose(1, 2);
-  q = apply_rotary(q, cos, sin);
-  k = apply_rotary(k, cos, sin);
+  torch::Tensor q, k, v;
+  if (stacking_applies(x, {q_proj.get(), k_proj.get(), v_proj.get()})) {
+    // A decode step: q, k and v from one product, q's and k's heads rotated together
+    // (core/models/merged_products.h). [B, 1, (H + 2 KV) * D] -> [B, H + 2 KV, 1, D]
+    const auto heads = stacked_linear(x, {q_proj.get(), k_proj.get(), v_proj.get()})
+                           .view({b, t, m_heads + 2 * m_kv_heads, m_head_dim})
+                           .transpose(1, 2);
+    const auto qk = apply_rotary(heads.narrow(1, 0, m_heads + m_kv_heads), cos, sin);  // [B, H + KV, 1, D]
+    q = qk.narrow(1, 0, m_heads);
+    k = qk.narrow(1, m_heads, m_kv_heads);
+    v = heads.narrow(1, m_heads + m_kv_heads, m_kv_heads);
+  } else {
+    // [B, T, H * D] -> [B, H, T, D]
+    q = apply_rotary(q_proj(x).view({b, t, m_heads, m_head_dim}).transpose(1, 2), cos, sin);
+    k = apply_rotary(k_proj(x).view({b, t, m_kv_heads, m_head_dim}).transpose(1, 2), cos, sin);
+    v = v_proj(x).view({b, t, m_kv_heads, m_head_dim}).transpose(1, 2);
+  }
   if (cache) std::tie(k, v) = cache->append(layer, k, v);
-  const int64_t groups = m_heads / m_kv_heads;
-  auto out = attention(q, repeat_kv(k, groups), repeat_kv(v, groups), mask, 1.0 / std::sqrt(static_cast<double>(m_head_dim)));
+  auto out = grouped_attention(q, k, v, mask, 1.0 / std::sqrt(static_cast<double>(m_head_dim)));
   // [B, H, T, D] -> [B, T, H * D]
   return o_proj(out.transpose(1, 2).reshape({b, t, m_heads * m_head_dim}));
 }

@@ -200,8 +200,9 @@ section_memory3b() {
 }
 
 # kernels: the fused decoder kernels against the operations (vltune-bench-kernels), then the 2B's
-# and 3B's decode without them (VLTUNE_FUSED_KERNELS=0; the decode section runs the default, on
-# for bf16).
+# and 3B's decode without them (VLTUNE_FUSED_KERNELS=0) and without merged products
+# (VLTUNE_MERGED_PRODUCTS=0), each after one with the defaults (both on for bf16), so each
+# comparison is on one warm card.
 section_kernels() {
   [ -x "$B/vltune-bench-kernels" ] || return 0
   step 30 60 "$B/vltune-bench-kernels" --reps 100 2>>"$W/kernels_stderr.log" >"$R/kernels.jsonl"
@@ -214,12 +215,15 @@ for r in (json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")):
         r["ops_us"], r["fused_us"]))
 PY
   local m
+  local m setting
   for m in qwen2_vl_2b qwen2_5_vl_3b; do
-    [ -x "$B/vltune-bench-decode" ] || break
-    step 40 90 env VLTUNE_FUSED_KERNELS=0 "$B/vltune-bench-decode" --config "$BENCH/configs/$m.config.json" --device cuda \
-      --precision bf16 --steps auto --bandwidth-gbs "$BW" --profile "$W/profile" --no-trace 2>>"$W/decode_stderr.log" |
-      grep '^{' >>"$R/decode.jsonl"
-    log "decode ours $m without the fused kernels rc=${PIPESTATUS[0]}"
+    for setting in VLTUNE_DEFAULTS=1 VLTUNE_FUSED_KERNELS=0 VLTUNE_MERGED_PRODUCTS=0; do
+      [ -x "$B/vltune-bench-decode" ] || break 2
+      step 40 90 env "$setting" "$B/vltune-bench-decode" --config "$BENCH/configs/$m.config.json" --device cuda \
+        --precision bf16 --steps auto --bandwidth-gbs "$BW" --profile "$W/profile" --no-trace 2>>"$W/decode_stderr.log" |
+        grep '^{' >>"$R/decode.jsonl"
+      log "decode ours $m $setting rc=${PIPESTATUS[0]}"
+    done
   done
 }
 
@@ -279,12 +283,12 @@ done
 [ -n "${SAVE_PID:-}" ] && kill "$SAVE_PID" 2>/dev/null  # the loss section wasn't run
 python3 - "$R/decode.jsonl" <<'PY' | tee -a "$R/summary.txt"
 import json, sys
-print("| model | system | steps | CUDA graph | fused kernels | decode tok/s | first token s | weights GiB | read per token GiB | bound tok/s | of bound |")
-print("| --- | --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+print("| model | system | steps | CUDA graph | fused kernels | merged products | decode tok/s | first token s | weights GiB | read per token GiB | bound tok/s | of bound |")
+print("| --- | --- | --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
 for r in (json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")):
     g = lambda k, f="%s": "-" if r.get(k) is None else f % r[k]
-    print("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (r["model"], r["system"], g("steps"), g("cuda_graph"),
-          g("fused_kernels"), g("decode_tokens_per_s"), g("prefill_s"), g("weight_gib"), g("decode_read_gib"), g("bandwidth_limit_tokens_per_s"),
+    print("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (r["model"], r["system"], g("steps"), g("cuda_graph"),
+          g("fused_kernels"), g("merged_products"), g("decode_tokens_per_s"), g("prefill_s"), g("weight_gib"), g("decode_read_gib"), g("bandwidth_limit_tokens_per_s"),
           g("fraction_of_limit")))
 PY
 # --- the profiles: where our steps' time goes (LibTorch's profiler, after the timed steps) --------

@@ -64,14 +64,20 @@ __global__ void rms_norm_kernel(const T* __restrict__ x, const T* __restrict__ w
   }
 }
 
+// Element i of the output is (row i / cols, column i % cols); gate's and up's rows lie `stride`
+// elements apart (cols when contiguous; twice that for the halves of one [rows, 2 * cols] product).
 template <typename T>
-__global__ void silu_mul_kernel(const T* __restrict__ gate, const T* __restrict__ up, int64_t n, T* __restrict__ out) {
+__global__ void silu_mul_kernel(const T* __restrict__ gate, const T* __restrict__ up, int64_t rows, int64_t cols,
+                                int64_t stride, T* __restrict__ out) {
+  const int64_t n = rows * cols;
   for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < n;
        i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
-    const float g = to_float<T>(gate[i]);
+    const int64_t row = i / cols;
+    const int64_t at = row * stride + (i - row * cols);
+    const float g = to_float<T>(gate[at]);
     // ATen's silu: x / (1 + exp(-x)) in float32, rounded to the dtype; then the product, rounded.
     const float s = round_to<T>(g / (1.0f + expf(-g)));
-    out[i] = from_float<T>(__fmul_rn(s, to_float<T>(up[i])));
+    out[i] = from_float<T>(__fmul_rn(s, to_float<T>(up[at])));
   }
 }
 
@@ -119,9 +125,10 @@ cudaError_t rms_norm_as(const void* x, const void* weight, float eps, int64_t ro
 }
 
 template <typename T>
-cudaError_t silu_mul_as(const void* gate, const void* up, int64_t n, void* out, cudaStream_t stream) {
-  silu_mul_kernel<T><<<grid_for(n, 256), 256, 0, stream>>>(static_cast<const T*>(gate), static_cast<const T*>(up), n,
-                                                           static_cast<T*>(out));
+cudaError_t silu_mul_as(const void* gate, const void* up, int64_t rows, int64_t cols, int64_t stride, void* out,
+                        cudaStream_t stream) {
+  silu_mul_kernel<T><<<grid_for(rows * cols, 256), 256, 0, stream>>>(static_cast<const T*>(gate), static_cast<const T*>(up),
+                                                                     rows, cols, stride, static_cast<T*>(out));
   return cudaGetLastError();
 }
 
@@ -153,9 +160,11 @@ cudaError_t rms_norm(DType dtype, const void* x, const void* weight, float eps, 
   return for_dtype(dtype, [&](auto t) { return rms_norm_as<decltype(t)>(x, weight, eps, rows, cols, out, stream); });
 }
 
-cudaError_t silu_mul(DType dtype, const void* gate, const void* up, int64_t n, void* out, cudaStream_t stream) {
-  if (n <= 0) return cudaSuccess;
-  return for_dtype(dtype, [&](auto t) { return silu_mul_as<decltype(t)>(gate, up, n, out, stream); });
+cudaError_t silu_mul(DType dtype, const void* gate, const void* up, int64_t rows, int64_t cols, int64_t stride, void* out,
+                     cudaStream_t stream) {
+  if (rows <= 0 || cols <= 0) return cudaSuccess;
+  if (stride < cols) return cudaErrorInvalidValue;
+  return for_dtype(dtype, [&](auto t) { return silu_mul_as<decltype(t)>(gate, up, rows, cols, stride, out, stream); });
 }
 
 cudaError_t rotary(DType dtype, const void* x, const int64_t x_strides[4], const void* cos, const void* sin,

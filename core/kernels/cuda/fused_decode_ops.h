@@ -20,8 +20,12 @@ enum class DType { f32, bf16, f16 };
 cudaError_t rms_norm(DType dtype, const void* x, const void* weight, float eps, int64_t rows, int64_t cols, void* out,
                      cudaStream_t stream);
 
-// out = R(R(silu(gate)) * up), n elements (silu in float32: g / (1 + exp(-g))). Contiguous.
-cudaError_t silu_mul(DType dtype, const void* gate, const void* up, int64_t n, void* out, cudaStream_t stream);
+// out = R(R(silu(gate)) * up) (silu in float32: g / (1 + exp(-g))) for `rows` rows of `cols`: out
+// contiguous [rows, cols]; gate's and up's rows each `stride` (>= cols) elements apart, their
+// elements within a row adjacent (stride cols: contiguous; 2 * cols: the two halves of one
+// [rows, 2 * cols] product, gate at its start and up `cols` further on).
+cudaError_t silu_mul(DType dtype, const void* gate, const void* up, int64_t rows, int64_t cols, int64_t stride, void* out,
+                     cudaStream_t stream);
 
 // The rotary embedding x * cos + rotate_half(x) * sin over 4-D x [B, H, T, D] (D even) given by
 // its sizes and element strides; cos and sin share `cs_strides` (0 where they broadcast). Each

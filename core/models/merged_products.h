@@ -1,0 +1,55 @@
+#pragma once
+// A decode step with fewer, larger products (issue 11). Decoding one token at a time on a GPU is
+// bound by the number of kernels, not by the bytes each reads: a Qwen2-VL-2B layer launched about
+// 23 of them per token after the fused kernels (core/kernels/fused_ops.h), for work that reading
+// the weights would finish in a third of the time. Where no gradient is recorded and each
+// sequence brings one new token, the decoder runs instead
+//   - q, k and v as one product, and the rotary embedding over q's and k's heads at once;
+//   - gate and up as one product, SwiGLU reading its two halves where they lie;
+//   - grouped-query attention without copying each key/value head per query head: the one
+//     query of each head in a group becomes a row of that group's query block.
+// The layers' frozen weights (and biases) are re-pointed once into rows of one buffer
+// (`stacked_linear`), so the stacked product costs no memory: each layer keeps its checkpoint name,
+// its PEFT path and its own forward, which reads the same values. A move to another device or
+// dtype gives the layers separate buffers again; the next decode step stacks them anew.
+//
+// The arithmetic is the same; only a product's blocking may round differently in the last bit
+// (one larger product, or a group's queries in one block). On by default; VLTUNE_MERGED_PRODUCTS=0
+// (or set_merged_products(false)) runs the separate products, for comparison.
+
+#include <initializer_list>
+
+#include <torch/torch.h>
+
+#include "core/lora/lora_linear.h"
+
+namespace vltune::models {
+
+// Whether decode steps merge products (the environment's choice unless set since).
+bool merged_products_enabled();
+// Switches them for the process.
+void set_merged_products(bool on);
+
+// Whether `layers` (each reading x) run as one product on x: enabled; one new token per sequence
+// (x: [..., 1, in]); nothing recorded for autograd (grad mode off, or neither x nor any weight or
+// bias wants a gradient); not in inference mode; every layer unquantised and without active
+// adapters, of x's width, dtype and device; all with a bias or none. While a CUDA graph is being
+// captured, only layers already stacked (a capture must not allocate their buffer).
+bool stacking_applies(const torch::Tensor& x, std::initializer_list<const lora::LoraLinearImpl*> layers);
+
+// The layers' outputs side by side from one product: x [..., in] -> [..., out_1 + ... + out_n].
+// Stacks the layers' weights first where they are not already rows of one buffer, in this order.
+// Requires stacking_applies(x, layers).
+torch::Tensor stacked_linear(const torch::Tensor& x, std::initializer_list<lora::LoraLinearImpl*> layers);
+
+// Whether the layers' weights (and biases) are rows of one buffer, in this order.
+bool layers_stacked(std::initializer_list<const lora::LoraLinearImpl*> layers);
+
+// Scaled dot-product attention of grouped query heads (blocks.h's attention(), whose mask and
+// scale these are): q [B, H, Tq, D], k/v [B, KV, Tk, D] with H a multiple of KV -> [B, H, Tq, D].
+// With one query (Tq = 1) and merging enabled, each group's H / KV queries attend as one block
+// of rows; otherwise k and v are repeated per query head (repeat_kv).
+torch::Tensor grouped_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                                const torch::Tensor& mask, double scale);
+
+}  // namespace vltune::models
