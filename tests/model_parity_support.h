@@ -130,4 +130,19 @@ inline std::vector<int64_t> generated_tokens(const ParityFixture& f, const std::
   return {all.data_ptr<int64_t>() + prompt, all.data_ptr<int64_t>() + all.numel()};
 }
 
+// Loads the fixture's adapter into `model` (a lora::LoraModel) as "default", moves its lora_B off
+// zero (seeded: the same every call) so that it changes every layer's output, and makes it the
+// active one.
+template <typename Model>
+void activate_moved_adapter(Model& model, const ParityFixture& f) {
+  model.load_adapter(f.dir / "adapter");
+  {
+    torch::NoGradGuard no_grad;
+    torch::manual_seed(1);
+    for (auto& p : model.module().named_parameters())
+      if (p.key().find("lora_B") != std::string::npos) p.value().add_(torch::randn_like(p.value()) * 0.05);
+  }
+  model.set_active_adapters({"default"});
+}
+
 }  // namespace vltune::test

@@ -112,7 +112,11 @@ bool Decoding::start(std::stop_token stop) {
   m_state = std::make_unique<State>();
   State& st = *m_state;
   st.started = started;
-  st.cache.reserve(m_model.prompt_ids.size(1) + m_params.max_new_tokens);  // written in place, never regrown
+  // Written in place, never regrown. Rounded up to a multiple of 16 positions: once static, the
+  // attention mask spans the whole capacity, and CUDA's memory-efficient attention pads a copy of
+  // a mask whose rows aren't 16-aligned, in every layer of every step. The extra slots stay masked.
+  const int64_t needed = m_model.prompt_ids.size(1) + m_params.max_new_tokens;
+  st.cache.reserve((needed + 15) / 16 * 16);
   const models::Prefill prefill = m_model.prefill(st.cache);
   if (stop.stop_requested()) {  // while the prompt (maybe many images) ran
     m_finished = true;

@@ -1,9 +1,8 @@
 #include "core/models/compact_autograd.h"
 
 #include <atomic>
-#include <cstdlib>
-#include <cstring>
 
+#include "core/env_switch.h"
 #include "core/models/blocks.h"
 
 namespace vltune::models {
@@ -14,10 +13,7 @@ using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
 std::atomic<bool>& enabled_flag() {
-  static std::atomic<bool> on{[] {
-    const char* v = std::getenv("VLTUNE_COMPACT_AUTOGRAD");
-    return v == nullptr || std::strcmp(v, "0") != 0;
-  }()};
+  static std::atomic<bool> on{env_switch("VLTUNE_COMPACT_AUTOGRAD", /*fallback=*/true)};
   return on;
 }
 

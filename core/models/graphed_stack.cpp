@@ -1,8 +1,6 @@
 #include "core/models/graphed_stack.h"
 
 #include <atomic>
-#include <cstdlib>
-#include <cstring>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -13,7 +11,9 @@
 #include <torch/csrc/autograd/autograd.h>
 #include <torch/csrc/autograd/custom_function.h>
 
+#include "core/env_switch.h"
 #include "core/log.h"
+#include "core/models/merged_products.h"
 
 #if defined(VLTUNE_WITH_CUDA)
 #include <ATen/cuda/CUDAEvent.h>
@@ -27,10 +27,7 @@ namespace vltune::models {
 namespace {
 
 std::atomic<bool>& enabled_flag() {
-  static std::atomic<bool> on{[] {
-    const char* v = std::getenv("VLTUNE_TRAIN_GRAPHS");
-    return v != nullptr && std::strcmp(v, "1") == 0;
-  }()};
+  static std::atomic<bool> on{env_switch("VLTUNE_TRAIN_GRAPHS", /*fallback=*/false)};
   return on;
 }
 
@@ -40,6 +37,9 @@ std::string key_of(const at::Tensor& x, const std::vector<at::Tensor>& fixed, co
   k << x.device() << ' ' << x.sizes() << x.scalar_type() << x.requires_grad();
   for (const auto& f : fixed) k << '|' << f.sizes() << f.scalar_type();
   for (const auto& p : params) k << '|' << p.data_ptr() << p.sizes() << p.scalar_type() << p.requires_grad();
+  // The frozen weights the graphs read are not among `params`: a decode step between two training
+  // steps (pinned samples) may have re-pointed them into stacked buffers (merged_products.h).
+  k << "|stacked " << stacking_generation();
   return k.str();
 }
 

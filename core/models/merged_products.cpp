@@ -1,10 +1,11 @@
 #include "core/models/merged_products.h"
 
 #include <atomic>
-#include <cstdlib>
-#include <cstring>
+#include <optional>
+#include <string>
 #include <vector>
 
+#include "core/env_switch.h"
 #include "core/models/blocks.h"
 
 #if defined(VLTUNE_WITH_CUDA)
@@ -16,10 +17,7 @@ namespace vltune::models {
 namespace {
 
 std::atomic<bool>& enabled_flag() {
-  static std::atomic<bool> on{[] {
-    const char* v = std::getenv("VLTUNE_MERGED_PRODUCTS");
-    return v == nullptr || std::strcmp(v, "0") != 0;
-  }()};
+  static std::atomic<bool> on{env_switch("VLTUNE_MERGED_PRODUCTS", /*fallback=*/true)};
   return on;
 }
 
@@ -47,6 +45,8 @@ torch::Tensor rows_of(const std::vector<const torch::Tensor*>& parts) {
   return first.as_strided(sizes, first.strides(), first.storage_offset());
 }
 
+std::atomic<int64_t> g_generation{0};
+
 // Copies `parts` into one new buffer and points each at its rows there (set_data: the tensors,
 // and so the registered parameters, stay the same objects; the separate buffers are freed once
 // nothing else holds them).
@@ -61,22 +61,64 @@ void stack(const std::vector<torch::Tensor*>& parts) {
     t->set_data(buffer.narrow(0, row, n));
     row += n;
   }
+  g_generation.fetch_add(1, std::memory_order_relaxed);
 }
 
-// The layers' weights / biases, in order (Layers: a list of LoraLinearImpl pointers, const or not).
-template <typename Layers>
-std::vector<const torch::Tensor*> weights_of(const Layers& layers) {
-  std::vector<const torch::Tensor*> out;
-  for (const lora::LoraLinearImpl* l : layers) out.push_back(&l->weight);
+// Stacks `parts` unless they already are rows of one buffer; -> those rows as one tensor.
+torch::Tensor stacked_rows(const std::vector<torch::Tensor*>& parts) {
+  const std::vector<const torch::Tensor*> readonly(parts.begin(), parts.end());
+  if (!adjacent(readonly)) stack(parts);
+  return rows_of(readonly);
+}
+
+using Layers = std::initializer_list<lora::LoraLinearImpl*>;
+
+std::vector<torch::Tensor*> weights_of(Layers layers) {
+  std::vector<torch::Tensor*> out;
+  for (auto* l : layers) out.push_back(&l->weight);
   return out;
 }
 
-template <typename Layers>
-std::vector<const torch::Tensor*> biases_of(const Layers& layers) {
-  std::vector<const torch::Tensor*> out;
-  for (const lora::LoraLinearImpl* l : layers) out.push_back(&l->bias);
+std::vector<torch::Tensor*> biases_of(Layers layers) {
+  std::vector<torch::Tensor*> out;
+  for (auto* l : layers) out.push_back(&l->bias);
   return out;
 }
+
+// A layer's one active adapter where the stacked product can add it: plain (no DoRA), without
+// dropout at work. nullopt for a layer without active adapters.
+struct Adapter {
+  torch::Tensor* a;                // lora_A [r, in]
+  torch::Tensor* b;                // lora_B [out, r]
+  double scaling;                  // alpha / r (or rsLoRA's) times the layer's scale
+  torch::ScalarType compute_dtype; // the products' dtype (the matrices' own unless set)
+};
+
+// Whether the layer's adapters can join a stacked product: none active, or one plain one (no
+// DoRA, no dropout at work), which `out` then describes (nullopt for none).
+bool adapter_of(lora::LoraLinearImpl& layer, std::optional<Adapter>& out) {
+  out.reset();
+  if (layer.active().empty()) return true;
+  if (layer.active().size() != 1) return false;
+  const std::string& name = layer.active().front();
+  const auto& params = layer.adapter_params(name);
+  if (params.use_dora || (params.dropout > 0.0 && layer.is_training())) return false;
+  torch::Tensor& a = layer.lora_A_weight(name);
+  out = Adapter{&a, &layer.lora_B_weight(name), lora::lora_scaling(params) * layer.scale(),
+                layer.compute_dtype().value_or(a.scalar_type())};
+  return true;
+}
+
+// The layers' adapters (each layer's fits: stacking_applies said so), in order; empty without.
+std::vector<Adapter> adapters_of(Layers layers) {
+  std::vector<Adapter> out;
+  std::optional<Adapter> a;
+  for (auto* l : layers)
+    if (adapter_of(*l, a) && a) out.push_back(*a);
+  return out;
+}
+
+torch::Tensor cast(const torch::Tensor& t, torch::ScalarType dtype) { return t.scalar_type() == dtype ? t : t.to(dtype); }
 
 bool capturing_cuda_graph(const torch::Tensor& x) {
 #if defined(VLTUNE_WITH_CUDA)
@@ -87,18 +129,40 @@ bool capturing_cuda_graph(const torch::Tensor& x) {
 #endif
 }
 
+// Whether every layer's adapter (all or none) can join the stacked product on x.
+bool adapters_fit(const torch::Tensor& x, Layers layers, bool recording) {
+  std::optional<Adapter> first;
+  bool first_seen = false;
+  for (auto* l : layers) {
+    std::optional<Adapter> a;
+    if (!adapter_of(*l, a)) return false;
+    if (!first_seen) first = a, first_seen = true;
+    if (a.has_value() != first.has_value()) return false;
+    if (!a) continue;
+    if (a->compute_dtype != first->compute_dtype || a->a->scalar_type() != first->a->scalar_type()) return false;
+    if (a->a->device() != x.device() || a->b->device() != x.device() || a->a->dim() != 2 || a->a->size(1) != x.size(-1))
+      return false;
+    if (recording && (a->a->requires_grad() || a->b->requires_grad())) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 bool merged_products_enabled() { return enabled_flag().load(std::memory_order_relaxed); }
 
 void set_merged_products(bool on) { enabled_flag().store(on, std::memory_order_relaxed); }
 
-bool layers_stacked(std::initializer_list<const lora::LoraLinearImpl*> layers) {
-  if (!adjacent(weights_of(layers))) return false;
-  return !layers.begin()[0]->bias.defined() || adjacent(biases_of(layers));
+int64_t stacking_generation() { return g_generation.load(std::memory_order_relaxed); }
+
+bool layers_stacked(Layers layers) {
+  const auto weights = weights_of(layers);
+  if (!adjacent({weights.begin(), weights.end()})) return false;
+  const auto biases = biases_of(layers);
+  return !biases.front()->defined() || adjacent({biases.begin(), biases.end()});
 }
 
-bool stacking_applies(const torch::Tensor& x, std::initializer_list<const lora::LoraLinearImpl*> layers) {
+bool stacking_applies(const torch::Tensor& x, Layers layers) {
   if (!merged_products_enabled() || layers.size() < 2 || x.dim() < 2 || x.size(-2) != 1) return false;
   if (c10::InferenceMode::is_enabled()) return false;  // the stacked buffer would be an inference tensor
   const bool recording = at::GradMode::is_enabled();
@@ -106,29 +170,46 @@ bool stacking_applies(const torch::Tensor& x, std::initializer_list<const lora::
   const bool with_bias = layers.begin()[0]->bias.defined();
   for (const auto* l : layers) {
     const torch::Tensor& w = l->weight;
-    if (l->is_quantized() || !l->active().empty() || w.dim() != 2 || w.size(1) != x.size(-1)) return false;
+    if (l->is_quantized() || w.dim() != 2 || w.size(1) != x.size(-1)) return false;
     if (w.scalar_type() != x.scalar_type() || w.device() != x.device()) return false;
     if (l->bias.defined() != with_bias) return false;
     if (recording && (w.requires_grad() || (with_bias && l->bias.requires_grad()))) return false;
     if (with_bias && (l->bias.scalar_type() != w.scalar_type() || l->bias.device() != w.device())) return false;
   }
-  return !capturing_cuda_graph(x) || layers_stacked(layers);
+  if (!adapters_fit(x, layers, recording)) return false;
+  if (!capturing_cuda_graph(x)) return true;
+  // A capture must not allocate: only what is stacked already.
+  if (!layers_stacked(layers)) return false;
+  std::vector<const torch::Tensor*> a_parts;
+  for (const auto& a : adapters_of(layers)) a_parts.push_back(a.a);
+  return a_parts.empty() || adjacent(a_parts);
 }
 
-torch::Tensor stacked_linear(const torch::Tensor& x, std::initializer_list<lora::LoraLinearImpl*> layers) {
-  const bool with_bias = layers.begin()[0]->bias.defined();
-  if (!adjacent(weights_of(layers))) {
-    std::vector<torch::Tensor*> weights;
-    for (auto* l : layers) weights.push_back(&l->weight);
-    stack(weights);
-  }
-  if (with_bias && !adjacent(biases_of(layers))) {
-    std::vector<torch::Tensor*> biases;
-    for (auto* l : layers) biases.push_back(&l->bias);
-    stack(biases);
-  }
+torch::Tensor stacked_linear(const torch::Tensor& x, Layers layers) {
+  torch::Tensor weight = stacked_rows(weights_of(layers)), bias;
+  if (layers.begin()[0]->bias.defined()) bias = stacked_rows(biases_of(layers));
   // [..., in] x [sum out, in]^T -> [..., sum out]
-  return torch::nn::functional::linear(x, rows_of(weights_of(layers)), with_bias ? rows_of(biases_of(layers)) : torch::Tensor());
+  const auto base = torch::nn::functional::linear(x, weight, bias);
+  const std::vector<Adapter> adapters = adapters_of(layers);
+  if (adapters.empty()) return base;
+  // LoraLinearImpl::forward for one adapter, layer by layer, but for the down-projections:
+  //   result = base + lora_B(lora_A(x)) * scaling, in the compute dtype, then in the base's dtype.
+  const auto dtype = adapters.front().compute_dtype;
+  std::vector<torch::Tensor*> a_parts;
+  for (const auto& a : adapters) a_parts.push_back(a.a);
+  const auto down = torch::nn::functional::linear(cast(x, dtype), cast(stacked_rows(a_parts), dtype));  // [..., sum r]
+  auto out = torch::empty_like(base);
+  int64_t col = 0, rank = 0;
+  for (const auto& a : adapters) {
+    const int64_t width = a.b->size(0), r = a.a->size(0);
+    const auto up = torch::nn::functional::linear(down.narrow(-1, rank, r), cast(*a.b, dtype)) * a.scaling;  // [..., out_i]
+    // The sum in the wider dtype, rounded once to the output's, as (base + up).to(dtype) is.
+    auto columns = out.narrow(-1, col, width);
+    at::add_out(columns, base.narrow(-1, col, width), up);
+    col += width;
+    rank += r;
+  }
+  return out;
 }
 
 torch::Tensor grouped_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,

@@ -8,9 +8,9 @@
 //   - gate and up as one product, SwiGLU reading its two halves where they lie;
 //   - grouped-query attention without copying each key/value head per query head: the one
 //     query of each head in a group becomes a row of that group's query block.
-// The layers' frozen weights (and biases) are re-pointed once into rows of one buffer
-// (`stacked_linear`), so the stacked product costs no memory: each layer keeps its checkpoint name,
-// its PEFT path and its own forward, which reads the same values. A move to another device or
+// The layers' frozen weights (and biases, and an active adapter's lora_A) are re-pointed once
+// into rows of one buffer (`stacked_linear`), so the stacked product costs no memory: each layer
+// keeps its checkpoint name, its PEFT path and its own forward, which reads the same values. A move to another device or
 // dtype gives the layers separate buffers again; the next decode step stacks them anew.
 //
 // The arithmetic is the same; only a product's blocking may round differently in the last bit
@@ -31,19 +31,26 @@ bool merged_products_enabled();
 void set_merged_products(bool on);
 
 // Whether `layers` (each reading x) run as one product on x: enabled; one new token per sequence
-// (x: [..., 1, in]); nothing recorded for autograd (grad mode off, or neither x nor any weight or
-// bias wants a gradient); not in inference mode; every layer unquantised and without active
-// adapters, of x's width, dtype and device; all with a bias or none. While a CUDA graph is being
-// captured, only layers already stacked (a capture must not allocate their buffer).
-bool stacking_applies(const torch::Tensor& x, std::initializer_list<const lora::LoraLinearImpl*> layers);
+// (x: [..., 1, in]); nothing recorded for autograd (grad mode off, or neither x nor any weight,
+// bias or adapter matrix wants a gradient); not in inference mode; every layer unquantised, of
+// x's width, dtype and device, all with a bias or none; and either none with an active adapter or
+// each with exactly one plain one (no DoRA, no dropout at work), in one compute dtype. While a
+// CUDA graph is being captured, only layers already stacked (a capture must not allocate).
+bool stacking_applies(const torch::Tensor& x, std::initializer_list<lora::LoraLinearImpl*> layers);
 
-// The layers' outputs side by side from one product: x [..., in] -> [..., out_1 + ... + out_n].
-// Stacks the layers' weights first where they are not already rows of one buffer, in this order.
-// Requires stacking_applies(x, layers).
+// The layers' outputs side by side: x [..., in] -> [..., out_1 + ... + out_n], each what the
+// layer's own forward gives. The base products run as one; so do the adapters' down-projections
+// (lora_A), each adapter's up-projection (lora_B) and sum then written into its columns, as
+// PEFT adds it. Stacks the layers' weights (and biases, and lora_A matrices) first where they are
+// not already rows of one buffer, in this order. Requires stacking_applies(x, layers).
 torch::Tensor stacked_linear(const torch::Tensor& x, std::initializer_list<lora::LoraLinearImpl*> layers);
 
 // Whether the layers' weights (and biases) are rows of one buffer, in this order.
-bool layers_stacked(std::initializer_list<const lora::LoraLinearImpl*> layers);
+bool layers_stacked(std::initializer_list<lora::LoraLinearImpl*> layers);
+
+// How many times stacking has re-pointed weights in this process: what a captured CUDA graph that
+// read the old buffers (models::GraphedStack) checks to know it must be captured again.
+int64_t stacking_generation();
 
 // Scaled dot-product attention of grouped query heads (blocks.h's attention(), whose mask and
 // scale these are): q [B, H, Tq, D], k/v [B, KV, Tk, D] with H a multiple of KV -> [B, H, Tq, D].

@@ -169,14 +169,7 @@ void TestFixedShapeDecode::matchesTransformersAndGrowingSteps() {
 
   // Longer, without stop ids, with an adapter whose B is not zero (its product changes every
   // layer's output) and every sampling processor on: the same draws from the same scores.
-  model->load_adapter(f.dir / "adapter");
-  {
-    torch::NoGradGuard no_grad;
-    torch::manual_seed(1);
-    for (auto& p : model->module().named_parameters())
-      if (p.key().find("lora_B") != std::string::npos) p.value().add_(torch::randn_like(p.value()) * 0.05);
-  }
-  model->set_active_adapters({"default"});
+  vltune::test::activate_moved_adapter(*model, f);
   GenerationParams sampled;
   sampled.max_new_tokens = 20;
   sampled.do_sample = true;

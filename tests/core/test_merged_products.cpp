@@ -3,13 +3,16 @@
 //  - the stacked product gives each layer's own output (float32 and bfloat16, with and without a
 //    bias), the layers' weights become rows of one buffer without changing a value, stay so
 //    (no second copy), and are stacked anew after a move to another dtype;
-//  - it applies only where nothing is recorded for autograd, to one new token per sequence, on
-//    plain layers (no active adapter, no quantised base), and not when switched off;
+//  - with an active adapter on each layer (ranks, scales and compute dtypes as PEFT's), each
+//    layer's output too, with the adapters' lora_A stacked as well;
+//  - it applies only where nothing is recorded for autograd, to one new token per sequence, to
+//    layers with none or one plain adapter each (no DoRA, two, dropout at work, or mixed), no
+//    quantised base, and not when switched off;
 //  - stacked weights save, train and merge like separate ones;
 //  - grouped attention of one query equals attention over repeated keys/values;
 //  - every VLM fixture family decodes transformers' greedy tokens with the merged products, its
 //    logits those of the separate products within float32 rounding, with the layers' weights
-//    stacked by the first step.
+//    stacked by the first step; and with its adapter, the same sampled tokens both ways.
 
 // LibTorch and the engine before Qt: Qt's `slots` macro would break torch's headers.
 #include <torch/torch.h>
@@ -111,6 +114,39 @@ Stacking decoder_stacking(vltune::lora::LoraModel& model) {
   return s;
 }
 
+// Whether `layers`' adapter "default" matrices lora_A are rows of one buffer.
+bool adapters_stacked(std::initializer_list<vltune::lora::LoraLinearImpl*> layers) {
+  vltune::lora::LoraLinearImpl* before = nullptr;
+  for (auto* l : layers) {
+    if (before) {
+      auto& prev = before->lora_A_weight("default");
+      auto& a = l->lora_A_weight("default");
+      if (!a.storage().is_alias_of(prev.storage()) || a.storage_offset() != prev.storage_offset() + prev.numel()) return false;
+    }
+    before = l;
+  }
+  return true;
+}
+
+// The attention blocks and MLPs of the decoder whose merged layers all carry adapter "default",
+// and how many of them have their lora_A stacked.
+Stacking adapter_stacking(vltune::lora::LoraModel& model) {
+  Stacking s;
+  for (const auto& m : model.module().named_modules()) {
+    if (auto* attn = m.value()->as<vltune::models::DecoderAttentionImpl>()) {
+      if (!attn->q_proj->has_adapter("default") || !attn->k_proj->has_adapter("default") || !attn->v_proj->has_adapter("default"))
+        continue;
+      ++s.total;
+      s.stacked += adapters_stacked({attn->q_proj.get(), attn->k_proj.get(), attn->v_proj.get()});
+    } else if (auto* mlp = m.value()->as<vltune::models::GatedMlpImpl>()) {
+      if (!mlp->gate_proj->has_adapter("default") || !mlp->up_proj->has_adapter("default")) continue;
+      ++s.total;
+      s.stacked += adapters_stacked({mlp->gate_proj.get(), mlp->up_proj.get()});
+    }
+  }
+  return s;
+}
+
 }  // namespace
 
 class TestMergedProducts : public QObject {
@@ -131,22 +167,40 @@ void TestMergedProducts::stackedProductIsEachLayers_data() {
   QTest::addColumn<bool>("bfloat16");
   QTest::addColumn<bool>("bias");
   QTest::addColumn<int>("count");
-  QTest::newRow("q/k/v float32 bias") << false << true << 3;
-  QTest::newRow("q/k/v float32") << false << false << 3;
-  QTest::newRow("gate/up bfloat16") << true << false << 2;
-  QTest::newRow("q/k/v bfloat16 bias") << true << true << 3;
+  QTest::addColumn<int>("adapter");  // 0: none; 1: float32 products (chat); 2: bfloat16 products (autocast)
+  QTest::newRow("q/k/v float32 bias") << false << true << 3 << 0;
+  QTest::newRow("q/k/v float32") << false << false << 3 << 0;
+  QTest::newRow("gate/up bfloat16") << true << false << 2 << 0;
+  QTest::newRow("q/k/v bfloat16 bias") << true << true << 3 << 0;
+  QTest::newRow("q/k/v float32 bias, adapters") << false << true << 3 << 1;
+  QTest::newRow("q/k/v bfloat16 bias, float32 adapters") << true << true << 3 << 1;
+  QTest::newRow("gate/up bfloat16, adapters in bfloat16") << true << false << 2 << 2;
 }
 
 void TestMergedProducts::stackedProductIsEachLayers() {
   QFETCH(bool, bfloat16);
   QFETCH(bool, bias);
   QFETCH(int, count);
+  QFETCH(int, adapter);
   torch::manual_seed(11);
   const auto dtype = bfloat16 ? torch::kBFloat16 : torch::kFloat32;
   auto layers = count == 3 ? projections(32, {32, 16, 16}, bias, dtype) : projections(32, {48, 48}, bias, dtype);
   std::vector<torch::Tensor> before;
   for (auto& l : layers) before.push_back(l->weight.clone());
   torch::NoGradGuard no_grad;
+  if (adapter > 0) {
+    // Ranks and scales that differ per layer; lora_B not zero, so each adapter counts.
+    for (size_t i = 0; i < layers.size(); ++i) {
+      vltune::lora::LoraAdapterParams params;
+      params.r = 2 + 2 * static_cast<int64_t>(i);
+      params.alpha = 3.0 + static_cast<double>(i);
+      layers[i]->add_adapter("default", params);
+      layers[i]->set_active({"default"});
+      layers[i]->lora_B_weight("default").normal_(0, 0.5);
+      layers[i]->set_scale(i == 1 ? 0.5 : 1.0);
+      if (adapter == 2) layers[i]->set_compute_dtype(torch::kBFloat16);
+    }
+  }
   const auto x = torch::randn({3, 1, 32}).to(dtype);  // three sequences, one new token each
   const auto want = separate(layers, x);
   QVERIFY(!stacked_now(layers));
@@ -157,6 +211,19 @@ void TestMergedProducts::stackedProductIsEachLayers() {
   const double diff = relative_diff(got, want);
   qInfo("stacked against separate products: %.3g", diff);
   QVERIFY2(diff <= (bfloat16 ? 1e-2 : 1e-6), qPrintable(QString::number(diff)));
+  if (adapter > 0) {
+    // The adapters count (the same product without them differs) and their lora_A are stacked.
+    QVERIFY(!torch::equal(got, with_merged(true, [&] {
+      for (auto& l : layers) l->set_active({});
+      auto plain = stacked(layers, x);
+      for (auto& l : layers) l->set_active({"default"});
+      return plain;
+    })));
+    for (size_t i = 1; i < layers.size(); ++i)
+      QCOMPARE(layers[i]->lora_A_weight("default").data_ptr(),
+               static_cast<void*>(static_cast<char*>(layers[i - 1]->lora_A_weight("default").data_ptr()) +
+                                  layers[i - 1]->lora_A_weight("default").nbytes()));
+  }
 
   // Rows of one buffer now, every value as it was, and each layer's own forward unchanged.
   QVERIFY(stacked_now(layers));
@@ -192,11 +259,43 @@ void TestMergedProducts::appliesOnlyToPlainDecodeSteps() {
     c10::InferenceMode inference;
     QVERIFY2(!applies(layers, one), "inference mode (the stacked buffer would be an inference tensor)");
   }
-  // An active adapter on any of them: its own products.
-  layers[2]->add_adapter("default", {});
+  // Adapters: one plain active one on every layer, or none.
+  for (auto& l : layers) {
+    l->add_adapter("default", {});
+    l->add_adapter("other", {});
+    l->lora_A_weight("default").set_requires_grad(false);  // frozen, as a loaded adapter for chat
+    l->lora_B_weight("default").set_requires_grad(false);
+  }
   layers[2]->set_active({"default"});
-  QVERIFY2(!applies(layers, one), "an active adapter");
-  layers[2]->set_active({});
+  QVERIFY2(!applies(layers, one), "an active adapter on some layers only");
+  for (auto& l : layers) l->set_active({"default"});
+  QVERIFY2(applies(layers, one), "one adapter on each");
+  layers[1]->set_active({"default", "other"});
+  QVERIFY2(!applies(layers, one), "two active adapters on a layer");
+  layers[1]->set_active({"default"});
+  layers[0]->set_compute_dtype(torch::kBFloat16);
+  QVERIFY2(!applies(layers, one), "adapters in different compute dtypes");
+  layers[0]->set_compute_dtype(std::nullopt);
+  layers[2]->lora_A_weight("default").set_requires_grad(true);
+  QVERIFY2(!applies(layers, one), "an adapter being trained (grad mode on)");
+  {
+    torch::NoGradGuard no_grad;
+    QVERIFY2(applies(layers, one), "an adapter being trained, answering a pinned sample (no grad)");
+  }
+  vltune::lora::LoraAdapterParams dropout;
+  dropout.dropout = 0.1;
+  for (auto& l : layers) l->add_adapter("dropped", dropout), l->set_active({"dropped"});
+  torch::NoGradGuard no_grad_from_here;
+  for (auto& l : layers) l->train(true);
+  QVERIFY2(!applies(layers, one), "dropout at work (training mode)");
+  for (auto& l : layers) l->train(false);
+  QVERIFY2(applies(layers, one), "dropout in eval mode does nothing");
+  vltune::lora::LoraAdapterParams dora;
+  dora.use_dora = true;
+  layers[1]->add_adapter("dora", dora);
+  layers[1]->set_active({"dora"});
+  QVERIFY2(!applies(layers, one), "a DoRA adapter");
+  for (auto& l : layers) l->set_active({});
   QVERIFY(applies(layers, one));
   // A quantised base.
   layers[0]->quantize_base({/*bits=*/4}, torch::kFloat32);
@@ -204,7 +303,6 @@ void TestMergedProducts::appliesOnlyToPlainDecodeSteps() {
   // Biases on some layers only.
   auto mixed = projections(64, {64, 32}, /*bias=*/true, torch::kFloat32);
   mixed.push_back(projections(64, {32}, /*bias=*/false, torch::kFloat32)[0]);
-  torch::NoGradGuard no_grad;
   QVERIFY2(!applies(mixed, one), "biases on some layers only");
 }
 
@@ -353,6 +451,29 @@ void TestMergedProducts::familyDecodeMergedAndSeparate() {
   qInfo("%s: %zu tokens, worst logit |diff| / max(1, |logit|) merged against separate: %.3g", qPrintable(family),
         merged_run.token_ids.size(), worst);
   QVERIFY2(worst <= 1e-5, qPrintable(QString::number(worst)));
+
+  // Adapted (the fixture's adapter, lora_B moved off zero so it changes every layer), sampled:
+  // the same draws merged and separate, from the same scores.
+  vltune::test::activate_moved_adapter(*model, f);
+  params = vltune::gen::GenerationParams{};
+  params.max_new_tokens = 12;
+  params.do_sample = true;
+  params.seed = 3;
+  params.temperature = 0.9;
+  params.output_logits = true;
+  const auto adapted_separate = generate(false);
+  const auto adapted_merged = generate(true);
+  QVERIFY2(adapted_merged.token_ids == adapted_separate.token_ids, "adapted: merged and separate products draw other tokens");
+  worst = 0;
+  for (size_t i = 0; i < adapted_merged.logits.size(); ++i)
+    worst = std::max(worst, relative_diff(adapted_merged.logits[i], adapted_separate.logits[i]));
+  qInfo("%s adapted: %zu tokens, worst logit |diff| / max(1, |logit|): %.3g", qPrintable(family), adapted_merged.token_ids.size(), worst);
+  QVERIFY2(worst <= 1e-5, qPrintable(QString::number(worst)));
+  // Every group whose layers all carry the adapter took it into its merged products: their
+  // lora_A matrices are rows of one buffer now.
+  const auto a = adapter_stacking(*model);
+  qInfo("%s: %d of %d adapted groups with stacked lora_A", qPrintable(family), a.stacked, a.total);
+  QCOMPARE(a.stacked, a.total);
 }
 
 QTEST_GUILESS_MAIN(TestMergedProducts)
