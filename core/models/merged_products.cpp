@@ -9,7 +9,9 @@
 #include "core/models/blocks.h"
 
 #if defined(VLTUNE_WITH_CUDA)
+#include <c10/cuda/CUDACachingAllocator.h>
 #include <c10/cuda/CUDAGraphsC10Utils.h>
+#include <c10/cuda/CUDAStream.h>
 #endif
 
 namespace vltune::models {
@@ -61,6 +63,17 @@ void stack(const std::vector<torch::Tensor*>& parts) {
     t->set_data(buffer.narrow(0, row, n));
     row += n;
   }
+#if defined(VLTUNE_WITH_CUDA)
+  // Made on a decode step's side stream (fixed_shape_decode.h), read on the default stream too:
+  // once freed (a move, the model's end), the block waits for the default stream's work before
+  // the allocator hands it out again.
+  if (buffer.is_cuda()) {
+    const auto device = buffer.device().index();
+    const auto main = c10::cuda::getDefaultCUDAStream(device);
+    if (c10::cuda::getCurrentCUDAStream(device) != main)
+      c10::cuda::CUDACachingAllocator::recordStream(buffer.storage().data_ptr(), main);
+  }
+#endif
   g_generation.fetch_add(1, std::memory_order_relaxed);
 }
 
