@@ -191,7 +191,15 @@ torch::Tensor LoraLinearImpl::forward(const torch::Tensor& x) {
     auto h = cast(x, dtype);  // [..., in]
     if (a.params.dropout > 0.0) h = torch::dropout(h, a.params.dropout, is_training());
     const auto down = torch::nn::functional::linear(h, cast(a.A->weight, dtype));  // [..., r]
-    result = result + torch::nn::functional::linear(down, cast(a.B->weight, dtype)) * scaling;  // [..., out]
+    const auto delta = torch::nn::functional::linear(down, cast(a.B->weight, dtype)) * scaling;  // [..., out]
+    if (m_active.size() == 1 && !at::GradMode::is_enabled()) {
+      // Nothing recorded (chat, evaluation): the sum written in the result's dtype by one kernel,
+      // rounded once, as (result + delta).to(dtype) is, without a wider copy of the output.
+      auto out = torch::empty_like(result);
+      at::add_out(out, result, delta);
+      return out;
+    }
+    result = result + delta;
   }
   return cast(result, result_dtype);
 }

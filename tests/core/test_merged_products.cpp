@@ -157,6 +157,8 @@ class TestMergedProducts : public QObject {
   void appliesOnlyToPlainDecodeSteps();
   void stackedAgainAfterAMove();
   void stackedWeightsSaveTrainAndMerge();
+  void adaptedLayerWithoutAutograd_data();
+  void adaptedLayerWithoutAutograd();
   void groupedAttentionOfOneQuery_data();
   void groupedAttentionOfOneQuery();
   void familyDecodeMergedAndSeparate_data();
@@ -380,6 +382,46 @@ void TestMergedProducts::stackedWeightsSaveTrainAndMerge() {
   const auto one = torch::randn({1, 1, 16});
   QVERIFY(applies(layers, one));
   QVERIFY(relative_diff(stacked(layers, one), separate(twin, one)) <= 1e-6);
+}
+
+void TestMergedProducts::adaptedLayerWithoutAutograd_data() {
+  QTest::addColumn<bool>("bfloat16");
+  QTest::addColumn<bool>("computeBf16");
+  QTest::newRow("bfloat16 base, float32 adapter") << true << false;
+  QTest::newRow("bfloat16 base, adapter in bfloat16") << true << true;
+  QTest::newRow("float32") << false << false;
+}
+
+// A single adapted layer outside a merged group (o_proj, down_proj) writes its sum in the output's
+// dtype directly when nothing is recorded: the same values as the sum in the wider dtype, cast.
+void TestMergedProducts::adaptedLayerWithoutAutograd() {
+  QFETCH(bool, bfloat16);
+  QFETCH(bool, computeBf16);
+  torch::manual_seed(17);
+  const auto dtype = bfloat16 ? torch::kBFloat16 : torch::kFloat32;
+  auto layer = projections(24, {40}, /*bias=*/true, dtype)[0];
+  vltune::lora::LoraAdapterParams params;
+  params.r = 4;
+  layer->add_adapter("default", params);
+  layer->set_active({"default"});
+  if (computeBf16) layer->set_compute_dtype(torch::kBFloat16);
+  {
+    torch::NoGradGuard no_grad;
+    layer->lora_B_weight("default").normal_(0, 0.5);
+  }
+  for (auto& p : layer->parameters()) p.set_requires_grad(false);
+  const auto x = torch::randn({3, 5, 24}).to(dtype);
+  const auto recorded = layer(x);  // grad mode on, nothing wanting a gradient: the plain sum
+  torch::Tensor unrecorded;
+  {
+    torch::NoGradGuard no_grad;
+    unrecorded = layer(x);
+  }
+  QCOMPARE(unrecorded.scalar_type(), recorded.scalar_type());
+  QVERIFY(torch::equal(unrecorded, recorded));
+  // The adapter counts.
+  layer->set_active({});
+  QVERIFY(!torch::equal(layer(x), recorded));
 }
 
 void TestMergedProducts::groupedAttentionOfOneQuery_data() {
