@@ -7,14 +7,11 @@
 #include "core/error.h"
 #include "core/lora/linear_init.h"
 #include "core/models/compact_autograd.h"
+#include "core/tensor_cast.h"
 
 namespace vltune::lora {
 
 namespace {
-
-// `t` in `dtype`; no cast dispatched when it already is (one per adapter product per step, and the
-// host bounds a GPU training step).
-torch::Tensor cast(const torch::Tensor& t, torch::ScalarType dtype) { return t.scalar_type() == dtype ? t : t.to(dtype); }
 
 // A custom Function's input can't be undefined: no bias goes in as an empty tensor, and back out.
 torch::Tensor bias_input(const torch::Tensor& bias, const torch::Tensor& x) {
@@ -191,15 +188,14 @@ torch::Tensor LoraLinearImpl::forward(const torch::Tensor& x) {
     auto h = cast(x, dtype);  // [..., in]
     if (a.params.dropout > 0.0) h = torch::dropout(h, a.params.dropout, is_training());
     const auto down = torch::nn::functional::linear(h, cast(a.A->weight, dtype));  // [..., r]
-    const auto delta = torch::nn::functional::linear(down, cast(a.B->weight, dtype)) * scaling;  // [..., out]
     if (m_active.size() == 1 && !at::GradMode::is_enabled()) {
       // Nothing recorded (chat, evaluation): the sum written in the result's dtype by one kernel,
       // rounded once, as (result + delta).to(dtype) is, without a wider copy of the output.
       auto out = torch::empty_like(result);
-      at::add_out(out, result, delta);
+      add_adapter_output(out, result, down);
       return out;
     }
-    result = result + delta;
+    result = result + torch::nn::functional::linear(down, cast(a.B->weight, dtype)) * scaling;  // [..., out]
   }
   return cast(result, result_dtype);
 }
@@ -296,6 +292,16 @@ const LoraLinearImpl::Adapter& LoraLinearImpl::adapter(const std::string& name) 
   auto it = m_adapters.find(name);
   if (it == m_adapters.end()) throw Error("LoRA adapter \"" + name + "\" is not on this layer");
   return it->second;
+}
+
+void LoraLinearImpl::add_adapter_output(torch::Tensor out, const torch::Tensor& base, const torch::Tensor& down) const {
+  if (m_active.size() != 1)
+    throw Error("LoRA layer: adding one adapter's output needs exactly one active adapter, " + std::to_string(m_active.size()) +
+                " are active");
+  const Adapter& a = adapter(m_active.front());
+  // [..., r] x [out, r]^T -> [..., out]
+  const auto delta = torch::nn::functional::linear(down, cast(a.B->weight, down.scalar_type())) * (lora_scaling(a.params) * m_scale);
+  at::add_out(out, base, delta);
 }
 
 const LoraAdapterParams& LoraLinearImpl::adapter_params(const std::string& name) const { return adapter(name).params; }

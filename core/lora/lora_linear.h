@@ -85,6 +85,14 @@ class LoraLinearImpl : public torch::nn::Module {
   void set_compute_dtype(std::optional<torch::ScalarType> dtype) { m_compute_dtype = dtype; }
   std::optional<torch::ScalarType> compute_dtype() const { return m_compute_dtype; }
 
+  // The one active plain adapter's share, added as forward() adds it when nothing is recorded:
+  // out = base + lora_B(down) * scaling, lora_B's product in down's dtype, the sum written into
+  // `out` (base's shape; the output's dtype) and rounded once, as (base + delta).to(dtype) is.
+  // down: [..., r], the adapter's lora_A product of the input in the compute dtype. Merged decode
+  // products (core/models/merged_products.h) run several layers' lora_A products as one and write
+  // each layer's columns with it. Throws vltune::Error unless exactly one adapter is active.
+  void add_adapter_output(torch::Tensor out, const torch::Tensor& base, const torch::Tensor& down) const;
+
   const LoraAdapterParams& adapter_params(const std::string& name) const;
   double scaling(const std::string& name) const { return lora_scaling(adapter_params(name)); }
   // [r, in] and [out, r] parameters of adapter `name`.

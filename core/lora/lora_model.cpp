@@ -1,6 +1,7 @@
 #include "core/lora/lora_model.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "core/data/batch_inputs.h"
 #include "core/error.h"
@@ -42,10 +43,21 @@ torch::nn::Module& LoraModel::module() {
   return std::visit([](auto& m) -> torch::nn::Module& { return *m; }, m_model);
 }
 
-torch::Device LoraModel::device() const {
-  for (const auto& p : module().parameters()) return p.device();
-  return torch::kCPU;
+namespace {
+
+// The device of the first parameter in registration order (the module's own, then each child's,
+// depth first), without collecting them all: called for every loss, and a 2B model has about a
+// thousand parameters with its adapters.
+std::optional<torch::Device> first_parameter_device(const torch::nn::Module& m) {
+  for (const auto& p : m.named_parameters(/*recurse=*/false)) return p.value().device();
+  for (const auto& child : m.children())
+    if (auto d = first_parameter_device(*child)) return d;
+  return std::nullopt;
 }
+
+}  // namespace
+
+torch::Device LoraModel::device() const { return first_parameter_device(module()).value_or(torch::kCPU); }
 
 const AdapterRecord& LoraModel::add_adapter(const std::string& name, const LoraAdapterParams& params, const LoraTarget& target,
                                             const FreezeParams& freeze) {

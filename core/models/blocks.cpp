@@ -104,12 +104,12 @@ GatedMlpImpl::GatedMlpImpl(int64_t hidden, int64_t intermediate, std::string act
 
 torch::Tensor GatedMlpImpl::forward(const torch::Tensor& x) {
   torch::Tensor gate, up;
-  if (stacking_applies(x, {gate_proj.get(), up_proj.get()})) {
+  if (const auto both = stacked_linear(x, {gate_proj.get(), up_proj.get()})) {
     // A decode step: gate and up from one product, read in place (core/models/merged_products.h).
-    const auto both = stacked_linear(x, {gate_proj.get(), up_proj.get()});  // [..., 2 * intermediate]
+    // [..., 2 * intermediate]
     const int64_t width = gate_proj->options.out_features();
-    gate = both.narrow(-1, 0, width);
-    up = both.narrow(-1, width, up_proj->options.out_features());
+    gate = both->narrow(-1, 0, width);
+    up = both->narrow(-1, width, up_proj->options.out_features());
   } else {
     gate = gate_proj(x);
     up = up_proj(x);

@@ -7,6 +7,7 @@
 
 #include "core/env_switch.h"
 #include "core/models/blocks.h"
+#include "core/tensor_cast.h"
 
 #if defined(VLTUNE_WITH_CUDA)
 #include <c10/cuda/CUDACachingAllocator.h>
@@ -98,41 +99,6 @@ std::vector<torch::Tensor*> biases_of(Layers layers) {
   return out;
 }
 
-// A layer's one active adapter where the stacked product can add it: plain (no DoRA), without
-// dropout at work. nullopt for a layer without active adapters.
-struct Adapter {
-  torch::Tensor* a;                // lora_A [r, in]
-  torch::Tensor* b;                // lora_B [out, r]
-  double scaling;                  // alpha / r (or rsLoRA's) times the layer's scale
-  torch::ScalarType compute_dtype; // the products' dtype (the matrices' own unless set)
-};
-
-// Whether the layer's adapters can join a stacked product: none active, or one plain one (no
-// DoRA, no dropout at work), which `out` then describes (nullopt for none).
-bool adapter_of(lora::LoraLinearImpl& layer, std::optional<Adapter>& out) {
-  out.reset();
-  if (layer.active().empty()) return true;
-  if (layer.active().size() != 1) return false;
-  const std::string& name = layer.active().front();
-  const auto& params = layer.adapter_params(name);
-  if (params.use_dora || (params.dropout > 0.0 && layer.is_training())) return false;
-  torch::Tensor& a = layer.lora_A_weight(name);
-  out = Adapter{&a, &layer.lora_B_weight(name), lora::lora_scaling(params) * layer.scale(),
-                layer.compute_dtype().value_or(a.scalar_type())};
-  return true;
-}
-
-// The layers' adapters (each layer's fits: stacking_applies said so), in order; empty without.
-std::vector<Adapter> adapters_of(Layers layers) {
-  std::vector<Adapter> out;
-  std::optional<Adapter> a;
-  for (auto* l : layers)
-    if (adapter_of(*l, a) && a) out.push_back(*a);
-  return out;
-}
-
-torch::Tensor cast(const torch::Tensor& t, torch::ScalarType dtype) { return t.scalar_type() == dtype ? t : t.to(dtype); }
-
 bool capturing_cuda_graph(const torch::Tensor& x) {
 #if defined(VLTUNE_WITH_CUDA)
   return x.is_cuda() && c10::cuda::currentStreamCaptureStatusMayInitCtx() != c10::cuda::CaptureStatus::None;
@@ -142,22 +108,62 @@ bool capturing_cuda_graph(const torch::Tensor& x) {
 #endif
 }
 
-// Whether every layer's adapter (all or none) can join the stacked product on x.
-bool adapters_fit(const torch::Tensor& x, Layers layers, bool recording) {
-  std::optional<Adapter> first;
-  bool first_seen = false;
+// A layer's one active adapter as the stacked product adds it.
+struct StackedAdapter {
+  lora::LoraLinearImpl* layer;
+  torch::Tensor* a;                 // lora_A [r, in]: stacked with the other layers'
+  torch::ScalarType compute_dtype;  // the products' dtype (lora_A's own unless set)
+};
+
+// The layers' active adapters where they can join a stacked product on x, in order: none when no
+// layer has one; else each layer's one plain adapter (no DoRA, no dropout at work), all of one
+// compute dtype and lora_A dtype, on x's device and width, none wanting a gradient while autograd
+// records. nullopt where they can't (some layers adapted and some not included).
+std::optional<std::vector<StackedAdapter>> fitting_adapters(const torch::Tensor& x, Layers layers, bool recording) {
+  std::vector<StackedAdapter> out;
   for (auto* l : layers) {
-    std::optional<Adapter> a;
-    if (!adapter_of(*l, a)) return false;
-    if (!first_seen) first = a, first_seen = true;
-    if (a.has_value() != first.has_value()) return false;
-    if (!a) continue;
-    if (a->compute_dtype != first->compute_dtype || a->a->scalar_type() != first->a->scalar_type()) return false;
-    if (a->a->device() != x.device() || a->b->device() != x.device() || a->a->dim() != 2 || a->a->size(1) != x.size(-1))
-      return false;
-    if (recording && (a->a->requires_grad() || a->b->requires_grad())) return false;
+    if (l->active().empty()) continue;
+    if (l->active().size() != 1) return std::nullopt;
+    const std::string& name = l->active().front();
+    const auto& params = l->adapter_params(name);
+    if (params.use_dora || (params.dropout > 0.0 && l->is_training())) return std::nullopt;
+    torch::Tensor& a = l->lora_A_weight(name);
+    const torch::Tensor& b = l->lora_B_weight(name);
+    const StackedAdapter fit{l, &a, l->compute_dtype().value_or(a.scalar_type())};
+    if (!out.empty() && (fit.compute_dtype != out.front().compute_dtype || a.scalar_type() != out.front().a->scalar_type()))
+      return std::nullopt;
+    if (a.device() != x.device() || b.device() != x.device() || a.dim() != 2 || a.size(1) != x.size(-1)) return std::nullopt;
+    if (recording && (a.requires_grad() || b.requires_grad())) return std::nullopt;
+    out.push_back(fit);
   }
-  return true;
+  if (!out.empty() && out.size() != layers.size()) return std::nullopt;
+  return out;
+}
+
+// stacking_applies()'s checks and, in the same pass, the adapters the stacked product adds (empty
+// for none); nullopt where it doesn't apply.
+std::optional<std::vector<StackedAdapter>> stacking_plan(const torch::Tensor& x, Layers layers) {
+  if (!merged_products_enabled() || layers.size() < 2 || x.dim() < 2 || x.size(-2) != 1) return std::nullopt;
+  if (c10::InferenceMode::is_enabled()) return std::nullopt;  // the stacked buffer would be an inference tensor
+  const bool recording = at::GradMode::is_enabled();
+  if (recording && x.requires_grad()) return std::nullopt;
+  const bool with_bias = layers.begin()[0]->bias.defined();
+  for (const auto* l : layers) {
+    const torch::Tensor& w = l->weight;
+    if (l->is_quantized() || w.dim() != 2 || w.size(1) != x.size(-1)) return std::nullopt;
+    if (w.scalar_type() != x.scalar_type() || w.device() != x.device()) return std::nullopt;
+    if (l->bias.defined() != with_bias) return std::nullopt;
+    if (recording && (w.requires_grad() || (with_bias && l->bias.requires_grad()))) return std::nullopt;
+    if (with_bias && (l->bias.scalar_type() != w.scalar_type() || l->bias.device() != w.device())) return std::nullopt;
+  }
+  auto adapters = fitting_adapters(x, layers, recording);
+  if (!adapters || !capturing_cuda_graph(x)) return adapters;
+  // A capture must not allocate: only what is stacked already.
+  if (!layers_stacked(layers)) return std::nullopt;
+  std::vector<const torch::Tensor*> a_parts;
+  for (const auto& a : *adapters) a_parts.push_back(a.a);
+  if (!a_parts.empty() && !adjacent(a_parts)) return std::nullopt;
+  return adapters;
 }
 
 }  // namespace
@@ -175,50 +181,27 @@ bool layers_stacked(Layers layers) {
   return !biases.front()->defined() || adjacent({biases.begin(), biases.end()});
 }
 
-bool stacking_applies(const torch::Tensor& x, Layers layers) {
-  if (!merged_products_enabled() || layers.size() < 2 || x.dim() < 2 || x.size(-2) != 1) return false;
-  if (c10::InferenceMode::is_enabled()) return false;  // the stacked buffer would be an inference tensor
-  const bool recording = at::GradMode::is_enabled();
-  if (recording && x.requires_grad()) return false;
-  const bool with_bias = layers.begin()[0]->bias.defined();
-  for (const auto* l : layers) {
-    const torch::Tensor& w = l->weight;
-    if (l->is_quantized() || w.dim() != 2 || w.size(1) != x.size(-1)) return false;
-    if (w.scalar_type() != x.scalar_type() || w.device() != x.device()) return false;
-    if (l->bias.defined() != with_bias) return false;
-    if (recording && (w.requires_grad() || (with_bias && l->bias.requires_grad()))) return false;
-    if (with_bias && (l->bias.scalar_type() != w.scalar_type() || l->bias.device() != w.device())) return false;
-  }
-  if (!adapters_fit(x, layers, recording)) return false;
-  if (!capturing_cuda_graph(x)) return true;
-  // A capture must not allocate: only what is stacked already.
-  if (!layers_stacked(layers)) return false;
-  std::vector<const torch::Tensor*> a_parts;
-  for (const auto& a : adapters_of(layers)) a_parts.push_back(a.a);
-  return a_parts.empty() || adjacent(a_parts);
-}
+bool stacking_applies(const torch::Tensor& x, Layers layers) { return stacking_plan(x, layers).has_value(); }
 
-torch::Tensor stacked_linear(const torch::Tensor& x, Layers layers) {
+std::optional<torch::Tensor> stacked_linear(const torch::Tensor& x, Layers layers) {
+  const auto adapters = stacking_plan(x, layers);
+  if (!adapters) return std::nullopt;
   torch::Tensor weight = stacked_rows(weights_of(layers)), bias;
   if (layers.begin()[0]->bias.defined()) bias = stacked_rows(biases_of(layers));
   // [..., in] x [sum out, in]^T -> [..., sum out]
   const auto base = torch::nn::functional::linear(x, weight, bias);
-  const std::vector<Adapter> adapters = adapters_of(layers);
-  if (adapters.empty()) return base;
-  // LoraLinearImpl::forward for one adapter, layer by layer, but for the down-projections:
-  //   result = base + lora_B(lora_A(x)) * scaling, in the compute dtype, then in the base's dtype.
-  const auto dtype = adapters.front().compute_dtype;
+  if (adapters->empty()) return base;
+  // LoraLinearImpl::forward for one adapter, layer by layer, but for the down-projections, which
+  // run as one product: result = base + lora_B(lora_A(x)) * scaling, rounded once to base's dtype.
+  const auto dtype = adapters->front().compute_dtype;
   std::vector<torch::Tensor*> a_parts;
-  for (const auto& a : adapters) a_parts.push_back(a.a);
+  for (const auto& a : *adapters) a_parts.push_back(a.a);
   const auto down = torch::nn::functional::linear(cast(x, dtype), cast(stacked_rows(a_parts), dtype));  // [..., sum r]
   auto out = torch::empty_like(base);
   int64_t col = 0, rank = 0;
-  for (const auto& a : adapters) {
-    const int64_t width = a.b->size(0), r = a.a->size(0);
-    const auto up = torch::nn::functional::linear(down.narrow(-1, rank, r), cast(*a.b, dtype)) * a.scaling;  // [..., out_i]
-    // The sum in the wider dtype, rounded once to the output's, as (base + up).to(dtype) is.
-    auto columns = out.narrow(-1, col, width);
-    at::add_out(columns, base.narrow(-1, col, width), up);
+  for (const auto& a : *adapters) {
+    const int64_t width = a.layer->weight.size(0), r = a.a->size(0);
+    a.layer->add_adapter_output(out.narrow(-1, col, width), base.narrow(-1, col, width), down.narrow(-1, rank, r));
     col += width;
     rank += r;
   }

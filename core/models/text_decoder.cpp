@@ -57,12 +57,10 @@ torch::Tensor DecoderAttentionImpl::forward(const torch::Tensor& x, const torch:
                                           const torch::Tensor& mask, KvCache* cache, size_t layer) {
   const auto b = x.size(0), t = x.size(1);
   torch::Tensor q, k, v;
-  if (stacking_applies(x, {q_proj.get(), k_proj.get(), v_proj.get()})) {
+  if (const auto qkv = stacked_linear(x, {q_proj.get(), k_proj.get(), v_proj.get()})) {
     // A decode step: q, k and v from one product, q's and k's heads rotated together
     // (core/models/merged_products.h). [B, 1, (H + 2 KV) * D] -> [B, H + 2 KV, 1, D]
-    const auto heads = stacked_linear(x, {q_proj.get(), k_proj.get(), v_proj.get()})
-                           .view({b, t, m_heads + 2 * m_kv_heads, m_head_dim})
-                           .transpose(1, 2);
+    const auto heads = qkv->view({b, t, m_heads + 2 * m_kv_heads, m_head_dim}).transpose(1, 2);
     const auto qk = apply_rotary(heads.narrow(1, 0, m_heads + m_kv_heads), cos, sin);  // [B, H + KV, 1, D]
     q = qk.narrow(1, 0, m_heads);
     k = qk.narrow(1, m_heads, m_kv_heads);

@@ -18,8 +18,11 @@
 #include <torch/torch.h>
 
 #include <filesystem>
+#include <optional>
+#include <stdexcept>
 #include <vector>
 
+#include "core/error.h"
 #include "core/gen/generation_params.h"
 #include "core/gen/generator.h"
 #include "core/io/safetensors.h"
@@ -74,14 +77,24 @@ torch::Tensor separate(std::vector<LoraLinear>& layers, const torch::Tensor& x) 
   return torch::cat(outs, -1);
 }
 
-torch::Tensor stacked(std::vector<LoraLinear>& layers, const torch::Tensor& x) {
+std::optional<torch::Tensor> stacked_or_not(std::vector<LoraLinear>& layers, const torch::Tensor& x) {
   return layers.size() == 3 ? stacked_linear(x, {layers[0].get(), layers[1].get(), layers[2].get()})
                             : stacked_linear(x, {layers[0].get(), layers[1].get()});
 }
 
+// The stacked product; throws where stacking doesn't apply (the cases calling it expect it to).
+torch::Tensor stacked(std::vector<LoraLinear>& layers, const torch::Tensor& x) {
+  const auto out = stacked_or_not(layers, x);
+  if (!out) throw std::runtime_error("stacked_linear: stacking did not apply");
+  return *out;
+}
+
+// stacking_applies(); where it refuses, stacked_linear must refuse too (and stack nothing).
 bool applies(std::vector<LoraLinear>& layers, const torch::Tensor& x) {
-  return layers.size() == 3 ? stacking_applies(x, {layers[0].get(), layers[1].get(), layers[2].get()})
-                            : stacking_applies(x, {layers[0].get(), layers[1].get()});
+  const bool yes = layers.size() == 3 ? stacking_applies(x, {layers[0].get(), layers[1].get(), layers[2].get()})
+                                      : stacking_applies(x, {layers[0].get(), layers[1].get()});
+  if (!yes && stacked_or_not(layers, x).has_value()) throw std::runtime_error("stacked_linear ran where stacking_applies refused");
+  return yes;
 }
 
 bool stacked_now(std::vector<LoraLinear>& layers) {
@@ -422,6 +435,10 @@ void TestMergedProducts::adaptedLayerWithoutAutograd() {
   // The adapter counts.
   layer->set_active({});
   QVERIFY(!torch::equal(layer(x), recorded));
+  // Adding "the" adapter's output needs exactly one active.
+  auto out = torch::empty_like(recorded);
+  const auto down = torch::zeros({3, 5, 4}, recorded.options());
+  QVERIFY_THROWS_EXCEPTION(vltune::Error, layer->add_adapter_output(out, recorded, down));
 }
 
 void TestMergedProducts::groupedAttentionOfOneQuery_data() {
