@@ -1,11 +1,12 @@
-// vltune-bench-kernels: the fused decoder kernels of core/kernels (RMSNorm, silu(gate) * up, the
-// rotary embedding) checked against the LibTorch operations they replace and timed, through the
-// models' own modules (models::RMSNorm, GatedMlp, apply_rotary) with the kernels switched off and
-// on. Shapes of Qwen2-VL-2B, Qwen2.5-VL-3B and 7B: one decode token and a 300-token prefill, in
-// bfloat16 and float32. The rotary kernel and silu * up must be bit-identical to the operations;
-// RMSNorm sums its squares in another order, so it may differ in the last bit of a few elements
-// (reported: how many, and by how much). One JSON object per case; exit status 1 when a case
-// fails, 2 when the build has no kernels or there is no CUDA device.
+// vltune-bench-kernels: the fused decoder kernels of core/kernels (RMSNorm, the residual add with
+// the RMSNorm after it, silu(gate) * up, the rotary embedding) checked against the LibTorch
+// operations they replace and timed, through the models' own modules (models::RMSNorm, GatedMlp,
+// apply_rotary) with the kernels switched off and on. Shapes of Qwen2-VL-2B, Qwen2.5-VL-3B and 7B:
+// one decode token and a 300-token prefill, in bfloat16 and float32. The rotary kernel, silu * up
+// and the residual sum must be bit-identical to the operations; RMSNorm sums its squares in
+// another order, so it may differ in the last bit of a few elements (reported: how many, and by
+// how much). One JSON object per case; exit status 1 when a case fails, 2 when the build has no
+// kernels or there is no CUDA device.
 //   vltune-bench-kernels [--reps 200]
 #include <algorithm>
 #include <chrono>
@@ -127,6 +128,10 @@ int main(int argc, char** argv) {
           const std::string shape = "hidden " + std::to_string(m.hidden) + ", " + std::to_string(tokens) + " token(s)";
           const auto x = torch::randn({1, tokens, m.hidden}, opts) * 3.0;
           report(compare("rms_norm", shape, dtype, false, reps, [&] { return norm(x); }));
+          // The residual add with the norm after it: the sum exact, the normed rows as RMSNorm's.
+          const auto delta = torch::randn({1, tokens, m.hidden}, opts);
+          report(compare("add_rms_norm sum", shape, dtype, true, reps, [&] { return norm->forward_after_add(x, delta).first; }));
+          report(compare("add_rms_norm", shape, dtype, false, reps, [&] { return norm->forward_after_add(x, delta).second; }));
           report(compare("gated_mlp", shape, dtype, true, reps, [&] { return mlp(x); }));
           // q as the decoder makes it: [B, T, H * D] viewed [B, T, H, D], transposed to [B, H, T, D].
           const auto q = torch::randn({1, tokens, m.heads * head_dim}, opts).view({1, tokens, m.heads, head_dim}).transpose(1, 2);

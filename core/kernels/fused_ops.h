@@ -1,12 +1,14 @@
 #pragma once
-// The decoder's small operations as single CUDA kernels (core/kernels/cuda): RMSNorm, SwiGLU's
-// silu(gate) * up and the rotary embedding, for work without gradients on a CUDA device (decode,
+// The decoder's small operations as single CUDA kernels (core/kernels/cuda): RMSNorm (with the
+// residual add before it), SwiGLU's silu(gate) * up and the rotary embedding, for work without gradients on a CUDA device (decode,
 // evaluation). Everywhere else, and in builds without the kernels, the models run LibTorch
 // operations. On by default for bfloat16 and float16, where an H200 run (vltune-bench-kernels,
 // 2026-11-27) found the rotary and SwiGLU kernels bit-identical to the operations and RMSNorm
 // within the dtype's rounding (1 ulp on at most 0.003% of elements: its sum of squares is added in
 // another order); float32 only with VLTUNE_FUSED_KERNELS=1, since there that order shows in the
 // last bit of about a fifth of RMSNorm's outputs. VLTUNE_FUSED_KERNELS=0 turns them off.
+
+#include <utility>
 
 #include <torch/torch.h>
 
@@ -30,6 +32,11 @@ bool fused_applies(const torch::Tensor& x, const torch::Tensor& other = {});
 // weight * R(x * rsqrt(mean(x^2) + eps)) over the last dimension (models::RMSNorm's arithmetic).
 // x: [..., D], weight: [D] of x's dtype. Requires fused_applies(x, weight).
 torch::Tensor fused_rms_norm(const torch::Tensor& x, const torch::Tensor& weight, double eps);
+// The residual add and the RMSNorm after it as one kernel: (x + delta, fused_rms_norm(x + delta)),
+// the sum rounded to the dtype as torch's add rounds it. x, delta: [..., D] of one shape; weight:
+// [D]. -> both contiguous [..., D]. Requires fused_applies(x, delta) and fused_applies(x, weight).
+std::pair<torch::Tensor, torch::Tensor> fused_add_rms_norm(const torch::Tensor& x, const torch::Tensor& delta,
+                                                           const torch::Tensor& weight, double eps);
 // silu(gate) * up, each rounded to the dtype. Same shapes -> contiguous. Rows that lie a common
 // stride apart (the two halves of one merged gate/up product) are read in place, without copies.
 // Requires fused_applies(gate, up).

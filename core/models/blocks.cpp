@@ -27,6 +27,14 @@ torch::Tensor RMSNormImpl::forward(const torch::Tensor& x) {
   return weight * h.to(input_dtype);
 }
 
+std::pair<torch::Tensor, torch::Tensor> RMSNormImpl::forward_after_add(const torch::Tensor& x, const torch::Tensor& delta) {
+  if (!delta.defined()) return {x, forward(x)};
+  if (kernels::fused_applies(x, delta) && kernels::fused_applies(x, weight) && x.sizes() == delta.sizes())
+    return kernels::fused_add_rms_norm(x, delta, weight, options.eps());
+  auto sum = x + delta;
+  return {sum, forward(sum)};
+}
+
 torch::Tensor rotate_half(const torch::Tensor& x) {
   const int64_t half = x.size(-1) / 2;
   auto x1 = x.narrow(-1, 0, half);

@@ -3,6 +3,7 @@
 // LibTorch has it, matmul-softmax otherwise), attention masks, activations by config name.
 
 #include <string>
+#include <utility>
 
 #include <torch/torch.h>
 
@@ -22,6 +23,10 @@ class RMSNormImpl : public torch::nn::Module {
   explicit RMSNormImpl(const RMSNormOptions& options);
   // x: [..., dim] -> [..., dim]
   torch::Tensor forward(const torch::Tensor& x);
+  // The residual add before the norm: (x + delta, forward(x + delta)), as one kernel where the
+  // fused kernels apply (core/kernels/fused_ops.h: decoding on CUDA), else as those operations.
+  // delta undefined: (x, forward(x)). x, delta: [..., dim] -> both [..., dim]
+  std::pair<torch::Tensor, torch::Tensor> forward_after_add(const torch::Tensor& x, const torch::Tensor& delta);
 
   RMSNormOptions options;
   torch::Tensor weight;  // [dim]

@@ -1,6 +1,7 @@
 #include "core/models/text_decoder.h"
 
 #include <cmath>
+#include <tuple>
 
 #include "core/error.h"
 #include "core/models/merged_products.h"
@@ -87,8 +88,17 @@ DecoderLayerImpl::DecoderLayerImpl(const io::TextDecoderConfig& c) {
 
 torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
                                              const torch::Tensor& mask, KvCache* cache, size_t layer) {
-  auto h = x + self_attn(input_layernorm(x), cos, sin, mask, cache, layer);
-  return h + mlp(post_attention_layernorm(h));
+  const auto [h, out] = forward_pending(x, {}, cos, sin, mask, cache, layer);
+  return h + out;
+}
+
+std::pair<torch::Tensor, torch::Tensor> DecoderLayerImpl::forward_pending(const torch::Tensor& x, const torch::Tensor& pending,
+                                                                          const torch::Tensor& cos, const torch::Tensor& sin,
+                                                                          const torch::Tensor& mask, KvCache* cache, size_t layer) {
+  // transformers' order: residual = x; h = residual + attn(norm(x)); h + mlp(norm(h)).
+  const auto [residual, normed] = input_layernorm->forward_after_add(x, pending);
+  auto [h, normed_h] = post_attention_layernorm->forward_after_add(residual, self_attn(normed, cos, sin, mask, cache, layer));
+  return {h, mlp(normed_h)};
 }
 
 TextDecoderImpl::TextDecoderImpl(const io::TextDecoderConfig& c) : m_graphed(std::make_shared<GraphedStack>()) {
@@ -127,11 +137,13 @@ torch::Tensor TextDecoderImpl::forward(const torch::Tensor& inputs_embeds, const
     }
     return norm(h);
   }
-  // The layers and the final norm: [B, T, hidden] -> [B, T, hidden], reading cos/sin/mask.
+  // The layers and the final norm: [B, T, hidden] -> [B, T, hidden], reading cos/sin/mask. Each
+  // layer's last residual add runs with the next norm (one kernel when decoding on CUDA).
   const auto stack = [this, cache](const torch::Tensor& x, const std::vector<torch::Tensor>& fixed) {
-    auto h = x;
-    for (size_t i = 0; i < layers->size(); ++i) h = layers->ptr<DecoderLayerImpl>(i)->forward(h, fixed[0], fixed[1], fixed[2], cache, i);
-    return norm(h);
+    torch::Tensor h = x, pending;
+    for (size_t i = 0; i < layers->size(); ++i)
+      std::tie(h, pending) = layers->ptr<DecoderLayerImpl>(i)->forward_pending(h, pending, fixed[0], fixed[1], fixed[2], cache, i);
+    return norm->forward_after_add(h, pending).second;
   };
   // The parameters are gathered only when graphs may be used (a walk over every module).
   if (!cache && is_training() && train_graphs_enabled() && inputs_embeds.is_cuda()) {

@@ -8,6 +8,7 @@
 // names (layers.N.self_attn.q_proj...; the owner registers this as "model" or the like).
 
 #include <memory>
+#include <utility>
 
 #include <torch/torch.h>
 
@@ -53,6 +54,13 @@ class DecoderLayerImpl : public torch::nn::Module {
   // x: [B, T, hidden] -> [B, T, hidden]
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
                         const torch::Tensor& mask, KvCache* cache, size_t layer);
+  // The same layer with its last residual add left to the caller, so that the add can run with
+  // the next RMSNorm (the next layer's, or the final one) as one kernel (RMSNorm::forward_after_add):
+  // the layer's input is x + pending (pending undefined: x alone), its output first + second.
+  // x, pending: [B, T, hidden] -> ([B, T, hidden], [B, T, hidden])
+  std::pair<torch::Tensor, torch::Tensor> forward_pending(const torch::Tensor& x, const torch::Tensor& pending,
+                                                          const torch::Tensor& cos, const torch::Tensor& sin,
+                                                          const torch::Tensor& mask, KvCache* cache, size_t layer);
 
   RMSNorm input_layernorm{nullptr}, post_attention_layernorm{nullptr};
   DecoderAttention self_attn{nullptr};

@@ -15,8 +15,8 @@
 #             growing-shape steps too (what the graph saves, on the same card);
 #   memory3b  LoRA vs QLoRA at 2k tokens on Qwen2.5-VL-3B;
 #   quant     vltune-bench-quant: the NF4 kernel bit-identical to the CPU dequantisation, its speed;
-#   kernels   vltune-bench-kernels: the fused decoder kernels (RMSNorm, silu * up, rotary) against
-#             the operations they replace; then the 2B's and 3B's decode with them;
+#   kernels   vltune-bench-kernels: the fused decoder kernels (RMSNorm, add + RMSNorm, silu * up,
+#             rotary) against the operations they replace; then the 2B's and 3B's decode with them;
 #   hfdecode  HF's eager decode on the same card;
 #   graphs    (only when named) training without checkpointing with the decoder's layers as
 #             replayed CUDA graphs (VLTUNE_TRAIN_GRAPHS=1) and without, alternating.

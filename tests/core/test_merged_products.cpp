@@ -7,9 +7,11 @@
 //    layer's output too, with the adapters' lora_A stacked as well;
 //  - it applies only where nothing is recorded for autograd, to one new token per sequence, to
 //    layers with none or one plain adapter each (no DoRA, two, dropout at work, or mixed), no
-//    quantised base, and not when switched off;
+//    quantised base, and not when switched off; where it doesn't, stacked_linear() says so;
 //  - stacked weights save, train and merge like separate ones;
 //  - grouped attention of one query equals attention over repeated keys/values;
+//  - a residual add with the norm after it (RMSNorm::forward_after_add, one kernel on CUDA) is,
+//    on the CPU, the add and the norm, bit for bit;
 //  - every VLM fixture family decodes transformers' greedy tokens with the merged products, its
 //    logits those of the separate products within float32 rounding, with the layers' weights
 //    stacked by the first step; and with its adapter, the same sampled tokens both ways.
@@ -172,6 +174,8 @@ class TestMergedProducts : public QObject {
   void stackedWeightsSaveTrainAndMerge();
   void adaptedLayerWithoutAutograd_data();
   void adaptedLayerWithoutAutograd();
+  void residualAddWithNextNorm_data();
+  void residualAddWithNextNorm();
   void groupedAttentionOfOneQuery_data();
   void groupedAttentionOfOneQuery();
   void familyDecodeMergedAndSeparate_data();
@@ -439,6 +443,38 @@ void TestMergedProducts::adaptedLayerWithoutAutograd() {
   auto out = torch::empty_like(recorded);
   const auto down = torch::zeros({3, 5, 4}, recorded.options());
   QVERIFY_THROWS_EXCEPTION(vltune::Error, layer->add_adapter_output(out, recorded, down));
+}
+
+void TestMergedProducts::residualAddWithNextNorm_data() {
+  QTest::addColumn<bool>("bfloat16");
+  QTest::newRow("float32") << false;
+  QTest::newRow("bfloat16") << true;
+}
+
+// RMSNorm::forward_after_add, which the decoder's layers call so that a residual add and the norm
+// after it can run as one kernel on CUDA: here, on the CPU, the same operations, bit for bit.
+void TestMergedProducts::residualAddWithNextNorm() {
+  QFETCH(bool, bfloat16);
+  torch::manual_seed(19);
+  const auto dtype = bfloat16 ? torch::kBFloat16 : torch::kFloat32;
+  vltune::models::RMSNorm norm(vltune::models::RMSNormOptions(24).eps(1e-5));
+  {
+    torch::NoGradGuard no_grad;
+    norm->weight.uniform_(0.5, 1.5);
+  }
+  norm->to(dtype);
+  const auto x = (torch::randn({2, 3, 24}) * 3).to(dtype), delta = torch::randn({2, 3, 24}).to(dtype);
+  torch::NoGradGuard no_grad;
+  // Nothing pending: x itself, and its norm.
+  const auto [same, normed] = norm->forward_after_add(x, {});
+  QVERIFY(same.is_same(x));
+  QVERIFY(torch::equal(normed, norm(x)));
+  // A pending add: the sum as torch's add rounds it, and the norm of that sum.
+  const auto [sum, normed_sum] = norm->forward_after_add(x, delta);
+  QCOMPARE(sum.scalar_type(), dtype);
+  QVERIFY(torch::equal(sum, x + delta));
+  QVERIFY(torch::equal(normed_sum, norm(x + delta)));
+  QVERIFY(!torch::equal(normed_sum, normed));
 }
 
 void TestMergedProducts::groupedAttentionOfOneQuery_data() {

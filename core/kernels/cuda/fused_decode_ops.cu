@@ -34,15 +34,23 @@ __device__ __forceinline__ float round_to(float v) { return to_float<T>(from_flo
 
 constexpr int kNormThreads = 256;
 
-// One block per row: the sum of squares in float32 (warp shuffles, then across warps).
+// One block per row: the sum of squares in float32 (warp shuffles, then across warps). With
+// `delta`, the row is R(x + delta) first (the residual add, as torch's add rounds it), written to
+// `sum_out`; each thread reads back only the elements it wrote.
 template <typename T>
-__global__ void rms_norm_kernel(const T* __restrict__ x, const T* __restrict__ weight, float eps, int64_t cols,
-                                T* __restrict__ out) {
+__global__ void rms_norm_kernel(const T* __restrict__ x, const T* __restrict__ delta, const T* __restrict__ weight, float eps,
+                                int64_t cols, T* __restrict__ sum_out, T* __restrict__ out) {
   const T* row = x + blockIdx.x * cols;
+  const T* add = delta ? delta + blockIdx.x * cols : nullptr;
+  T* sums = delta ? sum_out + blockIdx.x * cols : nullptr;
   T* dst = out + blockIdx.x * cols;
   float sum = 0.0f;
   for (int64_t c = threadIdx.x; c < cols; c += blockDim.x) {
-    const float v = to_float<T>(row[c]);
+    float v = to_float<T>(row[c]);
+    if (add) {
+      v = round_to<T>(__fadd_rn(v, to_float<T>(add[c])));
+      sums[c] = from_float<T>(v);
+    }
     sum = __fadd_rn(sum, __fmul_rn(v, v));
   }
   for (int offset = 16; offset > 0; offset /= 2) sum += __shfl_xor_sync(0xffffffffu, sum, offset);
@@ -59,7 +67,8 @@ __global__ void rms_norm_kernel(const T* __restrict__ x, const T* __restrict__ w
   }
   __syncthreads();
   for (int64_t c = threadIdx.x; c < cols; c += blockDim.x) {
-    const float h = round_to<T>(__fmul_rn(to_float<T>(row[c]), inv_rms));
+    const float v = to_float<T>(add ? sums[c] : row[c]);
+    const float h = round_to<T>(__fmul_rn(v, inv_rms));
     dst[c] = from_float<T>(__fmul_rn(to_float<T>(weight[c]), h));
   }
 }
@@ -117,10 +126,11 @@ int grid_for(int64_t n, int threads) {
 }
 
 template <typename T>
-cudaError_t rms_norm_as(const void* x, const void* weight, float eps, int64_t rows, int64_t cols, void* out,
-                        cudaStream_t stream) {
+cudaError_t rms_norm_as(const void* x, const void* delta, const void* weight, float eps, int64_t rows, int64_t cols,
+                        void* sum_out, void* out, cudaStream_t stream) {
   rms_norm_kernel<T><<<static_cast<unsigned>(rows), kNormThreads, 0, stream>>>(
-      static_cast<const T*>(x), static_cast<const T*>(weight), eps, cols, static_cast<T*>(out));
+      static_cast<const T*>(x), static_cast<const T*>(delta), static_cast<const T*>(weight), eps, cols, static_cast<T*>(sum_out),
+      static_cast<T*>(out));
   return cudaGetLastError();
 }
 
@@ -157,7 +167,14 @@ cudaError_t rms_norm(DType dtype, const void* x, const void* weight, float eps, 
                      cudaStream_t stream) {
   if (rows <= 0 || cols <= 0) return cudaSuccess;
   if (rows > 2147483647) return cudaErrorInvalidValue;
-  return for_dtype(dtype, [&](auto t) { return rms_norm_as<decltype(t)>(x, weight, eps, rows, cols, out, stream); });
+  return for_dtype(dtype, [&](auto t) { return rms_norm_as<decltype(t)>(x, nullptr, weight, eps, rows, cols, nullptr, out, stream); });
+}
+
+cudaError_t add_rms_norm(DType dtype, const void* x, const void* delta, const void* weight, float eps, int64_t rows, int64_t cols,
+                         void* sum_out, void* out, cudaStream_t stream) {
+  if (rows <= 0 || cols <= 0) return cudaSuccess;
+  if (rows > 2147483647 || delta == nullptr || sum_out == nullptr) return cudaErrorInvalidValue;
+  return for_dtype(dtype, [&](auto t) { return rms_norm_as<decltype(t)>(x, delta, weight, eps, rows, cols, sum_out, out, stream); });
 }
 
 cudaError_t silu_mul(DType dtype, const void* gate, const void* up, int64_t rows, int64_t cols, int64_t stride, void* out,

@@ -1,8 +1,8 @@
 #pragma once
 // Fused element-wise kernels for the decoder's small operations (issue 11: a decode step of the
 // 2B ran 47 kernels per layer, most of them RMSNorm's eight, the rotary embedding's ten and
-// SwiGLU's two). Each kernel reproduces the LibTorch operations it replaces rounding step by
-// rounding step (in the tensor's dtype, as torch rounds each operation's result), so only
+// SwiGLU's two; a residual add joins the RMSNorm after it). Each kernel reproduces the LibTorch
+// operations it replaces rounding step by rounding step (in the tensor's dtype, as torch rounds each operation's result), so only
 // RMSNorm's sum of squares, summed in another order, may differ in its last float32 bit.
 // Plain CUDA C++: no LibTorch here, so the kernel library builds with nvcc alone.
 
@@ -19,6 +19,12 @@ enum class DType { f32, bf16, f16 };
 // then the product with weight rounded). x, weight, out: contiguous device arrays of `dtype`.
 cudaError_t rms_norm(DType dtype, const void* x, const void* weight, float eps, int64_t rows, int64_t cols, void* out,
                      cudaStream_t stream);
+
+// The residual add and the RMSNorm after it in one pass: sum_out = R(x + delta), then out =
+// rms_norm(sum_out) as above, for `rows` rows of `cols`. x, delta, weight, sum_out, out:
+// contiguous device arrays of `dtype` (sum_out and out distinct from x and delta).
+cudaError_t add_rms_norm(DType dtype, const void* x, const void* delta, const void* weight, float eps, int64_t rows, int64_t cols,
+                         void* sum_out, void* out, cudaStream_t stream);
 
 // out = R(R(silu(gate)) * up) (silu in float32: g / (1 + exp(-g))) for `rows` rows of `cols`: out
 // contiguous [rows, cols]; gate's and up's rows each `stride` (>= cols) elements apart, their
