@@ -20,7 +20,8 @@
 #   hfdecode  HF's eager decode on the same card;
 #   graphs    (only when named) training without checkpointing with the decoder's layers as
 #             replayed CUDA graphs (VLTUNE_TRAIN_GRAPHS=1) and without, alternating.
-# Run from the repository root with .device/ carried (deps.tar.xz, bench/ from ../shared/bench).
+# Run from the repository root with .device/ carried (deps.tar.xz, bench/ from ../shared/bench;
+# scripts/device/make_device_dir.sh makes it).
 # Reports in $OUT: summary.txt (the tables and the profiles' summaries), quant/decode/train/
 # loss_check .jsonl, logs.tar.gz, traces.tar.gz (Chrome traces of the profiled steps, for
 # chrome://tracing or Perfetto).

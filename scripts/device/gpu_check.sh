@@ -12,7 +12,8 @@
 #      same with the fused decoder kernels, and chat answers with them against the operations';
 #   5. LoRA training runs per family on CUDA in fp32 and bf16 (and fp16 for one), plus the same fp32
 #      run on this build's CPU, and their interoperability.
-# Run from the repository root on the GPU box, with .device/ carried:
+# Run from the repository root on the GPU box, with .device/ carried (scripts/device/make_device_dir.sh
+# makes it here):
 #   .device/deps.tar.xz  Debian bookworm's yaml-cpp, nlohmann-json, sentencepiece (+ protobuf-lite),
 #                        PCRE2, ICU, stb and pkgconf, unpacked from their .debs (dpkg -x)
 #   .device/fixtures/    <family>/model (+ reference.json/.safetensors for parity)
