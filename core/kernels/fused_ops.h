@@ -1,12 +1,13 @@
 #pragma once
 // The decoder's small operations as single CUDA kernels (core/kernels/cuda): RMSNorm (with the
-// residual add before it), SwiGLU's silu(gate) * up and the rotary embedding, for work without gradients on a CUDA device (decode,
-// evaluation). Everywhere else, and in builds without the kernels, the models run LibTorch
-// operations. On by default for bfloat16 and float16, where an H200 run (vltune-bench-kernels,
-// 2026-11-27) found the rotary and SwiGLU kernels bit-identical to the operations and RMSNorm
-// within the dtype's rounding (1 ulp on at most 0.003% of elements: its sum of squares is added in
-// another order); float32 only with VLTUNE_FUSED_KERNELS=1, since there that order shows in the
-// last bit of about a fifth of RMSNorm's outputs. VLTUNE_FUSED_KERNELS=0 turns them off.
+// residual add before it), SwiGLU's silu(gate) * up and the rotary embedding, for work without
+// gradients on a CUDA device (decode, evaluation). Everywhere else, and in builds without the
+// kernels, the models run LibTorch operations. On by default for bfloat16 and float16, where an
+// H200 run (vltune-bench-kernels, 2026-11-27) found the rotary and SwiGLU kernels bit-identical to
+// the operations and RMSNorm within the dtype's rounding (1 ulp on at most 0.003% of elements: its
+// sum of squares is added in another order); float32 only with VLTUNE_FUSED_KERNELS=1, since there
+// that order shows in the last bit of about a fifth of RMSNorm's outputs. VLTUNE_FUSED_KERNELS=0
+// turns them off.
 
 #include <utility>
 

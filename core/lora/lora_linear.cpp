@@ -19,6 +19,14 @@ torch::Tensor bias_input(const torch::Tensor& bias, const torch::Tensor& x) {
 }
 torch::Tensor bias_of_input(const torch::Tensor& bias) { return bias.numel() > 0 ? bias : torch::Tensor(); }
 
+// out = base + linear(down, B) * scaling: the adapter's up-projection in down's dtype, the sum
+// written into `out` in its dtype and rounded once, as (base + delta).to(dtype) is.
+// down: [..., r], B: [out, r], base and out: [..., out].
+void add_up_projection(torch::Tensor out, const torch::Tensor& base, const torch::Tensor& down, const torch::Tensor& B,
+                       double scaling) {
+  at::add_out(out, base, torch::nn::functional::linear(down, cast(B, down.scalar_type())) * scaling);
+}
+
 // scaling * B @ A in the adapter's dtype (PEFT's get_delta_weight before any cast):
 // [out, r] @ [r, in] -> [out, in].
 torch::Tensor lora_product(const torch::Tensor& a, const torch::Tensor& b, double scaling) {
@@ -192,7 +200,7 @@ torch::Tensor LoraLinearImpl::forward(const torch::Tensor& x) {
       // Nothing recorded (chat, evaluation): the sum written in the result's dtype by one kernel,
       // rounded once, as (result + delta).to(dtype) is, without a wider copy of the output.
       auto out = torch::empty_like(result);
-      add_adapter_output(out, result, down);
+      add_up_projection(out, result, down, a.B->weight, scaling);
       return out;
     }
     result = result + torch::nn::functional::linear(down, cast(a.B->weight, dtype)) * scaling;  // [..., out]
@@ -299,9 +307,7 @@ void LoraLinearImpl::add_adapter_output(torch::Tensor out, const torch::Tensor& 
     throw Error("LoRA layer: adding one adapter's output needs exactly one active adapter, " + std::to_string(m_active.size()) +
                 " are active");
   const Adapter& a = adapter(m_active.front());
-  // [..., r] x [out, r]^T -> [..., out]
-  const auto delta = torch::nn::functional::linear(down, cast(a.B->weight, down.scalar_type())) * (lora_scaling(a.params) * m_scale);
-  at::add_out(out, base, delta);
+  add_up_projection(out, base, down, a.B->weight, lora_scaling(a.params) * m_scale);
 }
 
 const LoraAdapterParams& LoraLinearImpl::adapter_params(const std::string& name) const { return adapter(name).params; }

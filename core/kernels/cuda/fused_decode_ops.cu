@@ -167,14 +167,18 @@ cudaError_t rms_norm(DType dtype, const void* x, const void* weight, float eps, 
                      cudaStream_t stream) {
   if (rows <= 0 || cols <= 0) return cudaSuccess;
   if (rows > 2147483647) return cudaErrorInvalidValue;
-  return for_dtype(dtype, [&](auto t) { return rms_norm_as<decltype(t)>(x, nullptr, weight, eps, rows, cols, nullptr, out, stream); });
+  return for_dtype(dtype, [&](auto t) {
+    return rms_norm_as<decltype(t)>(x, /*delta=*/nullptr, weight, eps, rows, cols, /*sum_out=*/nullptr, out, stream);
+  });
 }
 
 cudaError_t add_rms_norm(DType dtype, const void* x, const void* delta, const void* weight, float eps, int64_t rows, int64_t cols,
                          void* sum_out, void* out, cudaStream_t stream) {
   if (rows <= 0 || cols <= 0) return cudaSuccess;
   if (rows > 2147483647 || delta == nullptr || sum_out == nullptr) return cudaErrorInvalidValue;
-  return for_dtype(dtype, [&](auto t) { return rms_norm_as<decltype(t)>(x, delta, weight, eps, rows, cols, sum_out, out, stream); });
+  return for_dtype(dtype, [&](auto t) {
+    return rms_norm_as<decltype(t)>(x, delta, weight, eps, rows, cols, sum_out, out, stream);
+  });
 }
 
 cudaError_t silu_mul(DType dtype, const void* gate, const void* up, int64_t rows, int64_t cols, int64_t stride, void* out,

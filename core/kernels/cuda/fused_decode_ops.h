@@ -2,8 +2,9 @@
 // Fused element-wise kernels for the decoder's small operations (issue 11: a decode step of the
 // 2B ran 47 kernels per layer, most of them RMSNorm's eight, the rotary embedding's ten and
 // SwiGLU's two; a residual add joins the RMSNorm after it). Each kernel reproduces the LibTorch
-// operations it replaces rounding step by rounding step (in the tensor's dtype, as torch rounds each operation's result), so only
-// RMSNorm's sum of squares, summed in another order, may differ in its last float32 bit.
+// operations it replaces rounding step by rounding step (in the tensor's dtype, as torch rounds
+// each operation's result), so only RMSNorm's sum of squares, summed in another order, may differ
+// in its last float32 bit.
 // Plain CUDA C++: no LibTorch here, so the kernel library builds with nvcc alone.
 
 #include <cstdint>
