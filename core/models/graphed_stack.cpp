@@ -27,7 +27,7 @@ namespace vltune::models {
 namespace {
 
 std::atomic<bool>& enabled_flag() {
-  static std::atomic<bool> on{env_switch("VLTUNE_TRAIN_GRAPHS", /*fallback=*/false)};
+  static std::atomic<bool> on{env_switch("VLTUNE_TRAIN_GRAPHS", /*fallback=*/true)};
   return on;
 }
 
@@ -58,6 +58,10 @@ struct GraphedStack::State {
   // would overwrite the activations that backward reads, so it runs plainly.
   bool backward_due = false;
   std::weak_ptr<torch::autograd::Node> last_node;
+  // Over the stack's life (drop() keeps them): graphs captured and replayed, and whether it gave
+  // up on graphs because its shapes keep changing.
+  int64_t captures = 0, replays = 0;
+  bool gave_up = false;
 #if defined(VLTUNE_WITH_CUDA)
   std::unique_ptr<at::cuda::CUDAGraph> forward, backward;
   at::Tensor x, out, grad_out;          // the graphs' input, output and output gradient
@@ -202,6 +206,13 @@ void capture(GraphedStack::State& st, const GraphBlock& block, const at::Tensor&
   st.x = st.x.detach();
 }
 
+// Whether to stop capturing: three captures or more, replayed fewer than four times each on average.
+bool gives_up(GraphedStack::State& st) {
+  if (st.captures < 3 || st.replays >= 4 * st.captures) return false;
+  st.gave_up = true;
+  return true;
+}
+
 }  // namespace
 
 #endif  // VLTUNE_WITH_CUDA
@@ -214,6 +225,8 @@ bool GraphedStack::replayed() const { return m_state->replayed; }
 void GraphedStack::reset() {
   m_state->drop();
   m_state->key.clear();
+  m_state->captures = m_state->replays = 0;
+  m_state->gave_up = false;
 }
 
 bool GraphedStack::applies(const at::Tensor& x, const std::vector<at::Tensor>& params) {
@@ -245,11 +258,19 @@ at::Tensor GraphedStack::run(const GraphBlock& block, const at::Tensor& x, const
     st.drop();  // other shapes or parameters: the old graphs can't serve them
     st.key = key;
   }
-  if (st.failed || ++st.calls == 1) return block(x, fixed);  // the first: plainly, as warm-up
+  if (st.gave_up || st.failed || ++st.calls == 1) return block(x, fixed);  // the first: plainly, as warm-up
   if (st.backward_due && !st.last_node.expired()) return block(x, fixed);
   const auto device = x.device().index();
   const auto caller = c10::cuda::getCurrentCUDAStream(device);
   if (!st.forward) {
+    if (gives_up(st)) {
+      st.drop();  // the flags survive: plain from now on
+      log_warning("training without CUDA graphs: the batches' shapes keep changing (" + std::to_string(st.captures) +
+                  " captures replayed " + std::to_string(st.replays) + " times); sequence packing (packing: true) "
+                  "keeps them fixed");
+      return block(x, fixed);
+    }
+    ++st.captures;
     const auto side = c10::cuda::getStreamFromPool(/*isHighPriority=*/false, device);
     make_buffers(st, x, fixed);
     at::cuda::CUDAEvent ready;
@@ -279,6 +300,7 @@ at::Tensor GraphedStack::run(const GraphBlock& block, const at::Tensor& x, const
   holder->state = m_state;
   at::Tensor out = ReplayFunction::apply(at::IValue::make_capsule(std::move(holder)), at::TensorList(tensors));
   st.replayed = true;
+  ++st.replays;
   st.backward_due = true;
   st.last_node = out.grad_fn();
   return out;
