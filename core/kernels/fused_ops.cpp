@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 
+#include "core/env_switch.h"
 #include "core/error.h"
 
 #if defined(VLTUNE_WITH_CUDA_KERNELS)
@@ -29,6 +31,11 @@ std::atomic<Mode>& mode() {
     return Mode::half;
   }()};
   return m;
+}
+
+std::atomic<bool>& attention_flag() {
+  static std::atomic<bool> on{env_switch("VLTUNE_FUSED_ATTENTION", /*fallback=*/true)};
+  return on;
 }
 
 bool fusable_dtype(torch::ScalarType t) {
@@ -194,6 +201,117 @@ torch::Tensor fused_rotary(const torch::Tensor& x, const torch::Tensor& cos, con
 #else
   (void)x, (void)cos, (void)sin;
   not_built("rotary");
+#endif
+}
+
+void set_fused_attention_enabled(bool on) { attention_flag().store(on, std::memory_order_relaxed); }
+
+bool decode_attention_fits(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const torch::Tensor& mask) {
+  if (!attention_flag().load(std::memory_order_relaxed)) return false;
+  if (!q.defined() || !k.defined() || !v.defined() || q.dim() != 4 || k.dim() != 4 || v.sizes() != k.sizes() || q.size(2) != 1)
+    return false;
+  const int64_t d = q.size(3);
+  if ((d != 64 && d != 128 && d != 256) || k.size(3) != d || k.size(0) != q.size(0) || k.size(1) == 0 || k.size(2) == 0 ||
+      q.size(1) % k.size(1) != 0)
+    return false;
+  if (k.scalar_type() != q.scalar_type() || v.scalar_type() != q.scalar_type() || k.device() != q.device() ||
+      v.device() != q.device())
+    return false;
+  if (q.stride(3) != 1 || k.stride(3) != 1 || v.stride(3) != 1) return false;
+  // k's and v's rows are read in 16-byte pieces.
+  const int64_t per_16_bytes = 16 / static_cast<int64_t>(q.element_size());
+  for (const auto* t : {&k, &v}) {
+    if (reinterpret_cast<std::uintptr_t>(t->data_ptr()) % 16 != 0) return false;
+    for (int i = 0; i < 3; ++i)
+      if (t->size(i) > 1 && t->stride(i) % per_16_bytes != 0) return false;
+  }
+  if (mask.defined() && (mask.dim() != 4 || mask.size(1) != 1 || mask.size(2) != 1 || mask.size(3) != k.size(2) ||
+                         (mask.size(0) != 1 && mask.size(0) != q.size(0)) || mask.device() != q.device()))
+    return false;
+  return true;
+}
+
+torch::Tensor fused_decode_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                                     const torch::Tensor& mask, double scale) {
+#if defined(VLTUNE_WITH_CUDA_KERNELS)
+  if (!decode_attention_fits(q, k, v, mask))
+    throw Error("fused decode attention: q [B, H, 1, D] and k/v [B, KV, keys, D] (D 64, 128 or 256, H a multiple of KV) expected, got " +
+                c10::str(q.sizes()) + ", " + c10::str(k.sizes()) + " and " + c10::str(v.sizes()));
+  const int64_t batch = q.size(0), heads = q.size(1), dim = q.size(3), keys = k.size(2);
+  auto out = torch::empty({batch, heads, 1, dim}, q.options().memory_format(torch::MemoryFormat::Contiguous));
+  const torch::Tensor m = mask.defined() ? mask.to(q.scalar_type()) : torch::Tensor();  // as SDPA is handed it
+  const int64_t floats = cuda::decode_attention_workspace(batch, heads, keys, dim);
+  const torch::Tensor work = floats > 0 ? torch::empty({floats}, q.options().dtype(torch::kFloat32)) : torch::Tensor();
+  cuda::DecodeAttention a;
+  a.q = q.data_ptr();
+  a.q_stride_b = q.stride(0);
+  a.q_stride_h = q.stride(1);
+  a.k = k.data_ptr();
+  a.v = v.data_ptr();
+  for (int i = 0; i < 3; ++i) {
+    a.k_stride[i] = k.stride(i);
+    a.v_stride[i] = v.stride(i);
+  }
+  if (m.defined()) {
+    a.mask = m.data_ptr();
+    a.mask_stride_b = m.size(0) == 1 ? 0 : m.stride(0);
+    a.mask_stride_t = m.stride(3);
+  }
+  a.batch = batch;
+  a.heads = heads;
+  a.kv_heads = k.size(1);
+  a.keys = keys;
+  a.head_dim = dim;
+  a.scale = static_cast<float>(scale);
+  a.workspace = work.defined() ? work.data_ptr<float>() : nullptr;
+  a.out = out.data_ptr();
+  check(cuda::decode_attention(dtype_of(q), a, stream_of(q)), "decode attention");
+  return out;
+#else
+  (void)q, (void)k, (void)v, (void)mask, (void)scale;
+  not_built("decode attention");
+#endif
+}
+
+bool cache_write_fits(const torch::Tensor& k_cache, const torch::Tensor& v_cache, const torch::Tensor& slot,
+                      const torch::Tensor& k, const torch::Tensor& v) {
+  if (!k_cache.defined() || !v_cache.defined() || !slot.defined() || !k.defined() || !v.defined()) return false;
+  if (k.dim() != 4 || k.size(2) != 1 || v.sizes() != k.sizes() || k_cache.dim() != 4 || v_cache.sizes() != k_cache.sizes())
+    return false;
+  if (k_cache.size(0) != k.size(0) || k_cache.size(1) != k.size(1) || k_cache.size(3) != k.size(3)) return false;
+  if (!k_cache.is_contiguous() || !v_cache.is_contiguous() || (k.size(3) > 1 && (k.stride(3) != 1 || v.stride(3) != 1)))
+    return false;
+  for (const auto* t : {&v, &k_cache, &v_cache})
+    if (t->scalar_type() != k.scalar_type() || t->device() != k.device()) return false;
+  if (k.element_size() != 2 && k.element_size() != 4) return false;
+  return slot.scalar_type() == torch::kLong && slot.numel() == 1 && slot.device() == k.device();
+}
+
+void fused_cache_write(const torch::Tensor& k_cache, const torch::Tensor& v_cache, const torch::Tensor& slot,
+                       const torch::Tensor& k, const torch::Tensor& v) {
+#if defined(VLTUNE_WITH_CUDA_KERNELS)
+  if (!cache_write_fits(k_cache, v_cache, slot, k, v))
+    throw Error("fused KV cache write: k/v [B, KV, 1, D] into contiguous caches [B, KV, capacity, D] at an int64 slot expected, got " +
+                c10::str(k.sizes()) + " into " + c10::str(k_cache.sizes()));
+  cuda::CacheWrite w;
+  w.k = k.data_ptr();
+  w.v = v.data_ptr();
+  w.k_stride[0] = k.stride(0);
+  w.k_stride[1] = k.stride(1);
+  w.v_stride[0] = v.stride(0);
+  w.v_stride[1] = v.stride(1);
+  w.k_cache = k_cache.data_ptr();
+  w.v_cache = v_cache.data_ptr();
+  w.slot = slot.data_ptr<int64_t>();
+  w.batch = k.size(0);
+  w.kv_heads = k.size(1);
+  w.capacity = k_cache.size(2);
+  w.head_dim = k.size(3);
+  w.element_size = static_cast<int64_t>(k.element_size());
+  check(cuda::cache_write(w, stream_of(k)), "KV cache write");
+#else
+  (void)k_cache, (void)v_cache, (void)slot, (void)k, (void)v;
+  not_built("KV cache write");
 #endif
 }
 

@@ -1,13 +1,13 @@
 #pragma once
 // The decoder's small operations as single CUDA kernels (core/kernels/cuda): RMSNorm (with the
-// residual add before it), SwiGLU's silu(gate) * up and the rotary embedding, for work without
-// gradients on a CUDA device (decode, evaluation). Everywhere else, and in builds without the
-// kernels, the models run LibTorch operations. On by default for bfloat16 and float16, where an
-// H200 run (vltune-bench-kernels, 2026-11-27) found the rotary and SwiGLU kernels bit-identical to
-// the operations and RMSNorm within the dtype's rounding (1 ulp on at most 0.003% of elements: its
-// sum of squares is added in another order); float32 only with VLTUNE_FUSED_KERNELS=1, since there
-// that order shows in the last bit of about a fifth of RMSNorm's outputs. VLTUNE_FUSED_KERNELS=0
-// turns them off.
+// residual add before it), SwiGLU's silu(gate) * up, the rotary embedding, and a decode step's
+// attention and KV cache write, for work without gradients on a CUDA device (decode, evaluation).
+// Everywhere else, and in builds without the kernels, the models run LibTorch operations. On by
+// default for bfloat16 and float16, where an H200 run (vltune-bench-kernels, 2026-11-27) found the
+// rotary and SwiGLU kernels bit-identical to the operations and RMSNorm within the dtype's
+// rounding (1 ulp on at most 0.003% of elements: its sum of squares is added in another order);
+// float32 only with VLTUNE_FUSED_KERNELS=1, since there that order shows in the last bit of about
+// a fifth of RMSNorm's outputs. VLTUNE_FUSED_KERNELS=0 turns them off.
 
 #include <utility>
 
@@ -48,5 +48,31 @@ torch::Tensor fused_silu_mul(const torch::Tensor& gate, const torch::Tensor& up)
 torch::Tensor fused_rotary(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin);
 // Whether fused_rotary takes these shapes.
 bool rotary_fits(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin);
+
+// Attention of a decode step: softmax(q k^T * scale + mask) v for one query per head, grouped-query
+// heads reading their key/value head in place (query head h reads h / (H / KV), repeat_kv's
+// order), in float32 with the output rounded once: SDPA's result within its rounding, in two
+// kernels or one instead of cuDNN's prefill-shaped one (14 us a layer for the 2B on an H200).
+// Masked keys (at or below -1e30) are not read. q: [B, H, 1, D]; k, v: [B, KV, keys, D]; mask:
+// additive [B or 1, 1, 1, keys] or undefined -> [B, H, 1, D] contiguous. Requires fused_applies(q, k),
+// fused_applies(q, v) and decode_attention_fits(q, k, v, mask).
+torch::Tensor fused_decode_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                                     const torch::Tensor& mask, double scale);
+// Whether fused_decode_attention takes these: the shapes above with D 64, 128 or 256, q's dtype
+// and device throughout, each row's elements adjacent and k's and v's rows 16-byte aligned; and not
+// switched off by VLTUNE_FUSED_ATTENTION=0 (or set_fused_attention_enabled(false)).
+bool decode_attention_fits(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const torch::Tensor& mask);
+void set_fused_attention_enabled(bool on);
+
+// One decode token's keys and values written into a static KV cache at the position the device
+// tensor `slot` (int64, one element) holds: k_cache.index_copy_(2, slot, k) and the same for v, in
+// one kernel instead of two (bit copies; a slot outside the cache writes nothing rather than
+// failing an assertion on the device). k, v: [B, KV, 1, D], each row's elements adjacent; the
+// caches contiguous [B, KV, capacity, D] of k's dtype on its device. Requires fused_applies(k,
+// k_cache), fused_applies(v, v_cache) and cache_write_fits(...).
+void fused_cache_write(const torch::Tensor& k_cache, const torch::Tensor& v_cache, const torch::Tensor& slot,
+                       const torch::Tensor& k, const torch::Tensor& v);
+bool cache_write_fits(const torch::Tensor& k_cache, const torch::Tensor& v_cache, const torch::Tensor& slot,
+                      const torch::Tensor& k, const torch::Tensor& v);
 
 }  // namespace vltune::kernels

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "core/kernels/fused_ops.h"
 
 namespace vltune::models {
 
@@ -24,8 +25,13 @@ std::pair<torch::Tensor, torch::Tensor> KvCache::append(size_t layer, const torc
     if (layer >= m_keys.size() || k.size(2) != 1)
       throw Error("static KV cache: layer " + std::to_string(layer) + " of " + std::to_string(m_keys.size()) +
                   " given " + std::to_string(k.size(2)) + " tokens (one at a time)");
-    m_keys[layer].index_copy_(2, m_slot, k);
-    m_values[layer].index_copy_(2, m_slot, v);
+    if (kernels::fused_applies(k, m_keys[layer]) && kernels::fused_applies(v, m_values[layer]) &&
+        kernels::cache_write_fits(m_keys[layer], m_values[layer], m_slot, k, v)) {
+      kernels::fused_cache_write(m_keys[layer], m_values[layer], m_slot, k, v);  // one kernel, not two
+    } else {
+      m_keys[layer].index_copy_(2, m_slot, k);
+      m_values[layer].index_copy_(2, m_slot, v);
+    }
     return {m_keys[layer], m_values[layer]};
   }
   if (m_keys.size() <= layer) {

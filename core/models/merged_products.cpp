@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/env_switch.h"
+#include "core/kernels/fused_ops.h"
 #include "core/models/blocks.h"
 #include "core/tensor_cast.h"
 
@@ -212,6 +213,9 @@ torch::Tensor grouped_attention(const torch::Tensor& q, const torch::Tensor& k, 
                                 const torch::Tensor& mask, double scale) {
   const int64_t b = q.size(0), heads = q.size(1), query_len = q.size(2), dim = q.size(3), kv_heads = k.size(1);
   const int64_t groups = heads / kv_heads;
+  // A decode step on CUDA: one kernel (two past 256 keys) in place of SDPA's (core/kernels/fused_ops.h).
+  if (query_len == 1 && kernels::fused_applies(q, k) && kernels::fused_applies(q, v) && kernels::decode_attention_fits(q, k, v, mask))
+    return kernels::fused_decode_attention(q, k, v, mask, scale);
   if (groups > 1 && query_len == 1 && merged_products_enabled()) {
     // Query head h reads key/value head h / groups (repeat_kv's order): [B, H, 1, D] -> [B, KV, groups, D],
     // the mask [B or 1, 1, 1, Tk] broadcasting over each block's rows.

@@ -59,8 +59,9 @@ int64_t stacking_generation();
 
 // Scaled dot-product attention of grouped query heads (blocks.h's attention(), whose mask and
 // scale these are): q [B, H, Tq, D], k/v [B, KV, Tk, D] with H a multiple of KV -> [B, H, Tq, D].
-// With one query (Tq = 1) and merging enabled, each group's H / KV queries attend as one block
-// of rows; otherwise k and v are repeated per query head (repeat_kv).
+// With one query (Tq = 1) on CUDA, the fused decode attention kernel where it applies
+// (kernels::fused_decode_attention); else, merging enabled, each group's H / KV queries attend
+// as one block of rows; otherwise k and v are repeated per query head (repeat_kv).
 torch::Tensor grouped_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                                 const torch::Tensor& mask, double scale);
 

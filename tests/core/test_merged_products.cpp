@@ -29,6 +29,7 @@
 #include "core/gen/generator.h"
 #include "core/io/safetensors.h"
 #include "core/io/safetensors_writer.h"
+#include "core/kernels/fused_ops.h"
 #include "core/lora/lora_factory.h"
 #include "core/lora/lora_linear.h"
 #include "core/lora/lora_model.h"
@@ -178,6 +179,7 @@ class TestMergedProducts : public QObject {
   void residualAddWithNextNorm();
   void groupedAttentionOfOneQuery_data();
   void groupedAttentionOfOneQuery();
+  void decodeAttentionKernelShapes();
   void familyDecodeMergedAndSeparate_data();
   void familyDecodeMergedAndSeparate();
 };
@@ -509,6 +511,45 @@ void TestMergedProducts::groupedAttentionOfOneQuery() {
   QVERIFY2(diff <= 1e-6, qPrintable(QString::number(diff)));
   // Switched off: the repeated keys/values themselves.
   QVERIFY(torch::equal(with_merged(false, [&] { return vltune::models::grouped_attention(q, k, v, mask, scale); }), want));
+}
+
+// Which calls the CUDA decode attention kernel takes (kernels::decode_attention_fits: shapes, not
+// the device, which fused_applies checks); its values are checked on a GPU (vltune-bench-kernels
+// against the exact result, gpu_check.sh's parity and chat answers).
+void TestMergedProducts::decodeAttentionKernelShapes() {
+  namespace k = vltune::kernels;
+  const auto bf16 = torch::TensorOptions().dtype(torch::kBFloat16);
+  const int64_t heads = 6, kv = 2, dim = 128, keys = 432;
+  // The decoder's: q the first heads of the rotated [B, H + KV, 1, D], the cache's buffers, its mask.
+  const auto q = torch::zeros({1, heads + kv, 1, dim}, bf16).narrow(1, 0, heads);
+  const auto cache_k = torch::zeros({1, kv, keys, dim}, bf16), cache_v = torch::zeros({1, kv, keys, dim}, bf16);
+  const auto mask = torch::zeros({1, 1, 1, keys}, bf16);
+  QVERIFY(k::decode_attention_fits(q, cache_k, cache_v, mask));
+  QVERIFY(k::decode_attention_fits(q, cache_k, cache_v, {}));
+  QVERIFY(k::decode_attention_fits(torch::zeros({1, 2, 1, 64}, bf16), torch::zeros({1, 2, 9, 64}, bf16),
+                                   torch::zeros({1, 2, 9, 64}, bf16), {}));  // no groups, head size 64
+  // Not a decode step, a head size without a kernel, heads not a multiple of the key heads.
+  QVERIFY(!k::decode_attention_fits(torch::zeros({1, heads, 2, dim}, bf16), cache_k, cache_v, mask));
+  QVERIFY(!k::decode_attention_fits(torch::zeros({1, heads, 1, 80}, bf16), torch::zeros({1, kv, keys, 80}, bf16),
+                                    torch::zeros({1, kv, keys, 80}, bf16), {}));
+  QVERIFY(!k::decode_attention_fits(torch::zeros({1, 5, 1, dim}, bf16), cache_k, cache_v, mask));
+  // A mask of another length, or with a row per query head; keys of another dtype.
+  QVERIFY(!k::decode_attention_fits(q, cache_k, cache_v, torch::zeros({1, 1, 1, keys - 1}, bf16)));
+  QVERIFY(!k::decode_attention_fits(q, cache_k, cache_v, torch::zeros({1, heads, 1, keys}, bf16)));
+  QVERIFY(!k::decode_attention_fits(q, cache_k.to(torch::kFloat32), cache_v, mask));
+  // Rows not 16-byte aligned (read in 16-byte pieces): one element in.
+  const auto shifted = torch::zeros({1, kv, keys, dim + 8}, bf16).narrow(3, 1, dim);
+  QVERIFY(!k::decode_attention_fits(q, shifted, cache_v, mask));
+  QVERIFY(!k::decode_attention_fits(q, cache_k, shifted, mask));
+  // Switched off (VLTUNE_FUSED_ATTENTION=0).
+  k::set_fused_attention_enabled(false);
+  const bool off = k::decode_attention_fits(q, cache_k, cache_v, mask);
+  k::set_fused_attention_enabled(true);
+  QVERIFY(!off);
+  // A CPU build has no kernel: a clear error, not a crash. (On CPU tensors grouped_attention never
+  // asks for it: fused_applies wants CUDA.)
+  QVERIFY(!k::fused_applies(q, cache_k));
+  if (!k::fused_kernels_built()) QVERIFY_THROWS_EXCEPTION(vltune::Error, k::fused_decode_attention(q, cache_k, cache_v, mask, 0.1));
 }
 
 void TestMergedProducts::familyDecodeMergedAndSeparate_data() { vltune::test::add_family_rows_with({"base.generate"}, "generation"); }
