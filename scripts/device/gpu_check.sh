@@ -177,6 +177,8 @@ done
 
 # --- the fused decoder kernels (VLTUNE_FUSED_KERNELS=1: fp32 too): parity, and answers against the
 # operations' (VLTUNE_FUSED_KERNELS=0; the plain parity above runs without them too)
+# show_diff A B: where two answers part, into the summary (the texts themselves stay in $OUT).
+show_diff() { diff "$1" "$2" | head -8 | cut -c1-300 | tee -a "$OUT/summary.txt"; }
 if wants fused; then
   for fam in qwen2_vl qwen2_5_vl; do
     [ -f "$FIX/$fam/reference.json" ] || continue
@@ -198,11 +200,13 @@ if wants fused; then
       rc=$?
       if cmp -s "$OUT/chat_${fam}_${dt}_ops.txt" "$OUT/chat_${fam}_${dt}_fused.txt"; then same=same; else same=DIFFERENT; fi
       log "decode $fam $dt with the fused kernels: rc=$rc, answers $same as the operations'"
+      [ "$same" = same ] || show_diff "$OUT/chat_${fam}_${dt}_ops.txt" "$OUT/chat_${fam}_${dt}_fused.txt"
       # Merged q/k/v and gate/up products (on in both runs above) against separate ones: a larger
       # product may round its last bit differently, so DIFFERENT wants a look at the texts.
       VLTUNE_MERGED_PRODUCTS=0 timeout 60 "$BIN" "${args[@]}" >"$OUT/chat_${fam}_${dt}_separate.txt" 2>/dev/null
       if cmp -s "$OUT/chat_${fam}_${dt}_separate.txt" "$OUT/chat_${fam}_${dt}_fused.txt"; then same=same; else same=DIFFERENT; fi
       log "decode $fam $dt with merged products: answers $same as with separate ones"
+      [ "$same" = same ] || show_diff "$OUT/chat_${fam}_${dt}_separate.txt" "$OUT/chat_${fam}_${dt}_fused.txt"
     done
   done
 fi
