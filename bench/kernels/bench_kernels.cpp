@@ -61,42 +61,71 @@ struct Outcome {
   bool ok = true;
 };
 
-// Runs f with the kernels off (the reference) and on; compares and times both.
+// What one case ran: the result with the kernels off (the reference) and on, and each way's time.
+struct OffAndOn {
+  torch::Tensor ref, got;
+  double ops_us = 0, fused_us = 0;
+};
+
+// run() with the kernels off, then on, each once for its result (read(run()), copied) and then
+// timed; between() in between (to undo what the first way wrote, so the second must write it).
+template <typename Run, typename Read, typename Between>
+OffAndOn off_and_on(int reps, Run&& run, Read&& read, Between&& between) {
+  torch::NoGradGuard no_grad;
+  OffAndOn r;
+  kernels::set_fused_kernels_enabled(false);
+  r.ref = read(run()).clone();
+  r.ops_us = median_us(reps, run);
+  between();
+  kernels::set_fused_kernels_enabled(true);
+  r.got = read(run()).clone();
+  r.fused_us = median_us(reps, run);
+  sync();
+  return r;
+}
+
+template <typename Run>
+OffAndOn off_and_on(int reps, Run&& run) {
+  return off_and_on(reps, run, [](const torch::Tensor& t) { return t; }, [] {});
+}
+
+double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) {
+  return (a.to(torch::kFloat64) - b.to(torch::kFloat64)).abs().max().item<double>();
+}
+
+// The fields every case reports; ok also wants the shapes equal.
+Outcome outcome(const std::string& op, const std::string& shape, torch::ScalarType dtype, const OffAndOn& r, double max_ref,
+                bool must_be_equal, bool ok) {
+  Outcome o;
+  o.ok = ok && r.got.sizes() == r.ref.sizes();
+  o.row = {{"op", op},
+           {"shape", shape},
+           {"dtype", std::string(c10::toString(dtype))},
+           {"elements", r.ref.numel()},
+           {"differing", r.got.ne(r.ref).sum().item<int64_t>()},
+           {"max_abs_diff", max_abs_diff(r.got, r.ref)},
+           {"max_abs_ref", max_ref},
+           {"must_be_equal", must_be_equal},
+           {"ok", o.ok},
+           {"ops_us", r.ops_us},
+           {"fused_us", r.fused_us}};
+  return o;
+}
+
+// f with the kernels off (the reference) and on: compared and timed.
 template <typename F>
 Outcome compare(const std::string& op, const std::string& shape, torch::ScalarType dtype, bool must_be_equal, int reps, F&& f) {
-  torch::NoGradGuard no_grad;
-  kernels::set_fused_kernels_enabled(false);
-  const torch::Tensor ref = f();
-  const double ops_us = median_us(reps, f);
-  kernels::set_fused_kernels_enabled(true);
-  const torch::Tensor got = f();
-  const double fused_us = median_us(reps, f);
-  sync();
-  const auto diff = (got.to(torch::kFloat64) - ref.to(torch::kFloat64)).abs();
-  const int64_t differing = got.ne(ref).sum().item<int64_t>();
-  const double max_diff = diff.max().item<double>();
-  const double max_ref = ref.abs().max().item<double>();
+  const OffAndOn r = off_and_on(reps, f);
+  const int64_t differing = r.got.ne(r.ref).sum().item<int64_t>();
+  const double max_diff = max_abs_diff(r.got, r.ref), max_ref = r.ref.abs().max().item<double>();
   // At most one unit in the last place of the dtype, relative to the largest output, on at most 1%
   // of the elements. Float32 (opt-in, VLTUNE_FUSED_KERNELS=1) where another summation order shows
   // in the last bits of many elements: within four units, however many.
   const double ulp = ulp_of(dtype);
   const bool ok = must_be_equal                  ? differing == 0
                   : dtype == torch::kFloat32 ? max_diff <= 4 * ulp * max_ref
-                                                 : (max_diff <= ulp * max_ref && differing * 100 <= ref.numel());
-  Outcome o;
-  o.ok = ok && got.sizes() == ref.sizes();
-  o.row = {{"op", op},
-           {"shape", shape},
-           {"dtype", std::string(c10::toString(dtype))},
-           {"elements", ref.numel()},
-           {"differing", differing},
-           {"max_abs_diff", max_diff},
-           {"max_abs_ref", max_ref},
-           {"must_be_equal", must_be_equal},
-           {"ok", o.ok},
-           {"ops_us", ops_us},
-           {"fused_us", fused_us}};
-  return o;
+                                                 : (max_diff <= ulp * max_ref && differing * 100 <= r.ref.numel());
+  return outcome(op, shape, dtype, r, max_ref, must_be_equal, ok);
 }
 
 // A decode step's attention (models::grouped_attention): SDPA's (the kernels off) and the fused
@@ -109,42 +138,22 @@ Outcome compare_attention(const std::string& shape, torch::ScalarType dtype, int
   torch::NoGradGuard no_grad;
   const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
   const int64_t groups = q.size(1) / k.size(1);
-  const auto f = [&] { return models::grouped_attention(q, k, v, mask, scale); };
   const auto k64 = k.to(torch::kFloat64).repeat_interleave(groups, 1), v64 = v.to(torch::kFloat64).repeat_interleave(groups, 1);
   const auto scores = torch::matmul(q.to(torch::kFloat64), k64.transpose(-2, -1)) * scale + mask.to(torch::kFloat64);
   const auto exact = torch::matmul(torch::softmax(scores, -1), v64);
-  kernels::set_fused_kernels_enabled(false);
-  const torch::Tensor ref = f();
-  const double ops_us = median_us(reps, f);
-  kernels::set_fused_kernels_enabled(true);
-  const torch::Tensor got = f();
-  const double fused_us = median_us(reps, f);
-  sync();
-  const double ref_err = (ref.to(torch::kFloat64) - exact).abs().max().item<double>();
-  const double got_err = (got.to(torch::kFloat64) - exact).abs().max().item<double>();
+  const OffAndOn r = off_and_on(reps, [&] { return models::grouped_attention(q, k, v, mask, scale); });
+  const double ref_err = max_abs_diff(r.ref, exact), got_err = max_abs_diff(r.got, exact);
   const double max_ref = exact.abs().max().item<double>();
-  const int64_t differing = got.ne(ref).sum().item<int64_t>();
-  Outcome o;
-  o.ok = got.sizes() == ref.sizes() && (got_err <= 1.25 * ref_err || got_err <= ulp_of(dtype) * max_ref);
-  o.row = {{"op", "decode_attention"},
-           {"shape", shape},
-           {"dtype", std::string(c10::toString(dtype))},
-           {"elements", ref.numel()},
-           {"differing", differing},
-           {"max_abs_diff", (got.to(torch::kFloat64) - ref.to(torch::kFloat64)).abs().max().item<double>()},
-           {"max_abs_ref", max_ref},
-           {"ops_error", ref_err},
-           {"fused_error", got_err},
-           {"must_be_equal", false},
-           {"ok", o.ok},
-           {"ops_us", ops_us},
-           {"fused_us", fused_us}};
+  Outcome o = outcome("decode_attention", shape, dtype, r, max_ref, false,
+                      got_err <= 1.25 * ref_err || got_err <= ulp_of(dtype) * max_ref);
+  o.row["ops_error"] = ref_err;
+  o.row["fused_error"] = got_err;
   return o;
 }
 
 // A static decode step's KV cache write (models::KvCache::append): the cache after it, kernels off
 // and on, must be bit-identical (the written token zeroed in between, so a write that didn't
-// happen can't pass).
+// happen can't pass). Timed: the append alone.
 Outcome compare_cache_write(const std::string& shape, torch::ScalarType dtype, int reps, int64_t heads, int64_t kv_heads,
                             int64_t dim, int64_t written, int64_t capacity) {
   torch::NoGradGuard no_grad;
@@ -158,33 +167,15 @@ Outcome compare_cache_write(const std::string& shape, torch::ScalarType dtype, i
   // k and v as the decoder hands them: heads of one [B, 1, H + 2 KV, D] product, transposed.
   const auto step = torch::randn({1, 1, heads + 2 * kv_heads, dim}, opts).transpose(1, 2);
   const auto k = step.narrow(1, heads, kv_heads), v = step.narrow(1, heads + kv_heads, kv_heads);
-  const auto f = [&] { return cache.append(0, k, v); };
-  kernels::set_fused_kernels_enabled(false);
-  const auto [k_buf, v_buf] = f();
-  const auto ref = torch::cat({k_buf, v_buf}).clone();
-  const double ops_us = median_us(reps, f);
-  k_buf.narrow(2, written, 1).zero_();
-  v_buf.narrow(2, written, 1).zero_();
-  kernels::set_fused_kernels_enabled(true);
-  const auto [k_got, v_got] = f();
-  const auto got = torch::cat({k_got, v_got});
-  const double fused_us = median_us(reps, f);
-  sync();
-  const int64_t differing = got.ne(ref).sum().item<int64_t>();
-  Outcome o;
-  o.ok = differing == 0 && got.sizes() == ref.sizes();
-  o.row = {{"op", "kv_cache_write"},
-           {"shape", shape},
-           {"dtype", std::string(c10::toString(dtype))},
-           {"elements", ref.numel()},
-           {"differing", differing},
-           {"max_abs_diff", (got.to(torch::kFloat64) - ref.to(torch::kFloat64)).abs().max().item<double>()},
-           {"max_abs_ref", ref.abs().max().item<double>()},
-           {"must_be_equal", true},
-           {"ok", o.ok},
-           {"ops_us", ops_us},
-           {"fused_us", fused_us}};
-  return o;
+  const OffAndOn r = off_and_on(
+      reps, [&] { return cache.append(0, k, v); },
+      [](const std::pair<torch::Tensor, torch::Tensor>& kv) { return torch::cat({kv.first, kv.second}); },
+      [&] {
+        cache.keys(0).narrow(2, written, 1).zero_();
+        cache.values(0).narrow(2, written, 1).zero_();
+      });
+  return outcome("kv_cache_write", shape, dtype, r, r.ref.abs().max().item<double>(), true,
+                 r.got.ne(r.ref).sum().item<int64_t>() == 0);
 }
 
 }  // namespace
@@ -254,7 +245,7 @@ int main(int argc, char** argv) {
     for (const Heads m : {Heads{12, 2, 128}, Heads{16, 2, 128}, Heads{28, 4, 128}, Heads{9, 3, 64}, Heads{32, 32, 128}}) {
       for (const auto dtype : {torch::kBFloat16, torch::kFloat32}) {
         const auto opts = torch::TensorOptions().device(dev).dtype(dtype);
-        for (const auto [written, capacity] : {std::pair<int64_t, int64_t>{300, 432}, std::pair<int64_t, int64_t>{2000, 2048}}) {
+        for (const auto& [written, capacity] : {std::pair<int64_t, int64_t>{300, 432}, std::pair<int64_t, int64_t>{2000, 2048}}) {
           // q as the decoder hands it: the first H heads of the rotated [B, H + KV, 1, D].
           const auto q = torch::randn({1, m.heads + m.kv_heads, 1, m.dim}, opts).narrow(1, 0, m.heads);
           auto k = torch::randn({1, m.kv_heads, capacity, m.dim}, opts), v = torch::randn({1, m.kv_heads, capacity, m.dim}, opts);
