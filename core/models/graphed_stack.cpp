@@ -289,6 +289,13 @@ at::Tensor GraphedStack::run(const GraphBlock& block, const at::Tensor& x, const
     at::cuda::CUDAEvent captured;
     captured.record(side);
     captured.block(caller);
+    // Once a stack: why the second step took longer, and what the later ones do.
+    if (st.captures == 1) {
+      std::ostringstream shape;
+      shape << x.sizes();
+      log_info("training: the decoder's layers captured as CUDA graphs for batches of shape " + shape.str() +
+               ", replayed while the shape repeats (VLTUNE_TRAIN_GRAPHS=0 turns this off)");
+    }
   }
   {
     at::NoGradGuard no_grad;
