@@ -14,6 +14,7 @@
 #include "core/env_switch.h"
 #include "core/log.h"
 #include "core/models/merged_products.h"
+#include "core/torch_compat.h"
 
 #if defined(VLTUNE_WITH_CUDA)
 #include <ATen/cuda/CUDAEvent.h>
@@ -145,11 +146,17 @@ struct ReplayFunction : torch::autograd::Function<ReplayFunction> {
 };
 
 // f()'s kernels recorded into `graph` from the current stream, drawing memory from `pool` ({0, 0}:
-// its own); the capture is ended should f throw.
+// its own); the capture is ended should f throw. Thread-local, as the decode's capture
+// (gen/fixed_shape_decode.cpp): the batch loader's threads pinning the next batches meanwhile
+// neither break this capture nor fail on its account.
 using MempoolId = decltype(std::declval<at::cuda::CUDAGraph&>().pool());
 template <typename F>
 auto record(at::cuda::CUDAGraph& graph, MempoolId pool, F&& f) {
-  graph.capture_begin(pool);
+#if VLTUNE_TORCH_AT_LEAST(2, 0)
+  graph.capture_begin(pool, cudaStreamCaptureModeThreadLocal);
+#else
+  graph.capture_begin(pool);  // 1.x: global capture only
+#endif
   decltype(f()) result;
   try {
     result = f();
