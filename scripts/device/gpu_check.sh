@@ -54,8 +54,9 @@ WORK=/tmp/vltune-train
 mkdir -p "$WORK"
 python3 scripts/device/make_colour_dataset.py "$WORK/data" --size 56 --repeats 8
 template_of() { case "$1" in qwen2_vl|qwen2_5_vl) echo qwen2_vl;; idefics3) echo smolvlm;; llava) echo llava;; esac; }
-train() {  # family precision device [variant: dora | qdora | qlora | gaussian | dpo | qdpo]
+train() {  # family precision device [variant: dora | qdora | qlora | gaussian | dpo | qdpo | packed | packed-plain]
   local fam=$1 prec=$2 dev=$3 variant=${4:-} name="$1-$2-$3${4:+-$4}" extra="" stage=sft dataset=colours
+  local envs=(env)
   [ "$prec" = bf16 ] && extra="bf16: true"
   [ "$prec" = fp16 ] && extra="fp16: true"
   case "$variant" in
@@ -65,6 +66,10 @@ train() {  # family precision device [variant: dora | qdora | qlora | gaussian |
     gaussian) extra+=$'\ninit_lora_weights: gaussian' ;;
     dpo) stage=dpo dataset=colour_pairs extra+=$'\npref_beta: 0.1' ;;
     qdpo) stage=dpo dataset=colour_pairs extra+=$'\npref_beta: 0.1\nquantization_bit: 4' ;;
+    # Packed rows of cutoff_len without checkpointing: fixed shapes, so the decoder's layers run as
+    # replayed CUDA graphs (the default); packed-plain is the same without them.
+    packed) extra+=$'\ndisable_gradient_checkpointing: true\npacking: true' ;;
+    packed-plain) extra+=$'\ndisable_gradient_checkpointing: true\npacking: true' envs+=(VLTUNE_TRAIN_GRAPHS=0) ;;
   esac
   cat >"$WORK/$name.yaml" <<YAML
 model_name_or_path: $FIX/$fam/model
@@ -94,7 +99,7 @@ $extra
 YAML
   have 20 "train $name" || return 0
   local t=$(( $(left) - 5 < 120 ? $(left) - 5 : 120 ))
-  (cd "$WORK" && timeout "$t" "$BIN" train "$name.yaml" --device "$dev" --pinned-samples 2) >"$OUT/train_$name.log" 2>&1
+  (cd "$WORK" && timeout "$t" "${envs[@]}" "$BIN" train "$name.yaml" --device "$dev" --pinned-samples 2) >"$OUT/train_$name.log" 2>&1
   local rc=$?
   local losses
   losses=$(python3 - "$WORK/saves/$name/trainer_log.jsonl" <<'PY'
@@ -222,6 +227,11 @@ if wants families; then
   train qwen2_vl fp32 cpu
   train qwen2_vl fp16 cuda
   train qwen2_vl fp32 cuda gaussian
+  # The CLI's training through the layers' CUDA graphs (the loader's threads, pinned samples and
+  # evaluation between steps) against the same run without: the losses should keep together.
+  train qwen2_vl bf16 cuda packed
+  grep -h "CUDA graphs" "$OUT/train_qwen2_vl-bf16-cuda-packed.log" 2>/dev/null | head -2 | tee -a "$OUT/summary.txt"
+  train qwen2_vl bf16 cuda packed-plain
   interop idefics3 llava qwen2_5_vl qwen2_vl:gaussian
 fi
 
