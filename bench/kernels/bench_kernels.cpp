@@ -3,7 +3,8 @@
 // cache write) checked against the LibTorch operations they replace and timed, through the
 // models' own code (models::RMSNorm, GatedMlp, apply_rotary, grouped_attention, KvCache) with the
 // kernels switched off and on. Shapes of Qwen2-VL-2B, Qwen2.5-VL-3B and 7B (and SmolVLM's and
-// LLaVA's heads for attention): one decode token and a 300-token prefill, in bfloat16 and float32.
+// LLaVA's heads for attention): one decode token and a 300-token prefill, in bfloat16 and float32
+// (attention in float16 too, and in a batch of two).
 // The rotary kernel, silu * up, the residual sum and the cache write must be bit-identical to the
 // operations; RMSNorm sums its squares in another order, so it may differ in the last bit of some
 // elements (reported: how many, and by how much); attention is measured against the exact result,
@@ -15,6 +16,7 @@
 #include <cmath>
 #include <cstdio>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -258,6 +260,25 @@ int main(int argc, char** argv) {
           report(compare_attention(shape, dtype, reps, q, k, v, mask));
           report(compare_cache_write(shape, dtype, reps, m.heads, m.kv_heads, m.dim, written, capacity));
         }
+      }
+    }
+    // The 2B's heads once more: keys that fit one chunk (a short prompt: no combine kernel), and a
+    // batch of two whose second row is left-padded (each row its own mask), in bfloat16 and float16.
+    for (const auto dtype : {torch::kBFloat16, torch::kHalf}) {
+      const auto opts = torch::TensorOptions().device(dev).dtype(dtype);
+      const int64_t heads = 12, kv_heads = 2, dim = 128, padded = 20;
+      using Case = std::tuple<int64_t, int64_t, int64_t>;  // batch, keys written, capacity
+      for (const auto& [batch, written, capacity] : {Case{1, 100, 112}, Case{2, 300, 432}}) {
+        const auto q = torch::randn({batch, heads + kv_heads, 1, dim}, opts).narrow(1, 0, heads);
+        auto k = torch::randn({batch, kv_heads, capacity, dim}, opts), v = torch::randn({batch, kv_heads, capacity, dim}, opts);
+        k.narrow(2, written, capacity - written).zero_();
+        v.narrow(2, written, capacity - written).zero_();
+        auto mask = torch::zeros({batch, 1, 1, capacity}, opts);
+        mask.narrow(3, written, capacity - written).fill_(models::mask_lowest(dtype));
+        if (batch > 1) mask[1].narrow(-1, 0, padded).fill_(models::mask_lowest(dtype));
+        const std::string shape = "12/2 heads of 128, batch " + std::to_string(batch) + (batch > 1 ? " (one padded)" : "") +
+                                  ", " + std::to_string(written) + " of " + std::to_string(capacity) + " keys";
+        report(compare_attention(shape, dtype, reps, q, k, v, mask));
       }
     }
     std::fprintf(stderr, "vltune-bench-kernels: %s\n", all_ok ? "all cases pass" : "a case FAILED");
