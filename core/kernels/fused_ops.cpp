@@ -117,15 +117,27 @@ bool rotary_fits(const torch::Tensor& x, const torch::Tensor& cos, const torch::
   return cos.size(3) == x.size(3);
 }
 
-torch::Tensor fused_rms_norm(const torch::Tensor& x, const torch::Tensor& weight, double eps) {
 #if defined(VLTUNE_WITH_CUDA_KERNELS)
+namespace {
+
+// The rows of x's last dimension an RMSNorm kernel normalises, after checking `weight` is one per
+// column; `what` names the kernel in the error.
+int64_t norm_rows(const torch::Tensor& x, const torch::Tensor& weight, const char* what) {
   const int64_t cols = x.size(-1);
   if (weight.dim() != 1 || weight.size(0) != cols)
-    throw Error("fused RMSNorm: weight [" + std::to_string(cols) + "] expected, got " + c10::str(weight.sizes()));
+    throw Error(std::string("fused ") + what + ": weight [" + std::to_string(cols) + "] expected, got " + c10::str(weight.sizes()));
+  return cols > 0 ? x.numel() / cols : 0;
+}
+
+}  // namespace
+#endif
+
+torch::Tensor fused_rms_norm(const torch::Tensor& x, const torch::Tensor& weight, double eps) {
+#if defined(VLTUNE_WITH_CUDA_KERNELS)
+  const int64_t cols = x.size(-1), rows = norm_rows(x, weight, "RMSNorm");
   const auto xc = x.contiguous();
   const auto wc = weight.contiguous();
   auto out = torch::empty_like(xc);
-  const int64_t rows = cols > 0 ? xc.numel() / cols : 0;
   check(cuda::rms_norm(dtype_of(xc), xc.data_ptr(), wc.data_ptr(), static_cast<float>(eps), rows, cols,
                        out.data_ptr(), stream_of(xc)),
         "RMSNorm");
@@ -139,14 +151,11 @@ torch::Tensor fused_rms_norm(const torch::Tensor& x, const torch::Tensor& weight
 std::pair<torch::Tensor, torch::Tensor> fused_add_rms_norm(const torch::Tensor& x, const torch::Tensor& delta,
                                                            const torch::Tensor& weight, double eps) {
 #if defined(VLTUNE_WITH_CUDA_KERNELS)
-  const int64_t cols = x.size(-1);
-  if (weight.dim() != 1 || weight.size(0) != cols)
-    throw Error("fused add + RMSNorm: weight [" + std::to_string(cols) + "] expected, got " + c10::str(weight.sizes()));
+  const int64_t cols = x.size(-1), rows = norm_rows(x, weight, "add + RMSNorm");
   if (delta.sizes() != x.sizes())
     throw Error("fused add + RMSNorm: shapes " + c10::str(x.sizes()) + " and " + c10::str(delta.sizes()) + " differ");
   const auto xc = x.contiguous(), dc = delta.contiguous(), wc = weight.contiguous();
   auto sum = torch::empty_like(xc), out = torch::empty_like(xc);
-  const int64_t rows = cols > 0 ? xc.numel() / cols : 0;
   check(cuda::add_rms_norm(dtype_of(xc), xc.data_ptr(), dc.data_ptr(), wc.data_ptr(), static_cast<float>(eps), rows, cols,
                            sum.data_ptr(), out.data_ptr(), stream_of(xc)),
         "add + RMSNorm");

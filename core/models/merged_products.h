@@ -45,9 +45,9 @@ bool stacking_applies(const torch::Tensor& x, std::initializer_list<lora::LoraLi
 // here in the pass that finds the layers' adapters): x [..., in] -> [..., out_1 + ... + out_n],
 // each what the layer's own forward gives. The base products run as one; so do the adapters'
 // down-projections (lora_A), each adapter's up-projection (lora_B) and sum then written into its
-// columns (LoraLinearImpl::add_adapter_output), as PEFT adds it. Stacks the layers' weights (and biases,
-// and lora_A matrices) first where they are not already rows of one buffer, in this order.
-// nullopt where stacking doesn't apply: the caller runs each layer's forward.
+// columns (LoraLinearImpl::add_adapter_output), as PEFT adds it. Stacks the layers' weights (and
+// biases, and lora_A matrices) first where they are not already rows of one buffer, in this
+// order. nullopt where stacking doesn't apply: the caller runs each layer's forward.
 std::optional<torch::Tensor> stacked_linear(const torch::Tensor& x, std::initializer_list<lora::LoraLinearImpl*> layers);
 
 // Whether the layers' weights (and biases) are rows of one buffer, in this order.
