@@ -95,17 +95,24 @@ double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) {
   return (a.to(torch::kFloat64) - b.to(torch::kFloat64)).abs().max().item<double>();
 }
 
+// How the kernels' result differs from the operations': elements not equal, the largest gap.
+struct Diff {
+  int64_t differing = 0;
+  double max_abs = 0;
+};
+Diff diff_of(const OffAndOn& r) { return {r.got.ne(r.ref).sum().item<int64_t>(), max_abs_diff(r.got, r.ref)}; }
+
 // The fields every case reports; ok also wants the shapes equal.
-Outcome outcome(const std::string& op, const std::string& shape, torch::ScalarType dtype, const OffAndOn& r, double max_ref,
-                bool must_be_equal, bool ok) {
+Outcome outcome(const std::string& op, const std::string& shape, torch::ScalarType dtype, const OffAndOn& r, const Diff& diff,
+                double max_ref, bool must_be_equal, bool ok) {
   Outcome o;
   o.ok = ok && r.got.sizes() == r.ref.sizes();
   o.row = {{"op", op},
            {"shape", shape},
            {"dtype", std::string(c10::toString(dtype))},
            {"elements", r.ref.numel()},
-           {"differing", r.got.ne(r.ref).sum().item<int64_t>()},
-           {"max_abs_diff", max_abs_diff(r.got, r.ref)},
+           {"differing", diff.differing},
+           {"max_abs_diff", diff.max_abs},
            {"max_abs_ref", max_ref},
            {"must_be_equal", must_be_equal},
            {"ok", o.ok},
@@ -118,16 +125,16 @@ Outcome outcome(const std::string& op, const std::string& shape, torch::ScalarTy
 template <typename F>
 Outcome compare(const std::string& op, const std::string& shape, torch::ScalarType dtype, bool must_be_equal, int reps, F&& f) {
   const OffAndOn r = off_and_on(reps, f);
-  const int64_t differing = r.got.ne(r.ref).sum().item<int64_t>();
-  const double max_diff = max_abs_diff(r.got, r.ref), max_ref = r.ref.abs().max().item<double>();
+  const Diff diff = diff_of(r);
+  const double max_ref = r.ref.abs().max().item<double>();
   // At most one unit in the last place of the dtype, relative to the largest output, on at most 1%
   // of the elements. Float32 (opt-in, VLTUNE_FUSED_KERNELS=1) where another summation order shows
   // in the last bits of many elements: within four units, however many.
   const double ulp = ulp_of(dtype);
-  const bool ok = must_be_equal                  ? differing == 0
-                  : dtype == torch::kFloat32 ? max_diff <= 4 * ulp * max_ref
-                                                 : (max_diff <= ulp * max_ref && differing * 100 <= r.ref.numel());
-  return outcome(op, shape, dtype, r, max_ref, must_be_equal, ok);
+  const bool ok = must_be_equal                  ? diff.differing == 0
+                  : dtype == torch::kFloat32 ? diff.max_abs <= 4 * ulp * max_ref
+                                                 : (diff.max_abs <= ulp * max_ref && diff.differing * 100 <= r.ref.numel());
+  return outcome(op, shape, dtype, r, diff, max_ref, must_be_equal, ok);
 }
 
 // A decode step's attention (models::grouped_attention): SDPA's (the kernels off) and the fused
@@ -146,7 +153,7 @@ Outcome compare_attention(const std::string& shape, torch::ScalarType dtype, int
   const OffAndOn r = off_and_on(reps, [&] { return models::grouped_attention(q, k, v, mask, scale); });
   const double ref_err = max_abs_diff(r.ref, exact), got_err = max_abs_diff(r.got, exact);
   const double max_ref = exact.abs().max().item<double>();
-  Outcome o = outcome("decode_attention", shape, dtype, r, max_ref, false,
+  Outcome o = outcome("decode_attention", shape, dtype, r, diff_of(r), max_ref, false,
                       got_err <= 1.25 * ref_err || got_err <= ulp_of(dtype) * max_ref);
   o.row["ops_error"] = ref_err;
   o.row["fused_error"] = got_err;
@@ -176,8 +183,8 @@ Outcome compare_cache_write(const std::string& shape, torch::ScalarType dtype, i
         cache.keys(0).narrow(2, written, 1).zero_();
         cache.values(0).narrow(2, written, 1).zero_();
       });
-  return outcome("kv_cache_write", shape, dtype, r, r.ref.abs().max().item<double>(), true,
-                 r.got.ne(r.ref).sum().item<int64_t>() == 0);
+  const Diff diff = diff_of(r);
+  return outcome("kv_cache_write", shape, dtype, r, diff, r.ref.abs().max().item<double>(), true, diff.differing == 0);
 }
 
 }  // namespace
