@@ -4,7 +4,9 @@
 // models' own code (models::RMSNorm, GatedMlp, apply_rotary, grouped_attention, KvCache) with the
 // kernels switched off and on. Shapes of Qwen2-VL-2B, Qwen2.5-VL-3B and 7B (and SmolVLM's and
 // LLaVA's heads for attention): one decode token and a 300-token prefill, in bfloat16 and float32
-// (attention in float16 too, and in a batch of two).
+// (attention in float16 too, and in a batch of two). Then the decode GEMV kernel for a decode step's
+// linear layers (opt-in, core/kernels/decode_linear.h) against cuBLAS's products, timed as the
+// layers read their weights: from memory.
 // The rotary kernel, silu * up, the residual sum and the cache write must be bit-identical to the
 // operations; RMSNorm sums its squares in another order, so it may differ in the last bit of some
 // elements (reported: how many, and by how much); attention is measured against the exact result,
@@ -25,6 +27,7 @@
 #include <torch/torch.h>
 
 #include "core/error.h"
+#include "core/kernels/decode_linear.h"
 #include "core/kernels/fused_ops.h"
 #include "core/models/blocks.h"
 #include "core/models/kv_cache.h"
@@ -187,6 +190,68 @@ Outcome compare_cache_write(const std::string& shape, torch::ScalarType dtype, i
   return outcome("kv_cache_write", shape, dtype, r, diff, r.ref.abs().max().item<double>(), true, diff.differing == 0);
 }
 
+// Microseconds one call of f(i) takes with i cycling over `copies` weights: the calls run back to
+// back between two synchronisations, each reading its weight from memory rather than from the L2
+// cache, as a decode step's layers do (the median of several rounds after two untimed ones).
+template <typename F>
+double streamed_us(int reps, int copies, F&& f) {
+  for (int i = 0; i < 2 * copies; ++i) f(i % copies);
+  std::vector<double> t;
+  for (int round = 0; round < std::max(reps / 10, 5); ++round) {
+    sync();
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < copies; ++i) f(i);
+    sync();
+    t.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count() / copies);
+  }
+  std::sort(t.begin(), t.end());
+  return t[t.size() / 2];
+}
+
+// A decode step's linear layer, `rows` sequences of one token: cuBLAS's product (what
+// torch::nn::functional::linear runs) and the decode GEMV kernel's (kernels::fused_decode_linear),
+// each against the exact result of the same inputs (float64). Both sum in float32 in their own
+// order: the kernel must be as close to the exact result as cuBLAS (within a quarter more), or
+// within one unit in the last place of the largest output. Timed over enough weight copies that
+// each call reads its own from memory (256 MiB of them), with the bytes a second that makes; the
+// kernel also with 1, 2, 4 and 8 warps an output feature, for tuning its choice.
+Outcome compare_decode_linear(const std::string& name, torch::ScalarType dtype, int reps, int64_t rows, int64_t in,
+                              int64_t out, bool with_bias) {
+  torch::NoGradGuard no_grad;
+  const auto opts = torch::TensorOptions().device(torch::kCUDA).dtype(dtype);
+  const int64_t bytes = in * out * static_cast<int64_t>(c10::elementSize(dtype));
+  const int copies = static_cast<int>(std::clamp<int64_t>((int64_t{256} << 20) / bytes + 1, 1, 64));
+  std::vector<torch::Tensor> weights;
+  for (int i = 0; i < copies; ++i) weights.push_back(torch::randn({out, in}, opts) * 0.02);
+  const auto x = torch::randn({rows, 1, in}, opts);
+  const auto bias = with_bias ? torch::randn({out}, opts) * 0.1 : torch::Tensor();
+  const auto exact = torch::nn::functional::linear(x.to(torch::kFloat64), weights[0].to(torch::kFloat64),
+                                                   with_bias ? bias.to(torch::kFloat64) : torch::Tensor());
+  const auto cublas = [&](int i) { return torch::nn::functional::linear(x, weights[i], bias); };
+  const auto kernel = [&](int i, int warps) { return kernels::fused_decode_linear(x, weights[i], bias, warps); };
+  OffAndOn r;
+  r.ref = cublas(0);
+  r.got = kernel(0, 0);
+  r.ops_us = streamed_us(reps, copies, cublas);
+  r.fused_us = streamed_us(reps, copies, [&](int i) { return kernel(i, 0); });
+  const double ref_err = max_abs_diff(r.ref, exact), got_err = max_abs_diff(r.got, exact);
+  const double max_ref = exact.abs().max().item<double>();
+  const std::string shape = name + ": " + std::to_string(rows) + " x " + std::to_string(in) + " -> " + std::to_string(out) +
+                            (with_bias ? " + bias" : "");
+  Outcome o = outcome("decode_linear", shape, dtype, r, diff_of(r), max_ref, false,
+                      got_err <= 1.25 * ref_err || got_err <= ulp_of(dtype) * max_ref);
+  o.row["ops_error"] = ref_err;
+  o.row["fused_error"] = got_err;
+  o.row["weight_copies"] = copies;
+  o.row["ops_GBps"] = static_cast<double>(bytes) / r.ops_us / 1e3;
+  o.row["fused_GBps"] = static_cast<double>(bytes) / r.fused_us / 1e3;
+  nlohmann::json by_warps;
+  for (const int warps : {1, 2, 4, 8})
+    by_warps[std::to_string(warps)] = streamed_us(reps, copies, [&](int i) { return kernel(i, warps); });
+  o.row["fused_us_by_warps"] = by_warps;
+  return o;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -210,6 +275,9 @@ int main(int argc, char** argv) {
       std::fflush(stdout);
     };
     torch::manual_seed(0);
+    // The decode GEMV kernel (opt-in) stays out of the cases that compare other kernels with the
+    // operations: their products run cuBLAS's either way.
+    kernels::set_decode_gemv_enabled(false);
     // hidden, heads, kv heads, intermediate: Qwen2-VL-2B, Qwen2.5-VL-3B, Qwen2.5-VL-7B.
     struct Model {
       int64_t hidden, heads, kv_heads, intermediate;
@@ -288,6 +356,33 @@ int main(int argc, char** argv) {
         report(compare_attention(shape, dtype, reps, q, k, v, mask));
       }
     }
+    // A decode step's linear layers through the GEMV kernel: q/k/v (with bias), o, gate/up and down
+    // of Qwen2-VL-2B, Qwen2.5-VL-3B and 7B and SmolVLM-256M, for one sequence and two, in bfloat16;
+    // the 2B's also in float16 and float32, and its lm_head.
+    kernels::set_fused_kernels_enabled(true);  // float32 included
+    kernels::set_decode_gemv_enabled(true);
+    struct Layers {
+      const char* name;
+      int64_t hidden, heads, kv_heads, intermediate;
+    };
+    for (const Layers m : {Layers{"2B", 1536, 12, 2, 8960}, Layers{"3B", 2048, 16, 2, 11008}, Layers{"7B", 3584, 28, 4, 18944},
+                           Layers{"SmolVLM", 576, 9, 3, 1536}}) {
+      const int64_t head_dim = m.hidden / m.heads;
+      const bool two_b = std::string(m.name) == "2B";
+      for (const auto dtype : {torch::kBFloat16, torch::kHalf, torch::kFloat32}) {
+        if (dtype != torch::kBFloat16 && !two_b) continue;
+        for (const int64_t rows : {int64_t{1}, int64_t{2}}) {
+          if (rows > 1 && dtype != torch::kBFloat16) continue;
+          const std::string model = m.name;
+          report(compare_decode_linear(model + " q/k/v", dtype, reps, rows, m.hidden, (m.heads + 2 * m.kv_heads) * head_dim, true));
+          report(compare_decode_linear(model + " o", dtype, reps, rows, m.hidden, m.hidden, false));
+          report(compare_decode_linear(model + " gate/up", dtype, reps, rows, m.hidden, 2 * m.intermediate, false));
+          report(compare_decode_linear(model + " down", dtype, reps, rows, m.intermediate, m.hidden, false));
+          if (two_b && dtype == torch::kBFloat16) report(compare_decode_linear(model + " lm_head", dtype, reps, rows, m.hidden, 151936, false));
+        }
+      }
+    }
+    kernels::set_decode_gemv_enabled(false);
     std::fprintf(stderr, "vltune-bench-kernels: %s\n", all_ok ? "all cases pass" : "a case FAILED");
     return all_ok ? 0 : 1;
   } catch (const std::exception& e) {

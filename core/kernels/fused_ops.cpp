@@ -11,9 +11,8 @@
 #include "core/error.h"
 
 #if defined(VLTUNE_WITH_CUDA_KERNELS)
-#include <ATen/cuda/CUDAContext.h>
-
 #include "core/kernels/cuda/fused_decode_ops.h"
+#include "core/kernels/kernel_launch.h"
 #endif
 
 namespace vltune::kernels {
@@ -43,40 +42,17 @@ bool fusable_dtype(torch::ScalarType t) {
 }
 
 #if defined(VLTUNE_WITH_CUDA_KERNELS)
-cuda::DType dtype_of(const torch::Tensor& t) {
-  switch (t.scalar_type()) {
-    case torch::kFloat32: return cuda::DType::f32;
-    case torch::kBFloat16: return cuda::DType::bf16;
-    case torch::kHalf: return cuda::DType::f16;
-    default: throw Error(std::string("fused kernels: no kernel for ") + c10::toString(t.scalar_type()));
-  }
-}
+using detail::check;
+using detail::dtype_of;
+using detail::rows_stride;
+using detail::stream_of;
 
-cudaStream_t stream_of(const torch::Tensor& t) { return at::cuda::getCurrentCUDAStream(t.device().index()).stream(); }
-
-void check(cudaError_t err, const char* what) {
-  if (err != cudaSuccess) throw Error(std::string("fused ") + what + " kernel: " + cudaGetErrorString(err));
-}
-
-// t seen as rows of its last dimension, each row's elements adjacent: how many elements apart the
-// rows lie (at least the row's width), or -1 where t can't be seen so. A contiguous t: its width;
-// one half of a merged [..., 2 * width] product: 2 * width.
-int64_t rows_stride(const torch::Tensor& t) {
-  if (t.dim() == 0) return -1;
-  const int64_t cols = t.size(-1);
-  if (cols != 1 && t.stride(-1) != 1) return -1;
-  int64_t stride = -1, next = -1;  // the rows' stride; what the next outer dimension's must be
-  for (int64_t d = t.dim() - 2; d >= 0; --d) {
-    if (t.size(d) == 1) continue;
-    if (stride < 0) {
-      stride = t.stride(d);
-    } else if (t.stride(d) != next) {
-      return -1;
-    }
-    next = t.stride(d) * t.size(d);
-  }
-  if (stride < 0) return cols;  // a single row
-  return stride >= cols ? stride : -1;
+// The decode attention kernel's value pass with its rows loaded 8 at a time: a candidate written
+// without a GPU at hand, on only where VLTUNE_ATTENTION_BATCHED_VALUES=1 until an H100/H200 run has
+// measured it (vltune-bench-kernels with and without; bench/RESULTS.md). The same arithmetic.
+bool attention_batched_values() {
+  static const bool on = env_switch("VLTUNE_ATTENTION_BATCHED_VALUES", /*fallback=*/false);
+  return on;
 }
 #else
 [[noreturn]] void not_built(const char* what) { throw Error(std::string("fused ") + what + ": this build has no CUDA kernels"); }
@@ -273,6 +249,7 @@ torch::Tensor fused_decode_attention(const torch::Tensor& q, const torch::Tensor
   a.head_dim = dim;
   a.scale = static_cast<float>(scale);
   a.workspace = work.defined() ? work.data_ptr<float>() : nullptr;
+  a.batched_values = attention_batched_values();
   a.out = out.data_ptr();
   check(cuda::decode_attention(dtype_of(q), a, stream_of(q)), "decode attention");
   return out;

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "core/kernels/decode_linear.h"
 #include "core/lora/linear_init.h"
 #include "core/models/compact_autograd.h"
 #include "core/tensor_cast.h"
@@ -178,7 +179,7 @@ torch::Tensor LoraLinearImpl::forward(const torch::Tensor& x) {
   }
   auto result = m_quant_meta ? DequantLinear::apply(x, m_quant_packed, m_quant_absmax, m_quant_absmax2,
                                                     bias_input(bias, x), *m_quant_meta)
-                             : torch::nn::functional::linear(x, weight, bias);  // [..., out]
+                             : kernels::linear(x, weight, bias);  // [..., out]
   if (m_active.empty()) return result;
   const auto result_dtype = result.scalar_type();
   for (const auto& name : m_active) {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/env_switch.h"
+#include "core/kernels/decode_linear.h"
 #include "core/kernels/fused_ops.h"
 #include "core/models/blocks.h"
 #include "core/tensor_cast.h"
@@ -190,7 +191,7 @@ std::optional<torch::Tensor> stacked_linear(const torch::Tensor& x, Layers layer
   torch::Tensor weight = stacked_rows(weights_of(layers)), bias;
   if (layers.begin()[0]->bias.defined()) bias = stacked_rows(biases_of(layers));
   // [..., in] x [sum out, in]^T -> [..., sum out]
-  const auto base = torch::nn::functional::linear(x, weight, bias);
+  const auto base = kernels::linear(x, weight, bias);
   if (adapters->empty()) return base;
   // LoraLinearImpl::forward for one adapter, layer by layer, but for the down-projections, which
   // run as one product: result = base + lora_B(lora_A(x)) * scaling, rounded once to base's dtype.

@@ -7,31 +7,15 @@
 #include <cuda_fp16.h>
 #include <math_constants.h>
 
+#include "core/kernels/cuda/element_conversions.cuh"
+
 namespace vltune::kernels::cuda {
 
 namespace {
 
-template <typename T>
-__device__ __forceinline__ float to_float(T v);
-template <>
-__device__ __forceinline__ float to_float<float>(float v) { return v; }
-template <>
-__device__ __forceinline__ float to_float<__nv_bfloat16>(__nv_bfloat16 v) { return __bfloat162float(v); }
-template <>
-__device__ __forceinline__ float to_float<__half>(__half v) { return __half2float(v); }
-
-template <typename T>
-__device__ __forceinline__ T from_float(float v);
-template <>
-__device__ __forceinline__ float from_float<float>(float v) { return v; }
-template <>
-__device__ __forceinline__ __nv_bfloat16 from_float<__nv_bfloat16>(float v) { return __float2bfloat16_rn(v); }
-template <>
-__device__ __forceinline__ __half from_float<__half>(float v) { return __float2half_rn(v); }
-
-// v rounded to T and back: the value a tensor of dtype T holds.
-template <typename T>
-__device__ __forceinline__ float round_to(float v) { return to_float<T>(from_float<T>(v)); }
+using detail::from_float;
+using detail::round_to;
+using detail::to_float;
 
 constexpr int kNormThreads = 256;
 constexpr int kNormHeld = 16;  // elements a thread keeps in registers: rows up to 4,096 wide are read once
@@ -180,9 +164,9 @@ __device__ __forceinline__ float block_reduce(float v, float* red) {
 // One block per (batch * head, chunk of kAttnThreads keys). Thread i scores key i of the chunk
 // (its row read in 16-byte pieces against q in shared memory); the chunk's softmax weights go to
 // shared memory; then kLanes threads a key row, each 16 bytes of it, sum p * v over every
-// kGroups-th key, and the groups' sums are added in shared memory. One chunk: the output;
-// several: the chunk's (sum p v, max, sum p) for the combine.
-template <typename T, int D>
+// kGroups-th key (kBatched: their rows loaded several at a time), and the groups' sums are added
+// in shared memory. One chunk: the output; several: the chunk's (sum p v, max, sum p) for the combine.
+template <typename T, int D, bool kBatched>
 __global__ void __launch_bounds__(kAttnThreads) decode_attention_kernel(DecodeAttention a) {
   constexpr int kVec = 16 / static_cast<int>(sizeof(T));  // elements a 16-byte load
   constexpr int kLanes = D / kVec;                        // threads a value row
@@ -229,14 +213,41 @@ __global__ void __launch_bounds__(kAttnThreads) decode_attention_kernel(DecodeAt
   float acc[kVec];
 #pragma unroll
   for (int e = 0; e < kVec; ++e) acc[e] = 0.0f;
-#pragma unroll 4
-  for (int j = g; j < n; j += kGroups) {
-    const float pj = p_s[j];
-    if (pj == 0.0f) continue;
-    const uint4 raw = *reinterpret_cast<const uint4*>(rows + j * a.v_stride[2]);
-    const T* e = reinterpret_cast<const T*>(&raw);
+  if constexpr (kBatched) {
+    // The group's rows kBatch at a time, each batch's loads all issued before any is used (a load
+    // behind a branch on its key's weight waits for the one before). A masked key's row is read
+    // too but doesn't count: its weight of 0 selects the sum as it was (so no 0 * NaN from a slot
+    // never written). The same additions in the same order as the loop below.
+    constexpr int kRows = kAttnThreads / kGroups;  // rows a group takes of a full chunk
+    constexpr int kBatch = kRows < 8 ? kRows : 8;
+    static_assert(kRows % kBatch == 0, "rows per group");
 #pragma unroll
-    for (int i = 0; i < kVec; ++i) acc[i] = fmaf(pj, to_float<T>(e[i]), acc[i]);
+    for (int first = 0; first < kRows; first += kBatch) {
+      uint4 raw[kBatch];
+#pragma unroll
+      for (int r = 0; r < kBatch; ++r) {
+        const int j = g + (first + r) * kGroups;
+        raw[r] = j < n ? *reinterpret_cast<const uint4*>(rows + j * a.v_stride[2]) : make_uint4(0, 0, 0, 0);
+      }
+#pragma unroll
+      for (int r = 0; r < kBatch; ++r) {
+        const int j = g + (first + r) * kGroups;
+        const float pj = j < n ? p_s[j] : 0.0f;
+        const T* e = reinterpret_cast<const T*>(&raw[r]);
+#pragma unroll
+        for (int i = 0; i < kVec; ++i) acc[i] = pj != 0.0f ? fmaf(pj, to_float<T>(e[i]), acc[i]) : acc[i];
+      }
+    }
+  } else {
+#pragma unroll 4
+    for (int j = g; j < n; j += kGroups) {
+      const float pj = p_s[j];
+      if (pj == 0.0f) continue;
+      const uint4 raw = *reinterpret_cast<const uint4*>(rows + j * a.v_stride[2]);
+      const T* e = reinterpret_cast<const T*>(&raw);
+#pragma unroll
+      for (int i = 0; i < kVec; ++i) acc[i] = fmaf(pj, to_float<T>(e[i]), acc[i]);
+    }
   }
 #pragma unroll
   for (int e = 0; e < kVec; ++e) acc_s[g][lane * kVec + e] = acc[e];
@@ -331,7 +342,10 @@ template <typename T, int D>
 cudaError_t decode_attention_as(const DecodeAttention& a, cudaStream_t stream) {
   const int64_t chunks = (a.keys + kAttnThreads - 1) / kAttnThreads;
   const dim3 grid(static_cast<unsigned>(a.batch * a.heads), static_cast<unsigned>(chunks));
-  decode_attention_kernel<T, D><<<grid, kAttnThreads, 0, stream>>>(a);
+  if (a.batched_values)
+    decode_attention_kernel<T, D, true><<<grid, kAttnThreads, 0, stream>>>(a);
+  else
+    decode_attention_kernel<T, D, false><<<grid, kAttnThreads, 0, stream>>>(a);
   if (chunks > 1)
     decode_attention_combine_kernel<T><<<grid.x, D, 0, stream>>>(a.workspace, static_cast<int>(chunks), D, static_cast<T*>(a.out));
   return cudaGetLastError();
