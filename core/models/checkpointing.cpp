@@ -21,6 +21,7 @@ using torch::autograd::variable_list;
 struct BlockHolder : torch::CustomClassHolder {
   CheckpointBlock block;
   size_t input_count = 0;    // the first input_count saved tensors are inputs, the rest params
+  bool draws_random = true;  // whether the block draws random numbers (then rng is kept)
   RngState rng;              // the generators before the forward
 };
 
@@ -28,7 +29,7 @@ struct CheckpointFunction : torch::autograd::Function<CheckpointFunction> {
   // tensors: inputs then params. Runs with grad mode off (Function::apply turns it off).
   static variable_list forward(AutogradContext* ctx, at::IValue holder_value, at::TensorList tensors) {
     auto* holder = static_cast<BlockHolder*>(holder_value.toCapsule().get());  // alive: holder_value owns it
-    holder->rng = capture_rng_state();
+    if (holder->draws_random) holder->rng = capture_rng_state();
     std::vector<at::Tensor> inputs(tensors.begin(), tensors.begin() + static_cast<ptrdiff_t>(holder->input_count));
     variable_list outputs = holder->block(inputs);
     ctx->save_for_backward(variable_list(tensors.begin(), tensors.end()));
@@ -46,7 +47,10 @@ struct CheckpointFunction : torch::autograd::Function<CheckpointFunction> {
       inputs.push_back(saved[i].defined() ? saved[i].detach().requires_grad_(saved[i].requires_grad()) : saved[i]);
 
     variable_list outputs;
-    {
+    if (!holder->draws_random) {
+      at::AutoGradMode grad_on(true);
+      outputs = holder->block(inputs);
+    } else {
       const RngState now = capture_rng_state();
       restore_rng_state(holder->rng);
       try {
@@ -88,7 +92,7 @@ struct CheckpointFunction : torch::autograd::Function<CheckpointFunction> {
 }  // namespace
 
 std::vector<at::Tensor> checkpoint(const CheckpointBlock& block, const std::vector<at::Tensor>& inputs,
-                                   const std::vector<at::Tensor>& params) {
+                                   const std::vector<at::Tensor>& params, bool draws_random) {
   std::vector<at::Tensor> tensors;
   bool any_grad = false;
   for (const auto& t : inputs) {
@@ -105,13 +109,14 @@ std::vector<at::Tensor> checkpoint(const CheckpointBlock& block, const std::vect
   auto holder = c10::make_intrusive<BlockHolder>();
   holder->block = block;
   holder->input_count = inputs.size();
+  holder->draws_random = draws_random;
   return CheckpointFunction::apply(at::IValue::make_capsule(std::move(holder)), at::TensorList(tensors));
 }
 
 at::Tensor checkpoint(const std::function<at::Tensor(const at::Tensor&)>& block, const at::Tensor& input,
-                      const std::vector<at::Tensor>& params) {
+                      const std::vector<at::Tensor>& params, bool draws_random) {
   auto outputs = checkpoint([block](const std::vector<at::Tensor>& in) { return std::vector<at::Tensor>{block(in[0])}; },
-                            {input}, params);
+                            {input}, params, draws_random);
   return outputs.at(0);
 }
 

@@ -31,13 +31,16 @@ using CheckpointBlock = std::function<std::vector<at::Tensor>(const std::vector<
 
 // block(inputs), with gradients for `inputs` that require grad and for `params` (the block's
 // trainable tensors that require grad; undefined ones are skipped). Without grad mode, or with
-// nothing requiring grad, it simply runs the block.
+// nothing requiring grad, it simply runs the block. draws_random false: the block draws no random
+// numbers (no dropout at work), so the generators' state is neither saved nor put back around the
+// recompute; the checkpointed block can then run inside a CUDA graph capture too (graphed_stack.h),
+// where the CUDA generator's state can't be read.
 std::vector<at::Tensor> checkpoint(const CheckpointBlock& block, const std::vector<at::Tensor>& inputs,
-                                   const std::vector<at::Tensor>& params);
+                                   const std::vector<at::Tensor>& params, bool draws_random = true);
 
 // One input, one output.
 at::Tensor checkpoint(const std::function<at::Tensor(const at::Tensor&)>& block, const at::Tensor& input,
-                      const std::vector<at::Tensor>& params);
+                      const std::vector<at::Tensor>& params, bool draws_random = true);
 
 // The module's parameters that require grad now (LoRA's lora_A / lora_B while an adapter trains):
 // a checkpointed block's `params`. Collected at each call, as the trainable adapter can change.

@@ -32,6 +32,11 @@ std::atomic<bool>& enabled_flag() {
   return on;
 }
 
+std::atomic<bool>& checkpoint_flag() {
+  static std::atomic<bool> on{env_switch("VLTUNE_CHECKPOINT_GRAPHS", /*fallback=*/false)};
+  return on;
+}
+
 // What the graphs were made for: shapes, dtypes, the device and the parameters' storage.
 std::string key_of(const at::Tensor& x, const std::vector<at::Tensor>& fixed, const std::vector<at::Tensor>& params) {
   std::ostringstream k;
@@ -49,6 +54,10 @@ std::string key_of(const at::Tensor& x, const std::vector<at::Tensor>& fixed, co
 bool train_graphs_enabled() { return enabled_flag().load(std::memory_order_relaxed); }
 
 void set_train_graphs(bool on) { enabled_flag().store(on, std::memory_order_relaxed); }
+
+bool checkpoint_graphs_enabled() { return train_graphs_enabled() && checkpoint_flag().load(std::memory_order_relaxed); }
+
+void set_checkpoint_graphs(bool on) { checkpoint_flag().store(on, std::memory_order_relaxed); }
 
 struct GraphedStack::State {
   std::string key;        // what the graphs were made for (key_of)

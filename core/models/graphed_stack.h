@@ -23,11 +23,15 @@
 //
 // On by default (VLTUNE_TRAIN_GRAPHS=0 or set_train_graphs(false) turns it off): on an H200 the
 // step without checkpointing went from 170 to 88 ms for Qwen2-VL-2B, 136 to 30 for SmolVLM-256M,
-// with the last step's loss within the plain runs' own spread (bench/RESULTS.md). Without
-// checkpointing only (a checkpointed stack already recomputes in backward), only on CUDA. A capture
-// that fails is reported once and the stack runs plainly; so does a stack whose shapes keep
-// changing (batches of varying length: each new shape would cost a capture and its memory, and
-// replay little), once three captures have been replayed fewer than four times each on average.
+// with the last step's loss within the plain runs' own spread (bench/RESULTS.md). Only on CUDA.
+// A checkpointed stack is graphed too where its layers draw no random numbers (no adapter dropout
+// at work): its forward graph keeps each layer's input, its backward graph recomputes each layer
+// and differentiates it, and within one capture a layer's recomputed activations are freed before
+// the next layer's are made, so the memory should stay a checkpointed stack's. Written without a
+// GPU at hand: off until an H100/H200 run has measured it, VLTUNE_CHECKPOINT_GRAPHS=1 turns it on.
+// A capture that fails is reported once and the stack runs plainly; so does a stack whose shapes
+// keep changing (batches of varying length: each new shape would cost a capture and its memory,
+// and replay little), once three captures have been replayed fewer than four times each on average.
 
 #include <functional>
 #include <memory>
@@ -39,6 +43,10 @@ namespace vltune::models {
 
 bool train_graphs_enabled();
 void set_train_graphs(bool on);
+// Whether a checkpointed stack is graphed as well (train graphs enabled, and switched on by
+// VLTUNE_CHECKPOINT_GRAPHS=1 or set_checkpoint_graphs(true)).
+bool checkpoint_graphs_enabled();
+void set_checkpoint_graphs(bool on);
 
 // The stack: its input and the fixed tensors it reads -> its output.
 using GraphBlock = std::function<at::Tensor(const at::Tensor& x, const std::vector<at::Tensor>& fixed)>;

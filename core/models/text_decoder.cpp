@@ -9,6 +9,23 @@
 
 namespace vltune::models {
 
+namespace {
+
+// Whether a training forward of `m` draws random numbers: in a decoder layer only an active
+// adapter's dropout does (attention runs without dropout).
+bool adapters_draw_random(const torch::nn::Module& m) {
+  if (!m.is_training()) return false;
+  for (const auto& child : m.modules(/*include_self=*/false)) {
+    const auto* l = dynamic_cast<const lora::LoraLinearImpl*>(child.get());
+    if (l == nullptr || !l->is_training()) continue;
+    for (const auto& name : l->active())
+      if (l->adapter_params(name).dropout > 0.0) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 RotaryEmbeddingImpl::RotaryEmbeddingImpl(int64_t head_dim, double theta, std::vector<int64_t> section) : m_section(std::move(section)) {
   // inv_freq = 1 / theta^(2i / head_dim), computed in float32 as the reference does.
   auto exponent = torch::arange(0, head_dim, 2, torch::kLong).to(torch::kFloat32) / static_cast<double>(head_dim);
@@ -128,14 +145,25 @@ torch::Tensor TextDecoderImpl::forward(const torch::Tensor& inputs_embeds, const
                   ? block_causal_mask(isolated_segments, inputs_embeds.scalar_type(), inputs_embeds.device())
                   : causal_mask(attention_mask, b, t, past, inputs_embeds.scalar_type(), inputs_embeds.device());
   if (!cache && checkpoint_blocks(is_training())) {
-    auto h = inputs_embeds;
-    for (size_t i = 0; i < layers->size(); ++i) {
-      auto layer = layers->ptr<DecoderLayerImpl>(i);
-      // cos/sin/mask are captured, not inputs: computed from ids and masks, they need no gradient.
-      h = checkpoint([layer, c = cos, s = sin, mask, i](const torch::Tensor& x) { return layer->forward(x, c, s, mask, nullptr, i); },
-                     h, trainable_tensors(*layer));
+    const bool random = adapters_draw_random(*layers);
+    // Each layer checkpointed, then the final norm: [B, T, hidden] -> [B, T, hidden], reading cos/sin/mask.
+    const auto stack = [this, random](const torch::Tensor& x, const std::vector<torch::Tensor>& fixed) {
+      auto h = x;
+      for (size_t i = 0; i < layers->size(); ++i) {
+        auto layer = layers->ptr<DecoderLayerImpl>(i);
+        // cos/sin/mask are captured, not inputs: computed from ids and masks, they need no gradient.
+        h = checkpoint([layer, c = fixed[0], s = fixed[1], m = fixed[2], i](const torch::Tensor& y) {
+          return layer->forward(y, c, s, m, nullptr, i);
+        }, h, trainable_tensors(*layer), random);
+      }
+      return norm(h);
+    };
+    // As CUDA graphs too where nothing random would have to be drawn again alike (graphed_stack.h).
+    if (!random && checkpoint_graphs_enabled() && inputs_embeds.is_cuda()) {
+      const auto params = trainable_tensors(*this);
+      if (GraphedStack::applies(inputs_embeds, params)) return m_graphed->run(stack, inputs_embeds, {cos, sin, mask}, params);
     }
-    return norm(h);
+    return stack(inputs_embeds, {cos, sin, mask});
   }
   // The layers and the final norm: [B, T, hidden] -> [B, T, hidden], reading cos/sin/mask. Each
   // layer's last residual add runs with the next norm (one kernel when decoding on CUDA).

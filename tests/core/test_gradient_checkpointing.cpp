@@ -1,6 +1,7 @@
 // Gradient checkpointing (core/models/checkpointing.h) and its wiring into the models:
 //  - checkpoint() on a toy block: the gradients of the plain block, dropout included, with and
-//    without an input that requires grad; the generator ends where the plain run leaves it;
+//    without an input that requires grad; the generator ends where the plain run leaves it; a
+//    block that draws nothing also without the generators' state kept (draws_random false);
 //    without grad mode it is just the block;
 //  - every fixture family (../shared/fixtures/hf) with a new LoRA adapter on every linear layer,
 //    lora_dropout > 0, the vision tower frozen (LLaMA-Factory's default) and trained: the loss and
@@ -35,10 +36,10 @@ constexpr double kLoraDropout = 0.1;  // > 0, so the recompute must replay the d
 // A new adapter on every linear layer LLaMA-Factory's lora_target "all" selects, with dropout, in
 // training mode. lora_B starts at zero (PEFT's init), which would make every lora_A gradient zero
 // and the comparison of those vacuous: it is given small random values instead.
-std::unique_ptr<LoraModel> trained_model(const Fixture& f, bool train_vision) {
+std::unique_ptr<LoraModel> trained_model(const Fixture& f, bool train_vision, double dropout = kLoraDropout) {
   vltune::lora::LoraParams p;
   p.rank = 4;
-  p.dropout = kLoraDropout;
+  p.dropout = dropout;
   p.freeze.freeze_vision_tower = !train_vision;
   p.seed = 7;
   auto model = vltune::lora::open_lora_model(f.dir / "model", p);
@@ -154,6 +155,22 @@ void TestGradientCheckpointing::toyBlock() {
     if (input_grad) QVERIFY(at::equal(plain_x, ckpt_x));
     QVERIFY(plain_next == ckpt_next);  // exactly: the generator is back where the plain run left it
   }
+  // draws_random false, for a block that draws nothing (what lets a CUDA graph capture it): the
+  // plain gradients without the generators' state kept. Kept it is not: the dropout block's
+  // recompute, told the same, draws other masks than its forward did.
+  auto deterministic = [&](const at::Tensor& x) { return at::linear(at::gelu(at::linear(x, w1, b1)), w2); };
+  auto grads_of = [&](const std::function<at::Tensor(const at::Tensor&)>& f, bool checkpointed) {
+    for (auto* p : {&w1, &b1, &w2}) p->mutable_grad().reset();
+    at::manual_seed(123);
+    const at::Tensor y = checkpointed ? checkpoint(f, x0, {w1, b1, w2}, /*draws_random=*/false) : f(x0);
+    (y * y).sum().backward();
+    return std::vector<at::Tensor>{w1.grad().clone(), b1.grad().clone(), w2.grad().clone()};
+  };
+  const auto plain_det = grads_of(deterministic, false), ckpt_det = grads_of(deterministic, true);
+  for (size_t i = 0; i < plain_det.size(); ++i) QVERIFY2(at::equal(plain_det[i], ckpt_det[i]), qPrintable(QString("parameter %1").arg(i)));
+  const auto plain_drop = grads_of(block, false), unkept_drop = grads_of(block, true);
+  QVERIFY2(!at::equal(plain_drop[0], unkept_drop[0]), "the dropout block's recompute drew the forward's masks without the state kept");
+
   // Without grad mode it is just the block.
   at::NoGradGuard no_grad;
   at::manual_seed(9);
@@ -165,19 +182,24 @@ void TestGradientCheckpointing::toyBlock() {
 void TestGradientCheckpointing::sameLossAndGradients_data() {
   QTest::addColumn<QString>("family");
   QTest::addColumn<bool>("train_vision");
+  QTest::addColumn<double>("dropout");
   const auto families = vltune::test::hf_fixture_families();
   QVERIFY2(!families.empty(), "no fixture families");
   for (const auto& f : families) {
-    QTest::newRow((f + " frozen vision").c_str()) << QString::fromStdString(f) << false;
-    QTest::newRow((f + " trained vision").c_str()) << QString::fromStdString(f) << true;
+    QTest::newRow((f + " frozen vision").c_str()) << QString::fromStdString(f) << false << kLoraDropout;
+    QTest::newRow((f + " trained vision").c_str()) << QString::fromStdString(f) << true << kLoraDropout;
+    // Without dropout a decoder's layers are checkpointed without the generators' state kept
+    // (what lets them run as CUDA graphs).
+    QTest::newRow((f + " frozen vision, no dropout").c_str()) << QString::fromStdString(f) << false << 0.0;
   }
 }
 
 void TestGradientCheckpointing::sameLossAndGradients() {
   QFETCH(QString, family);
   QFETCH(bool, train_vision);
+  QFETCH(double, dropout);
   const Fixture f = vltune::test::parity_fixture(family);
-  auto model = trained_model(f, train_vision);
+  auto model = trained_model(f, train_vision, dropout);
   const auto batch = vltune::test::fixture_padded_batch(model->family(), f);
   const TrainingBlocks blocks = training_blocks(*model);
   QVERIFY2(blocks.language > 0, "no language-model layer carries the adapter");
