@@ -16,18 +16,21 @@
 #   memory3b  LoRA vs QLoRA at 2k tokens on Qwen2.5-VL-3B;
 #   quant     vltune-bench-quant: the NF4 kernel bit-identical to the CPU dequantisation, its speed;
 #   kernels   vltune-bench-kernels: the fused decoder kernels (RMSNorm, add + RMSNorm, silu * up,
-#             rotary, decode attention) against the operations they replace; then the 2B's and 3B's
-#             decode with the defaults and without each (KERNEL_DECODE picks which runs);
+#             rotary, decode attention, the decode GEMV) against the operations they replace, and
+#             the attention rows again with VLTUNE_ATTENTION_BATCHED_VALUES=1; then the 2B's and
+#             3B's decode with the defaults and without each (KERNEL_DECODE picks which runs);
 #   hfdecode  HF's eager decode on the same card;
 #   graphs    (only when named) training without checkpointing with the decoder's layers as
-#             replayed CUDA graphs (the default) and without (VLTUNE_TRAIN_GRAPHS=0), alternating.
+#             replayed CUDA graphs (the default) and without (VLTUNE_TRAIN_GRAPHS=0), alternating;
+#             GRAPHS_CKPT=on: with checkpointing, VLTUNE_CHECKPOINT_GRAPHS=1 against 0.
 # Run from the repository root with .device/ carried (deps.tar.xz, bench/ from ../shared/bench;
 # scripts/device/make_device_dir.sh makes it).
 # Reports in $OUT: summary.txt (the tables and the profiles' summaries), quant/decode/train/
 # loss_check .jsonl, logs.tar.gz, traces.tar.gz (Chrome traces of the profiled steps, for
 # chrome://tracing or Perfetto).
 #   BUDGET_S=555 (seconds until the last step must end)  SKIP_HF=1  TRAIN_MODELS="smolvlm_256m ..."
-#   KERNEL_DECODE="qwen2_vl_2b:VLTUNE_DEFAULTS=1 qwen2_vl_2b:VLTUNE_FUSED_ATTENTION=0 ..." (model:setting)
+#   KERNEL_DECODE="qwen2_vl_2b:VLTUNE_DEFAULTS=1 qwen2_vl_2b:VLTUNE_DECODE_GEMV=1,VLTUNE_FUSED_ATTENTION=0 ..."
+#     (model:settings, several comma-separated)
 #   SECTIONS="memory7b train loss decode kernels memory3b quant hfdecode graphs"
 set -uo pipefail
 R="${OUT:-/tmp/vltune-all}"
@@ -208,16 +211,14 @@ section_memory3b() {
 # with the defaults (all on for bf16), so each comparison is on one warm card.
 section_kernels() {
   [ -x "$B/vltune-bench-kernels" ] || return 0
-  step 30 60 "$B/vltune-bench-kernels" --reps 100 2>>"$W/kernels_stderr.log" >"$R/kernels.jsonl"
+  step 30 90 "$B/vltune-bench-kernels" --reps 100 2>>"$W/kernels_stderr.log" >"$R/kernels.jsonl"
   log "kernels rc=$? (1: a case differs; 2: no kernels in this build) $(tail -1 "$W/kernels_stderr.log")"
-  python3 - "$R/kernels.jsonl" <<'PY' | tee -a "$R/summary.txt"
-import json, sys
-for r in (json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")):
-    errors = " error vs exact: ops %.3g, fused %.3g" % (r["ops_error"], r["fused_error"]) if "ops_error" in r else ""
-    print("%-9s %-44s %-9s ok=%-5s differing %d of %d (max |diff| %.3g of %.3g)%s  ops %.1f us, fused %.1f us" % (
-        r["op"], r["shape"], r["dtype"], r["ok"], r["differing"], r["elements"], r["max_abs_diff"], r["max_abs_ref"], errors,
-        r["ops_us"], r["fused_us"]))
-PY
+  kernels_table "$R/kernels.jsonl"
+  # The attention kernel's candidate value pass (rows loaded together): its attention rows.
+  step 30 90 env VLTUNE_ATTENTION_BATCHED_VALUES=1 "$B/vltune-bench-kernels" --reps 100 2>>"$W/kernels_stderr.log" |
+    grep '"decode_attention"' >"$R/kernels_batched_values.jsonl"
+  log "kernels VLTUNE_ATTENTION_BATCHED_VALUES=1 rc=${PIPESTATUS[0]} $(tail -1 "$W/kernels_stderr.log")"
+  kernels_table "$R/kernels_batched_values.jsonl"
   local run m setting runs="${KERNEL_DECODE:-}"
   if [ -z "$runs" ]; then
     for m in qwen2_vl_2b qwen2_5_vl_3b; do
@@ -229,11 +230,30 @@ PY
   for run in $runs; do
     m="${run%%:*}" setting="${run#*:}"
     [ -x "$B/vltune-bench-decode" ] || break
-    step 40 90 env "$setting" "$B/vltune-bench-decode" --config "$BENCH/configs/$m.config.json" --device cuda \
+    local -a settings
+    IFS=, read -ra settings <<<"$setting"  # several, comma-separated: A=1,B=0
+    step 40 90 env "${settings[@]}" "$B/vltune-bench-decode" --config "$BENCH/configs/$m.config.json" --device cuda \
       --precision bf16 --steps auto --bandwidth-gbs "$BW" --profile "$W/profile" --no-trace 2>>"$W/decode_stderr.log" |
       grep '^{' >>"$R/decode.jsonl"
     log "decode ours $m $setting rc=${PIPESTATUS[0]}"
   done
+}
+
+# kernels_table FILE: vltune-bench-kernels' rows, one line each (the decode GEMV's with the bytes a
+# second each way reads its weight at, and its time by warps an output feature).
+kernels_table() {
+  python3 - "$1" <<'PY' | tee -a "$R/summary.txt"
+import json, sys
+for r in (json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")):
+    errors = " error vs exact: ops %.3g, fused %.3g" % (r["ops_error"], r["fused_error"]) if "ops_error" in r else ""
+    line = "%-9s %-44s %-9s ok=%-5s differing %d of %d (max |diff| %.3g of %.3g)%s  ops %.1f us, fused %.1f us" % (
+        r["op"], r["shape"], r["dtype"], r["ok"], r["differing"], r["elements"], r["max_abs_diff"], r["max_abs_ref"], errors,
+        r["ops_us"], r["fused_us"])
+    if "fused_GBps" in r:
+        line += " (%.0f / %.0f GB/s; by warps %s)" % (r["ops_GBps"], r["fused_GBps"],
+                                                      " ".join("%s:%.1f" % kv for kv in r["fused_us_by_warps"].items()))
+    print(line)
+PY
 }
 
 # quant: the NF4 kernel check.
@@ -254,27 +274,30 @@ PY
 # graphs: the decoder's layers as replayed CUDA graphs (VLTUNE_TRAIN_GRAPHS=1, the default;
 # core/models/graphed_stack.h) against plain, without checkpointing, alternating on one card. The
 # graphs replay the plain kernels: the last step's loss must be within the plain runs' own spread
-# (their backward's atomics add in varying order).
+# (their backward's atomics add in varying order). GRAPHS_CKPT=on: with checkpointing instead, the
+# checkpointed stack graphed (VLTUNE_CHECKPOINT_GRAPHS=1, opt-in until measured) against plain;
+# its peak memory must stay a checkpointed stack's.
 section_graphs() {
   : >"$R/train_graphs.jsonl"
-  local m g
+  local m g ckpt="${GRAPHS_CKPT:-off}" switch=VLTUNE_TRAIN_GRAPHS
+  [ "$ckpt" = on ] && switch=VLTUNE_CHECKPOINT_GRAPHS
   for m in ${TRAIN_MODELS:-smolvlm_256m qwen2_vl_2b qwen2_5_vl_3b}; do
     for g in 1 0; do
       [ -x "$B/vltune-bench-train" ] || break 2
-      step 30 60 env VLTUNE_TRAIN_GRAPHS=$g "$B/vltune-bench-train" --config-dir "$BENCH/configs" --device cuda \
-        --precision bf16 --steps 8 --warmup 2 --model "$m" --grad-ckpt off 2>>"$W/graphs_stderr.log" |
+      step 30 60 env "$switch=$g" "$B/vltune-bench-train" --config-dir "$BENCH/configs" --device cuda \
+        --precision bf16 --steps 8 --warmup 2 --model "$m" --grad-ckpt "$ckpt" 2>>"$W/graphs_stderr.log" |
         grep '^{' >>"$R/train_graphs.jsonl"
-      log "train ours $m VLTUNE_TRAIN_GRAPHS=$g rc=${PIPESTATUS[0]}"
+      log "train ours $m grad ckpt $ckpt $switch=$g rc=${PIPESTATUS[0]}"
     done
   done
   grep -i "CUDA graphs" "$W/graphs_stderr.log" | head -3 | tee -a "$R/summary.txt"
   python3 - "$R/train_graphs.jsonl" <<'PY' | tee -a "$R/summary.txt"
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
-print("| model | graphs replayed | tok/s | ms/step | peak GiB | last step loss |")
-print("| --- | --- | ---: | ---: | ---: | ---: |")
+print("| model | grad ckpt | graphs replayed | tok/s | ms/step | peak GiB | last step loss |")
+print("| --- | --- | --- | ---: | ---: | ---: | ---: |")
 for r in rows:
-    print("| %s | %s | %.1f | %.1f | %s | %.6f |" % (r["model"], r.get("train_graphs"), r["tokens_per_s"],
+    print("| %s | %s | %s | %.1f | %.1f | %s | %.6f |" % (r["model"], r.get("grad_ckpt"), r.get("train_graphs"), r["tokens_per_s"],
           1000 * r["step_s"], r["peak_mem_gib"], r["last_step_loss"]))
 PY
 }

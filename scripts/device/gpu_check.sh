@@ -10,6 +10,7 @@
 #      adapter in compare mode (two graphs on one model, adapters switched between their steps);
 #   4. parity against transformers' fixtures on CUDA, float32 and bfloat16 (vltune-cli parity); the
 #      same with the fused decoder kernels, and chat answers with them against the operations';
+#   4b. (only when named: candidates) the same with the kernels not yet on by default;
 #   5. LoRA training runs per family on CUDA in fp32 and bf16 (and fp16 for one), plus the same fp32
 #      run on this build's CPU, and their interoperability.
 # Run from the repository root on the GPU box, with .device/ carried (scripts/device/make_device_dir.sh
@@ -18,7 +19,8 @@
 #                        PCRE2, ICU, stb and pkgconf, unpacked from their .debs (dpkg -x)
 #   .device/fixtures/    <family>/model (+ reference.json/.safetensors for parity)
 # Everything it reports goes to $OUT (default /tmp/vltune-gpu-check).
-#   BUDGET_S=1500  CHECKS="issue12 interop decode parity fused families" (the parts to run, in this order)
+#   BUDGET_S=1500  CHECKS="issue12 interop decode parity fused families" (the parts to run, in this
+#   order; "candidates" after fused when named)
 set -uo pipefail
 OUT="${OUT:-/tmp/vltune-gpu-check}"
 mkdir -p "$OUT"
@@ -184,6 +186,21 @@ done
 # operations' (VLTUNE_FUSED_KERNELS=0; the plain parity above runs without them too)
 # show_diff A B: where two answers part, into the summary (the texts themselves stay in $OUT).
 show_diff() { diff "$1" "$2" | head -8 | cut -c1-300 | tee -a "$OUT/summary.txt"; }
+# compare_answers A B WHAT: whether two chats' answers are the same, into the log; where they part
+# when not.
+compare_answers() {
+  local same=DIFFERENT
+  cmp -s "$1" "$2" && same=same
+  log "$3: answers $same"
+  [ "$same" = same ] || show_diff "$1" "$2"
+}
+# chat_args FAM DT: into `args`, the chat the decode comparisons run (with the fixture's adapter,
+# base and adapted answers side by side).
+chat_args() {
+  args=(chat --model "$FIX/$1/model" --device cuda --precision "$2" --greedy --max-new-tokens 48 ${IMG:+--image "$IMG"})
+  [ -d "$FIX/$1/adapter" ] && args+=(--adapter "$FIX/$1/adapter" --compare --scale 40)
+  args+=("What is in the picture?")
+}
 if wants fused; then
   for fam in qwen2_vl qwen2_5_vl; do
     [ -f "$FIX/$fam/reference.json" ] || continue
@@ -197,21 +214,46 @@ if wants fused; then
     [ -d "$FIX/$fam/model" ] || continue
     for dt in fp32 bf16; do
       have 15 "fused decode $fam $dt" || break 2
-      args=(chat --model "$FIX/$fam/model" --device cuda --precision "$dt" --greedy --max-new-tokens 48 ${IMG:+--image "$IMG"})
-      [ -d "$FIX/$fam/adapter" ] && args+=(--adapter "$FIX/$fam/adapter" --compare --scale 40)
-      args+=("What is in the picture?")
+      chat_args "$fam" "$dt"
       VLTUNE_FUSED_KERNELS=0 timeout 60 "$BIN" "${args[@]}" >"$OUT/chat_${fam}_${dt}_ops.txt" 2>/dev/null
       VLTUNE_FUSED_KERNELS=1 timeout 60 "$BIN" "${args[@]}" >"$OUT/chat_${fam}_${dt}_fused.txt" 2>"$OUT/chat_${fam}_${dt}_fused.err"
-      rc=$?
-      if cmp -s "$OUT/chat_${fam}_${dt}_ops.txt" "$OUT/chat_${fam}_${dt}_fused.txt"; then same=same; else same=DIFFERENT; fi
-      log "decode $fam $dt with the fused kernels: rc=$rc, answers $same as the operations'"
-      [ "$same" = same ] || show_diff "$OUT/chat_${fam}_${dt}_ops.txt" "$OUT/chat_${fam}_${dt}_fused.txt"
+      compare_answers "$OUT/chat_${fam}_${dt}_ops.txt" "$OUT/chat_${fam}_${dt}_fused.txt" \
+        "decode $fam $dt with the fused kernels (rc=$?) against the operations'"
       # Merged q/k/v and gate/up products (on in both runs above) against separate ones: a larger
       # product may round its last bit differently, so DIFFERENT wants a look at the texts.
       VLTUNE_MERGED_PRODUCTS=0 timeout 60 "$BIN" "${args[@]}" >"$OUT/chat_${fam}_${dt}_separate.txt" 2>/dev/null
-      if cmp -s "$OUT/chat_${fam}_${dt}_separate.txt" "$OUT/chat_${fam}_${dt}_fused.txt"; then same=same; else same=DIFFERENT; fi
-      log "decode $fam $dt with merged products: answers $same as with separate ones"
-      [ "$same" = same ] || show_diff "$OUT/chat_${fam}_${dt}_separate.txt" "$OUT/chat_${fam}_${dt}_fused.txt"
+      compare_answers "$OUT/chat_${fam}_${dt}_separate.txt" "$OUT/chat_${fam}_${dt}_fused.txt" \
+        "decode $fam $dt with merged products against separate ones"
+    done
+  done
+fi
+
+# --- kernels written without a GPU at hand, off by default until measured: the decode GEMV kernel
+# (VLTUNE_DECODE_GEMV=1, core/kernels/decode_linear.h) and the attention kernel's value pass with
+# its rows loaded together (VLTUNE_ATTENTION_BATCHED_VALUES=1). Parity with both on; answers with
+# each against the defaults': the batched value pass does the same additions (must be the same),
+# the GEMV kernel sums in another order than cuBLAS (DIFFERENT wants a look at the texts).
+if wants candidates; then
+  for fam in qwen2_vl qwen2_5_vl; do
+    [ -f "$FIX/$fam/reference.json" ] || continue
+    for dt in float32 bfloat16; do
+      have 10 "candidate parity $fam $dt" || break 2
+      VLTUNE_FUSED_KERNELS=1 VLTUNE_DECODE_GEMV=1 VLTUNE_ATTENTION_BATCHED_VALUES=1 "$BIN" parity "$FIX/$fam" --device cuda \
+        --dtype "$dt" >"$OUT/parity_candidates_${fam}_${dt}.txt" 2>&1
+      log "parity $fam cuda $dt, GEMV + batched attention values: rc=$? $(tail -1 "$OUT/parity_candidates_${fam}_${dt}.txt")"
+    done
+  done
+  for fam in qwen2_vl qwen2_5_vl idefics3 llava; do
+    [ -d "$FIX/$fam/model" ] || continue
+    for dt in fp32 bf16; do
+      have 15 "candidate decode $fam $dt" || break 2
+      chat_args "$fam" "$dt"
+      base="$OUT/chat_${fam}_${dt}"
+      VLTUNE_FUSED_KERNELS=1 timeout 60 "$BIN" "${args[@]}" >"${base}_fused.txt" 2>/dev/null
+      for cand in VLTUNE_ATTENTION_BATCHED_VALUES VLTUNE_DECODE_GEMV; do
+        VLTUNE_FUSED_KERNELS=1 env "$cand=1" timeout 60 "$BIN" "${args[@]}" >"${base}_${cand}.txt" 2>"${base}_${cand}.err"
+        compare_answers "${base}_fused.txt" "${base}_${cand}.txt" "decode $fam $dt with $cand=1 (rc=$?) against the defaults'"
+      done
     done
   done
 fi
