@@ -231,10 +231,10 @@ double replayed_us(int reps, int copies, F&& f) {
 // A decode step's linear layer, `rows` sequences of one token: cuBLAS's product (what
 // torch::nn::functional::linear runs) and the decode GEMV kernel's (kernels::fused_decode_linear),
 // each against the exact result of the same inputs (float64). Both sum in float32 in their own
-// order: the kernel must be as close to the exact result as cuBLAS (within a quarter more), or
-// within one unit in the last place of the largest output. Timed as a replayed CUDA graph over
-// enough weight copies that each call reads its own from memory (256 MiB of them), with the bytes
-// a second that makes; the kernel also with 1, 2, 4 and 8 warps an output feature, for tuning.
+// order: the kernel must be as close to the exact result as cuBLAS (within a quarter more; float32:
+// twice), or within one unit in the last place of the largest output. Timed as a replayed CUDA
+// graph over enough weight copies that each call reads its own from memory (256 MiB of them), with
+// the bytes a second that makes; the kernel also with 1, 2, 4 and 8 warps an output feature.
 Outcome compare_decode_linear(const std::string& name, torch::ScalarType dtype, int reps, int64_t rows, int64_t in,
                               int64_t out, bool with_bias) {
   torch::NoGradGuard no_grad;
@@ -258,8 +258,10 @@ Outcome compare_decode_linear(const std::string& name, torch::ScalarType dtype, 
   const double max_ref = exact.abs().max().item<double>();
   const std::string shape = name + ": " + std::to_string(rows) + " x " + std::to_string(in) + " -> " + std::to_string(out) +
                             (with_bias ? " + bias" : "");
+  // In float32 the sums' own rounding, not the output's, is the error: two orders may differ by twice.
+  const double allowed = dtype == torch::kFloat32 ? 2.0 : 1.25;
   Outcome o = outcome("decode_linear", shape, dtype, r, diff_of(r), max_ref, false,
-                      got_err <= 1.25 * ref_err || got_err <= ulp_of(dtype) * max_ref);
+                      got_err <= allowed * ref_err || got_err <= ulp_of(dtype) * max_ref);
   o.row["ops_error"] = ref_err;
   o.row["fused_error"] = got_err;
   o.row["weight_copies"] = copies;
