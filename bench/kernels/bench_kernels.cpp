@@ -146,6 +146,20 @@ Outcome compare(const std::string& op, const std::string& shape, torch::ScalarTy
   return outcome(op, shape, dtype, r, diff, max_ref, must_be_equal, ok);
 }
 
+// A case whose kernel sums in its own order, so it can't be bit-identical to the operations: both
+// results against the exact one of the same inputs (float64), the kernel's at most `allowed` times
+// as far from it as the operations', or within one unit in the last place of the largest output.
+Outcome against_exact(const std::string& op, const std::string& shape, torch::ScalarType dtype, const OffAndOn& r,
+                      const torch::Tensor& exact, double allowed) {
+  const double ref_err = max_abs_diff(r.ref, exact), got_err = max_abs_diff(r.got, exact);
+  const double max_ref = exact.abs().max().item<double>();
+  Outcome o = outcome(op, shape, dtype, r, diff_of(r), max_ref, false,
+                      got_err <= allowed * ref_err || got_err <= ulp_of(dtype) * max_ref);
+  o.row["ops_error"] = ref_err;
+  o.row["fused_error"] = got_err;
+  return o;
+}
+
 // A decode step's attention (models::grouped_attention): SDPA's (the kernels off) and the fused
 // kernel's each against the exact result of the same inputs (float64). The kernel keeps its softmax
 // in float32 as SDPA's kernels do but sums in its own order, so it can't be bit-identical: it must
@@ -160,13 +174,7 @@ Outcome compare_attention(const std::string& shape, torch::ScalarType dtype, int
   const auto scores = torch::matmul(q.to(torch::kFloat64), k64.transpose(-2, -1)) * scale + mask.to(torch::kFloat64);
   const auto exact = torch::matmul(torch::softmax(scores, -1), v64);
   const OffAndOn r = off_and_on(reps, [&] { return models::grouped_attention(q, k, v, mask, scale); });
-  const double ref_err = max_abs_diff(r.ref, exact), got_err = max_abs_diff(r.got, exact);
-  const double max_ref = exact.abs().max().item<double>();
-  Outcome o = outcome("decode_attention", shape, dtype, r, diff_of(r), max_ref, false,
-                      got_err <= 1.25 * ref_err || got_err <= ulp_of(dtype) * max_ref);
-  o.row["ops_error"] = ref_err;
-  o.row["fused_error"] = got_err;
-  return o;
+  return against_exact("decode_attention", shape, dtype, r, exact, 1.25);
 }
 
 // A static decode step's KV cache write (models::KvCache::append): the cache after it, kernels off
@@ -254,16 +262,10 @@ Outcome compare_decode_linear(const std::string& name, torch::ScalarType dtype, 
   r.got = kernel(0, 0);
   r.ops_us = replayed_us(reps, copies, cublas);
   r.fused_us = replayed_us(reps, copies, [&](int i) { return kernel(i, 0); });
-  const double ref_err = max_abs_diff(r.ref, exact), got_err = max_abs_diff(r.got, exact);
-  const double max_ref = exact.abs().max().item<double>();
   const std::string shape = name + ": " + std::to_string(rows) + " x " + std::to_string(in) + " -> " + std::to_string(out) +
                             (with_bias ? " + bias" : "");
   // In float32 the sums' own rounding, not the output's, is the error: two orders may differ by twice.
-  const double allowed = dtype == torch::kFloat32 ? 2.0 : 1.25;
-  Outcome o = outcome("decode_linear", shape, dtype, r, diff_of(r), max_ref, false,
-                      got_err <= allowed * ref_err || got_err <= ulp_of(dtype) * max_ref);
-  o.row["ops_error"] = ref_err;
-  o.row["fused_error"] = got_err;
+  Outcome o = against_exact("decode_linear", shape, dtype, r, exact, dtype == torch::kFloat32 ? 2.0 : 1.25);
   o.row["weight_copies"] = copies;
   o.row["ops_GBps"] = static_cast<double>(bytes) / r.ops_us / 1e3;
   o.row["fused_GBps"] = static_cast<double>(bytes) / r.fused_us / 1e3;

@@ -118,14 +118,15 @@ cudaError_t launch_typed(const DecodeLinear& l, int warps, cudaStream_t stream) 
 
 int element_size(DType dtype) { return dtype == DType::f32 ? 4 : 2; }
 
-}  // namespace
-
+// How many warps share one output feature when the call doesn't say (DecodeLinear::warps_per_feature).
 int decode_linear_warps(DType dtype, int64_t in, int64_t out_features) {
   const int64_t pieces = in * element_size(dtype) / 16;
   int w = 1;
   while (w < kWarps && out_features * w < kTargetWarps && pieces >= 2 * 32 * w) w *= 2;
   return w;
 }
+
+}  // namespace
 
 cudaError_t decode_linear(DType dtype, const DecodeLinear& l, cudaStream_t stream) {
   if (l.rows <= 0 || l.out_features <= 0) return cudaSuccess;

@@ -30,12 +30,9 @@ struct DecodeLinear {
   int64_t in = 0;                // a multiple of 16 bytes' elements (8 in bf16/f16, 4 in f32)
   int64_t out_features = 0;
   int64_t x_stride = 0;          // elements between x's rows (>= in, a multiple of 16 bytes')
-  int warps_per_feature = 0;     // 1, 2, 4 or 8; 0: decode_linear_warps() chooses
+  int warps_per_feature = 0;     // 1, 2, 4 or 8; 0: the fewest that put about 4,096 warps to work
+                                 // while each lane still has a 16-byte piece of the row
 };
-
-// How many warps share one output feature when the call doesn't say: the fewest (1, 2, 4 or 8)
-// that put about 4,096 warps to work, while each lane still has a 16-byte piece of the row.
-int decode_linear_warps(DType dtype, int64_t in, int64_t out_features);
 
 // out[r, o] = R(sum_k x[r, k] * weight[o, k] + bias[o]) in float32, R the rounding to the dtype.
 cudaError_t decode_linear(DType dtype, const DecodeLinear& l, cudaStream_t stream);
