@@ -144,6 +144,15 @@ torch::Tensor TextDecoderImpl::forward(const torch::Tensor& inputs_embeds, const
   auto mask = isolated_segments.defined()
                   ? block_causal_mask(isolated_segments, inputs_embeds.scalar_type(), inputs_embeds.device())
                   : causal_mask(attention_mask, b, t, past, inputs_embeds.scalar_type(), inputs_embeds.device());
+  // The stack as replayed CUDA graphs where `graphs` allows them and they apply (graphed_stack.h),
+  // else plainly. The parameters are gathered only then (a walk over every module).
+  const auto run = [&](const GraphBlock& stack, bool graphs) {
+    if (graphs && inputs_embeds.is_cuda()) {
+      const auto params = trainable_tensors(*this);
+      if (GraphedStack::applies(inputs_embeds, params)) return m_graphed->run(stack, inputs_embeds, {cos, sin, mask}, params);
+    }
+    return stack(inputs_embeds, {cos, sin, mask});
+  };
   if (!cache && checkpoint_blocks(is_training())) {
     const bool random = adapters_draw_random(*layers);
     // Each layer checkpointed, then the final norm: [B, T, hidden] -> [B, T, hidden], reading cos/sin/mask.
@@ -158,12 +167,8 @@ torch::Tensor TextDecoderImpl::forward(const torch::Tensor& inputs_embeds, const
       }
       return norm(h);
     };
-    // As CUDA graphs too where nothing random would have to be drawn again alike (graphed_stack.h).
-    if (!random && checkpoint_graphs_enabled() && inputs_embeds.is_cuda()) {
-      const auto params = trainable_tensors(*this);
-      if (GraphedStack::applies(inputs_embeds, params)) return m_graphed->run(stack, inputs_embeds, {cos, sin, mask}, params);
-    }
-    return stack(inputs_embeds, {cos, sin, mask});
+    // Graphed only where nothing random would have to be drawn again alike.
+    return run(stack, !random && checkpoint_graphs_enabled());
   }
   // The layers and the final norm: [B, T, hidden] -> [B, T, hidden], reading cos/sin/mask. Each
   // layer's last residual add runs with the next norm (one kernel when decoding on CUDA).
@@ -173,12 +178,7 @@ torch::Tensor TextDecoderImpl::forward(const torch::Tensor& inputs_embeds, const
       std::tie(h, pending) = layers->ptr<DecoderLayerImpl>(i)->forward_pending(h, pending, fixed[0], fixed[1], fixed[2], cache, i);
     return norm->forward_after_add(h, pending).second;
   };
-  // The parameters are gathered only when graphs may be used (a walk over every module).
-  if (!cache && is_training() && train_graphs_enabled() && inputs_embeds.is_cuda()) {
-    const auto params = trainable_tensors(*this);
-    if (GraphedStack::applies(inputs_embeds, params)) return m_graphed->run(stack, inputs_embeds, {cos, sin, mask}, params);
-  }
-  return stack(inputs_embeds, {cos, sin, mask});
+  return run(stack, !cache && is_training() && train_graphs_enabled());
 }
 
 }  // namespace vltune::models
