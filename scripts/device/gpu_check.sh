@@ -172,15 +172,23 @@ for fam in qwen2_vl qwen2_5_vl idefics3 llava; do
 done
 
 # --- parity on CUDA ------------------------------------------------------------------------------
-for fam in qwen2_vl qwen2_5_vl; do
-  wants parity || break
-  [ -f "$FIX/$fam/reference.json" ] || continue
-  for dt in float32 bfloat16; do
-    have 10 "parity $fam $dt" || break 2
-    VLTUNE_FUSED_KERNELS=0 "$BIN" parity "$FIX/$fam" --device cuda --dtype "$dt" >"$OUT/parity_${fam}_${dt}.txt" 2>&1
-    log "parity $fam cuda $dt: rc=$? $(tail -1 "$OUT/parity_${fam}_${dt}.txt")"
+# parity_runs NAME WHAT [VAR=VALUE ...]: vltune-cli parity on CUDA for Qwen2-VL and Qwen2.5-VL in
+# float32 and bfloat16 with that environment, each into parity${NAME}_<family>_<dtype>.txt; WHAT
+# ends each log line's label.
+parity_runs() {
+  local name=$1 what=$2 fam dt file
+  shift 2
+  for fam in qwen2_vl qwen2_5_vl; do
+    [ -f "$FIX/$fam/reference.json" ] || continue
+    for dt in float32 bfloat16; do
+      have 10 "parity $fam $dt$what" || return
+      file="$OUT/parity${name}_${fam}_${dt}.txt"
+      env "$@" "$BIN" parity "$FIX/$fam" --device cuda --dtype "$dt" >"$file" 2>&1
+      log "parity $fam cuda $dt$what: rc=$? $(tail -1 "$file")"
+    done
   done
-done
+}
+wants parity && parity_runs "" "" VLTUNE_FUSED_KERNELS=0
 
 # --- the fused decoder kernels (VLTUNE_FUSED_KERNELS=1: fp32 too): parity, and answers against the
 # operations' (VLTUNE_FUSED_KERNELS=0; the plain parity above runs without them too)
@@ -202,14 +210,7 @@ chat_args() {
   args+=("What is in the picture?")
 }
 if wants fused; then
-  for fam in qwen2_vl qwen2_5_vl; do
-    [ -f "$FIX/$fam/reference.json" ] || continue
-    for dt in float32 bfloat16; do
-      have 10 "fused parity $fam $dt" || break 2
-      VLTUNE_FUSED_KERNELS=1 "$BIN" parity "$FIX/$fam" --device cuda --dtype "$dt" >"$OUT/parity_fused_${fam}_${dt}.txt" 2>&1
-      log "parity $fam cuda $dt, fused kernels: rc=$? $(tail -1 "$OUT/parity_fused_${fam}_${dt}.txt")"
-    done
-  done
+  parity_runs _fused ", fused kernels" VLTUNE_FUSED_KERNELS=1
   for fam in qwen2_vl qwen2_5_vl idefics3 llava; do
     [ -d "$FIX/$fam/model" ] || continue
     for dt in fp32 bf16; do
@@ -234,15 +235,8 @@ fi
 # each against the defaults': the batched value pass does the same additions (must be the same),
 # the GEMV kernel sums in another order than cuBLAS (DIFFERENT wants a look at the texts).
 if wants candidates; then
-  for fam in qwen2_vl qwen2_5_vl; do
-    [ -f "$FIX/$fam/reference.json" ] || continue
-    for dt in float32 bfloat16; do
-      have 10 "candidate parity $fam $dt" || break 2
-      VLTUNE_FUSED_KERNELS=1 VLTUNE_DECODE_GEMV=1 VLTUNE_ATTENTION_BATCHED_VALUES=1 "$BIN" parity "$FIX/$fam" --device cuda \
-        --dtype "$dt" >"$OUT/parity_candidates_${fam}_${dt}.txt" 2>&1
-      log "parity $fam cuda $dt, GEMV + batched attention values: rc=$? $(tail -1 "$OUT/parity_candidates_${fam}_${dt}.txt")"
-    done
-  done
+  parity_runs _candidates ", GEMV + batched attention values" VLTUNE_FUSED_KERNELS=1 VLTUNE_DECODE_GEMV=1 \
+    VLTUNE_ATTENTION_BATCHED_VALUES=1
   for fam in qwen2_vl qwen2_5_vl idefics3 llava; do
     [ -d "$FIX/$fam/model" ] || continue
     for dt in fp32 bf16; do
