@@ -37,10 +37,12 @@ std::atomic<bool>& checkpoint_flag() {
   return on;
 }
 
-// What the graphs were made for: shapes, dtypes, the device and the parameters' storage.
-std::string key_of(const at::Tensor& x, const std::vector<at::Tensor>& fixed, const std::vector<at::Tensor>& params) {
+// What the graphs were made for: shapes, dtypes, the device, the parameters' storage and the
+// caller's variant.
+std::string key_of(const at::Tensor& x, const std::vector<at::Tensor>& fixed, const std::vector<at::Tensor>& params,
+                   uint64_t variant) {
   std::ostringstream k;
-  k << x.device() << ' ' << x.sizes() << x.scalar_type() << x.requires_grad();
+  k << variant << ' ' << x.device() << ' ' << x.sizes() << x.scalar_type() << x.requires_grad();
   for (const auto& f : fixed) k << '|' << f.sizes() << f.scalar_type();
   for (const auto& p : params) k << '|' << p.data_ptr() << p.sizes() << p.scalar_type() << p.requires_grad();
   // The frozen weights the graphs read are not among `params`: a decode step between two training
@@ -259,7 +261,7 @@ bool GraphedStack::applies(const at::Tensor& x, const std::vector<at::Tensor>& p
 }
 
 at::Tensor GraphedStack::run(const GraphBlock& block, const at::Tensor& x, const std::vector<at::Tensor>& fixed,
-                             const std::vector<at::Tensor>& params) {
+                             const std::vector<at::Tensor>& params, uint64_t variant) {
   State& st = *m_state;
   st.replayed = false;
   if (!applies(x, params)) return block(x, fixed);
@@ -269,7 +271,7 @@ at::Tensor GraphedStack::run(const GraphBlock& block, const at::Tensor& x, const
   std::vector<at::Tensor> trained;
   for (const auto& p : params)
     if (p.defined() && p.requires_grad()) trained.push_back(p);
-  const std::string key = key_of(x, fixed, trained);
+  const std::string key = key_of(x, fixed, trained, variant);
   if (key != st.key) {
     st.drop();  // other shapes or parameters: the old graphs can't serve them
     st.key = key;
@@ -328,6 +330,7 @@ at::Tensor GraphedStack::run(const GraphBlock& block, const at::Tensor& x, const
   st.last_node = out.grad_fn();
   return out;
 #else
+  (void)variant;
   return block(x, fixed);
 #endif
 }

@@ -10,10 +10,10 @@
 // the second warms up once more on a side stream and captures, later ones replay. The block must
 // be a pure function of its input, the fixed tensors and the parameters, with no host reads or
 // host-to-device copies (a decoder layer stack with its cos/sin and mask given is). Host state the
-// block reads is baked into a capture: adapters switched on or off, or rescaled, between two
-// forwards that want gradients need reset() (DPO's reference pass runs without gradients, so no
-// graph serves it). The replayed kernels are the plain forward's and backward's, so values and
-// gradients are the same.
+// block reads is baked into a capture, so the caller names it in run()'s `variant` (the decoder:
+// its adapters' state, lora/adapter_state.h, and whether the stack is checkpointed); a variant
+// not seen last drops the graphs, as other shapes do. The replayed kernels are the plain
+// forward's and backward's, so values and gradients are the same.
 //
 // The parameters' gradients are added to their .grad after the backward replay (one multi-tensor
 // add, or a copy when .grad is unset): the graph writes them to its own buffers, which must not
@@ -33,6 +33,7 @@
 // keep changing (batches of varying length: each new shape would cost a capture and its memory,
 // and replay little), once three captures have been replayed fewer than four times each on average.
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -63,10 +64,11 @@ class GraphedStack {
   static bool applies(const at::Tensor& x, const std::vector<at::Tensor>& params);
 
   // block(x, fixed), with gradients to x (when it wants one) and to `params` (those that want
-  // one); through replayed graphs when applies() and the shapes were seen before.
+  // one); through replayed graphs when applies() and the shapes and `variant` (what else the
+  // block's kernels depend on: host state it reads) were seen in the last call before.
   // x: [B, T, hidden] (any shape) -> the block's output
   at::Tensor run(const GraphBlock& block, const at::Tensor& x, const std::vector<at::Tensor>& fixed,
-                 const std::vector<at::Tensor>& params);
+                 const std::vector<at::Tensor>& params, uint64_t variant);
 
   // Whether the last run() replayed graphs.
   bool replayed() const;

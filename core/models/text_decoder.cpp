@@ -4,27 +4,12 @@
 #include <tuple>
 
 #include "core/error.h"
+#include "core/lora/adapter_state.h"
+#include "core/models/graphed_stack.h"
 #include "core/models/merged_products.h"
 #include "core/models/packed_rows.h"
 
 namespace vltune::models {
-
-namespace {
-
-// Whether a training forward of `m` draws random numbers: in a decoder layer only an active
-// adapter's dropout does (attention runs without dropout).
-bool adapters_draw_random(const torch::nn::Module& m) {
-  if (!m.is_training()) return false;
-  for (const auto& child : m.modules(/*include_self=*/false)) {
-    const auto* l = dynamic_cast<const lora::LoraLinearImpl*>(child.get());
-    if (l == nullptr || !l->is_training()) continue;
-    for (const auto& name : l->active())
-      if (l->adapter_params(name).dropout > 0.0) return true;
-  }
-  return false;
-}
-
-}  // namespace
 
 RotaryEmbeddingImpl::RotaryEmbeddingImpl(int64_t head_dim, double theta, std::vector<int64_t> section) : m_section(std::move(section)) {
   // inv_freq = 1 / theta^(2i / head_dim), computed in float32 as the reference does.
@@ -145,16 +130,21 @@ torch::Tensor TextDecoderImpl::forward(const torch::Tensor& inputs_embeds, const
                   ? block_causal_mask(isolated_segments, inputs_embeds.scalar_type(), inputs_embeds.device())
                   : causal_mask(attention_mask, b, t, past, inputs_embeds.scalar_type(), inputs_embeds.device());
   // The stack as replayed CUDA graphs where `graphs` allows them and they apply (graphed_stack.h),
-  // else plainly. The parameters are gathered only then (a walk over every module).
-  const auto run = [&](const GraphBlock& stack, bool graphs) {
+  // else plainly. The parameters are gathered only then (a walk over every module). The graphs
+  // are told the adapters' state and which stack this is: either differing from the last call's
+  // is another capture.
+  const auto run = [&](const GraphBlock& stack, bool graphs, bool checkpointed) {
     if (graphs && inputs_embeds.is_cuda()) {
       const auto params = trainable_tensors(*this);
-      if (GraphedStack::applies(inputs_embeds, params)) return m_graphed->run(stack, inputs_embeds, {cos, sin, mask}, params);
+      if (GraphedStack::applies(inputs_embeds, params)) {
+        const uint64_t variant = lora::adapter_state(*layers).signature * 2 + (checkpointed ? 1 : 0);
+        return m_graphed->run(stack, inputs_embeds, {cos, sin, mask}, params, variant);
+      }
     }
     return stack(inputs_embeds, {cos, sin, mask});
   };
   if (!cache && checkpoint_blocks(is_training())) {
-    const bool random = adapters_draw_random(*layers);
+    const bool random = lora::adapter_state(*layers).draws_random;
     // Each layer checkpointed, then the final norm: [B, T, hidden] -> [B, T, hidden], reading cos/sin/mask.
     const auto stack = [this, random](const torch::Tensor& x, const std::vector<torch::Tensor>& fixed) {
       auto h = x;
@@ -168,7 +158,7 @@ torch::Tensor TextDecoderImpl::forward(const torch::Tensor& inputs_embeds, const
       return norm(h);
     };
     // Graphed only where nothing random would have to be drawn again alike.
-    return run(stack, !random && checkpoint_graphs_enabled());
+    return run(stack, !random && checkpoint_graphs_enabled(), /*checkpointed=*/true);
   }
   // The layers and the final norm: [B, T, hidden] -> [B, T, hidden], reading cos/sin/mask. Each
   // layer's last residual add runs with the next norm (one kernel when decoding on CUDA).
@@ -178,7 +168,7 @@ torch::Tensor TextDecoderImpl::forward(const torch::Tensor& inputs_embeds, const
       std::tie(h, pending) = layers->ptr<DecoderLayerImpl>(i)->forward_pending(h, pending, fixed[0], fixed[1], fixed[2], cache, i);
     return norm->forward_after_add(h, pending).second;
   };
-  return run(stack, !cache && is_training() && train_graphs_enabled());
+  return run(stack, !cache && is_training() && train_graphs_enabled(), /*checkpointed=*/false);
 }
 
 }  // namespace vltune::models

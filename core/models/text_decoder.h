@@ -15,10 +15,11 @@
 #include "core/io/hf_config.h"
 #include "core/models/blocks.h"
 #include "core/models/checkpointing.h"
-#include "core/models/graphed_stack.h"
 #include "core/models/kv_cache.h"
 
 namespace vltune::models {
+
+class GraphedStack;  // graphed_stack.h
 
 // cos/sin of the rotation: M-RoPE for 3-axis positions when `section` is given, RoPE otherwise.
 class RotaryEmbeddingImpl : public torch::nn::Module {
