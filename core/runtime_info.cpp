@@ -2,6 +2,7 @@
 
 #include <torch/cuda.h>
 
+#include "core/env_switch.h"
 #include "core/torch_compat.h"
 
 namespace vltune {
@@ -15,6 +16,7 @@ RuntimeInfo runtime_info() {
 #ifdef VLTUNE_WITH_IMAGE_IO
   info.image_io = true;
 #endif
+  info.switches = switches_changed();
   return info;
 }
 
@@ -23,7 +25,9 @@ std::string describe(const RuntimeInfo& info) {
                          ? "available (" + std::to_string(info.cuda_device_count) + " device" +
                                (info.cuda_device_count == 1 ? "" : "s") + ")"
                          : "not available";
-  return "vltune " + info.vltune_version + ", LibTorch " + info.torch_version + ", CUDA: " + cuda;
+  std::string line = "vltune " + info.vltune_version + ", LibTorch " + info.torch_version + ", CUDA: " + cuda;
+  if (!info.switches.empty()) line += ", switches: " + info.switches;
+  return line;
 }
 
 }  // namespace vltune

@@ -1,10 +1,9 @@
 #include "core/gen/fixed_shape_decode.h"
 
-#include <cstdlib>
-#include <cstring>
 #include <string>
 #include <utility>
 
+#include "core/env_switch.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/torch_compat.h"
@@ -38,10 +37,7 @@ struct FixedShapeDecode::HostToken {
 #endif
 };
 
-bool cuda_graphs_allowed() {
-  const char* value = std::getenv("VLTUNE_CUDA_GRAPHS");
-  return !value || std::strcmp(value, "0") != 0;
-}
+bool cuda_graphs_allowed() { return switch_on(Switch::cuda_graphs); }
 
 FixedShapeDecode::FixedShapeDecode(models::DecodeStep step, models::KvCache& cache, const torch::Tensor& prompt_mask,
                                    int64_t first_position, bool cuda_graph)

@@ -67,8 +67,8 @@ class FixedShapeDecode {
   int64_t m_token_id = -1;                  // the CPU: the last token's id
 };
 
-// Whether "automatic" decoding should use CUDA graphs: not when the environment variable
-// VLTUNE_CUDA_GRAPHS is "0" (a way out, should a driver or a model misbehave under graphs).
+// Whether "automatic" decoding should use CUDA graphs: not when VLTUNE_CUDA_GRAPHS=0 (a way out,
+// should a driver or a model misbehave under graphs) or set_switch(Switch::cuda_graphs, false).
 bool cuda_graphs_allowed();
 
 }  // namespace vltune::gen

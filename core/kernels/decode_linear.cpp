@@ -1,6 +1,5 @@
 #include "core/kernels/decode_linear.h"
 
-#include <atomic>
 #include <cstdint>
 #include <string>
 
@@ -17,11 +16,6 @@ namespace vltune::kernels {
 
 namespace {
 
-std::atomic<bool>& enabled_flag() {
-  static std::atomic<bool> on{env_switch("VLTUNE_DECODE_GEMV", /*fallback=*/false)};
-  return on;
-}
-
 constexpr int64_t kMaxRows = 4;  // cuda::kDecodeLinearMaxRows, in builds without the kernels too
 #if defined(VLTUNE_WITH_CUDA_KERNELS)
 static_assert(kMaxRows == cuda::kDecodeLinearMaxRows);
@@ -31,9 +25,9 @@ bool aligned_16(const torch::Tensor& t) { return reinterpret_cast<std::uintptr_t
 
 }  // namespace
 
-bool decode_gemv_enabled() { return fused_kernels_built() && enabled_flag().load(std::memory_order_relaxed); }
+bool decode_gemv_enabled() { return fused_kernels_built() && switch_on(Switch::decode_gemv); }
 
-void set_decode_gemv_enabled(bool on) { enabled_flag().store(on, std::memory_order_relaxed); }
+void set_decode_gemv_enabled(bool on) { set_switch(Switch::decode_gemv, on); }
 
 bool decode_linear_fits(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
   if (!decode_gemv_enabled() || !fused_applies(x, weight) || (bias.defined() && !fused_applies(x, bias))) return false;

@@ -32,11 +32,6 @@ std::atomic<Mode>& mode() {
   return m;
 }
 
-std::atomic<bool>& attention_flag() {
-  static std::atomic<bool> on{env_switch("VLTUNE_FUSED_ATTENTION", /*fallback=*/true)};
-  return on;
-}
-
 bool fusable_dtype(torch::ScalarType t) {
   return t == torch::kFloat32 || t == torch::kBFloat16 || t == torch::kHalf;
 }
@@ -50,10 +45,7 @@ using detail::stream_of;
 // The decode attention kernel's value pass with its rows loaded 8 at a time: a candidate written
 // without a GPU at hand, on only where VLTUNE_ATTENTION_BATCHED_VALUES=1 until an H100/H200 run has
 // measured it (vltune-bench-kernels with and without; bench/RESULTS.md). The same arithmetic.
-bool attention_batched_values() {
-  static const bool on = env_switch("VLTUNE_ATTENTION_BATCHED_VALUES", /*fallback=*/false);
-  return on;
-}
+bool attention_batched_values() { return switch_on(Switch::attention_batched_values); }
 #else
 [[noreturn]] void not_built(const char* what) { throw Error(std::string("fused ") + what + ": this build has no CUDA kernels"); }
 #endif
@@ -189,10 +181,10 @@ torch::Tensor fused_rotary(const torch::Tensor& x, const torch::Tensor& cos, con
 #endif
 }
 
-void set_fused_attention_enabled(bool on) { attention_flag().store(on, std::memory_order_relaxed); }
+void set_fused_attention_enabled(bool on) { set_switch(Switch::fused_attention, on); }
 
 bool decode_attention_fits(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const torch::Tensor& mask) {
-  if (!attention_flag().load(std::memory_order_relaxed)) return false;
+  if (!switch_on(Switch::fused_attention)) return false;
   if (!q.defined() || !k.defined() || !v.defined() || q.dim() != 4 || k.dim() != 4 || v.sizes() != k.sizes() || q.size(2) != 1)
     return false;
   const int64_t d = q.size(3);

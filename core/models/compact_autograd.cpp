@@ -1,6 +1,5 @@
 #include "core/models/compact_autograd.h"
 
-#include <atomic>
 
 #include "core/env_switch.h"
 #include "core/models/blocks.h"
@@ -11,11 +10,6 @@ namespace {
 
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
-
-std::atomic<bool>& enabled_flag() {
-  static std::atomic<bool> on{env_switch("VLTUNE_COMPACT_AUTOGRAD", /*fallback=*/true)};
-  return on;
-}
 
 // weight * R(h * r), h = x in float32, r = rsqrt(mean(h^2) + eps). Backward is autograd's chain
 // for the eight operations RMSNormImpl::forward records, written out; h is recomputed from x.
@@ -76,9 +70,9 @@ struct RotaryFunction : public torch::autograd::Function<RotaryFunction> {
 
 }  // namespace
 
-bool compact_autograd_enabled() { return enabled_flag().load(std::memory_order_relaxed); }
+bool compact_autograd_enabled() { return switch_on(Switch::compact_autograd); }
 
-void set_compact_autograd(bool on) { enabled_flag().store(on, std::memory_order_relaxed); }
+void set_compact_autograd(bool on) { set_switch(Switch::compact_autograd, on); }
 
 bool compact_node_applies(std::initializer_list<const torch::Tensor*> inputs) {
   if (!compact_autograd_enabled() || !at::GradMode::is_enabled()) return false;

@@ -1,6 +1,5 @@
 #include "core/models/graphed_stack.h"
 
-#include <atomic>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -27,16 +26,6 @@ namespace vltune::models {
 
 namespace {
 
-std::atomic<bool>& enabled_flag() {
-  static std::atomic<bool> on{env_switch("VLTUNE_TRAIN_GRAPHS", /*fallback=*/true)};
-  return on;
-}
-
-std::atomic<bool>& checkpoint_flag() {
-  static std::atomic<bool> on{env_switch("VLTUNE_CHECKPOINT_GRAPHS", /*fallback=*/false)};
-  return on;
-}
-
 // What the graphs were made for: shapes, dtypes, the device, the parameters' storage and the
 // caller's variant.
 std::string key_of(const at::Tensor& x, const std::vector<at::Tensor>& fixed, const std::vector<at::Tensor>& params,
@@ -53,13 +42,13 @@ std::string key_of(const at::Tensor& x, const std::vector<at::Tensor>& fixed, co
 
 }  // namespace
 
-bool train_graphs_enabled() { return enabled_flag().load(std::memory_order_relaxed); }
+bool train_graphs_enabled() { return switch_on(Switch::train_graphs); }
 
-void set_train_graphs(bool on) { enabled_flag().store(on, std::memory_order_relaxed); }
+void set_train_graphs(bool on) { set_switch(Switch::train_graphs, on); }
 
-bool checkpoint_graphs_enabled() { return train_graphs_enabled() && checkpoint_flag().load(std::memory_order_relaxed); }
+bool checkpoint_graphs_enabled() { return train_graphs_enabled() && switch_on(Switch::checkpoint_graphs); }
 
-void set_checkpoint_graphs(bool on) { checkpoint_flag().store(on, std::memory_order_relaxed); }
+void set_checkpoint_graphs(bool on) { set_switch(Switch::checkpoint_graphs, on); }
 
 struct GraphedStack::State {
   std::string key;        // what the graphs were made for (key_of)

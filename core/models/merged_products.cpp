@@ -21,11 +21,6 @@ namespace vltune::models {
 
 namespace {
 
-std::atomic<bool>& enabled_flag() {
-  static std::atomic<bool> on{env_switch("VLTUNE_MERGED_PRODUCTS", /*fallback=*/true)};
-  return on;
-}
-
 // Whether `parts` are rows of one buffer, in order: each contiguous, each starting where the
 // previous one ends in the same storage.
 bool adjacent(const std::vector<const torch::Tensor*>& parts) {
@@ -170,9 +165,9 @@ std::optional<std::vector<StackedAdapter>> stacking_plan(const torch::Tensor& x,
 
 }  // namespace
 
-bool merged_products_enabled() { return enabled_flag().load(std::memory_order_relaxed); }
+bool merged_products_enabled() { return switch_on(Switch::merged_products); }
 
-void set_merged_products(bool on) { enabled_flag().store(on, std::memory_order_relaxed); }
+void set_merged_products(bool on) { set_switch(Switch::merged_products, on); }
 
 int64_t stacking_generation() { return g_generation.load(std::memory_order_relaxed); }
 

@@ -11,6 +11,7 @@
 #include <ATen/ATen.h>
 #include <ATen/Context.h>
 
+#include "core/env_switch.h"
 #include "core/error.h"
 #include "core/io/json_file.h"
 #include "core/log.h"
@@ -103,6 +104,8 @@ class Session {
 
   TrainResult run() {
     prepare_output_dir();
+    // A run's log says when it ran with a speed switch changed (a comparison, or a way out).
+    if (const auto changed = switches_changed(); !changed.empty()) log_info("trainer: running with " + changed);
     const auto checkpoint = resolve_resume();
     if (checkpoint) m_model.load_trained(*checkpoint);  // before the parameters are taken: it may replace them
     build_optimizer();

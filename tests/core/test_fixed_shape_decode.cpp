@@ -17,12 +17,12 @@
 #include <QtTest/QtTest>
 
 #include <algorithm>
-#include <cstdlib>
 #include <memory>
 #include <vector>
 
 #include "tests/model_parity_support.h"
 
+#include "core/env_switch.h"
 #include "core/error.h"
 #include "core/io/safetensors.h"
 #include "core/text/tokenizer.h"
@@ -212,14 +212,14 @@ void TestFixedShapeDecode::cacheFullIsAnError() {
   QVERIFY2(vltune::test::contains(msg, "the KV cache is full"), msg.c_str());
 }
 
+// VLTUNE_CUDA_GRAPHS, read once as every switch (test_env_switch), here through set_switch().
 void TestFixedShapeDecode::cudaGraphsSwitch() {
-  ::unsetenv("VLTUNE_CUDA_GRAPHS");
-  QVERIFY(vltune::gen::cuda_graphs_allowed());
-  ::setenv("VLTUNE_CUDA_GRAPHS", "0", 1);
+  const bool before = vltune::switch_on(vltune::Switch::cuda_graphs);
+  vltune::set_switch(vltune::Switch::cuda_graphs, false);
   QVERIFY(!vltune::gen::cuda_graphs_allowed());
-  ::setenv("VLTUNE_CUDA_GRAPHS", "1", 1);
+  vltune::set_switch(vltune::Switch::cuda_graphs, true);
   QVERIFY(vltune::gen::cuda_graphs_allowed());
-  ::unsetenv("VLTUNE_CUDA_GRAPHS");
+  vltune::set_switch(vltune::Switch::cuda_graphs, before);
 }
 
 QTEST_APPLESS_MAIN(TestFixedShapeDecode)
