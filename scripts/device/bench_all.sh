@@ -294,11 +294,12 @@ section_graphs() {
   python3 - "$R/train_graphs.jsonl" <<'PY' | tee -a "$R/summary.txt"
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
-print("| model | grad ckpt | graphs replayed | tok/s | ms/step | peak GiB | last step loss |")
-print("| --- | --- | --- | ---: | ---: | ---: | ---: |")
+print("| model | grad ckpt | switches | graphs replayed | tok/s | ms/step | peak GiB | last step loss |")
+print("| --- | --- | --- | --- | ---: | ---: | ---: | ---: |")
 for r in rows:
-    print("| %s | %s | %s | %.1f | %.1f | %s | %.6f |" % (r["model"], r.get("grad_ckpt"), r.get("train_graphs"), r["tokens_per_s"],
-          1000 * r["step_s"], r["peak_mem_gib"], r["last_step_loss"]))
+    switches = (r.get("torch") or "").partition("switches: ")[2] or "defaults"
+    print("| %s | %s | %s | %s | %.1f | %.1f | %s | %.6f |" % (r["model"], r.get("grad_ckpt"), switches, r.get("train_graphs"),
+          r["tokens_per_s"], 1000 * r["step_s"], r["peak_mem_gib"], r["last_step_loss"]))
 PY
 }
 
@@ -316,13 +317,15 @@ done
 [ -n "${SAVE_PID:-}" ] && kill "$SAVE_PID" 2>/dev/null  # the loss section wasn't run
 python3 - "$R/decode.jsonl" <<'PY' | tee -a "$R/summary.txt"
 import json, sys
-print("| model | system | steps | CUDA graph | fused kernels | merged products | decode tok/s | first token s | weights GiB | read per token GiB | bound tok/s | of bound |")
-print("| --- | --- | --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+# The switches a row of ours ran with away from their defaults (its "torch" record ends with them).
+switches = lambda r: (r.get("torch") or "").partition("switches: ")[2] or ("defaults" if r.get("system") == "vltune" else "-")
+print("| model | system | switches | steps | CUDA graph | fused kernels | merged products | decode tok/s | first token s | weights GiB | read per token GiB | bound tok/s | of bound |")
+print("| --- | --- | --- | --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
 for r in (json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")):
     g = lambda k, f="%s": "-" if r.get(k) is None else f % r[k]
-    print("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (r["model"], r["system"], g("steps"), g("cuda_graph"),
-          g("fused_kernels"), g("merged_products"), g("decode_tokens_per_s"), g("prefill_s"), g("weight_gib"), g("decode_read_gib"), g("bandwidth_limit_tokens_per_s"),
-          g("fraction_of_limit")))
+    print("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (r["model"], r["system"], switches(r), g("steps"),
+          g("cuda_graph"), g("fused_kernels"), g("merged_products"), g("decode_tokens_per_s"), g("prefill_s"), g("weight_gib"),
+          g("decode_read_gib"), g("bandwidth_limit_tokens_per_s"), g("fraction_of_limit")))
 PY
 # --- the profiles: where our steps' time goes (LibTorch's profiler, after the timed steps) --------
 python3 - "$R/train.jsonl" "$R/decode.jsonl" <<'PY' | tee -a "$R/summary.txt"
@@ -336,6 +339,7 @@ for f in sys.argv[1:]:
             continue
         work = r["bench"]
         setting = ("ckpt " + ("on" if r.get("grad_ckpt") else "off")) if work == "train_lora" else "steps " + str(r.get("steps"))
+        setting += " " + ((r.get("torch") or "").partition("switches: ")[2] or "defaults")
         if "error" in p:
             print("| %s | %s | profile failed: %s |" % (r["bench"], r["model"], p["error"].splitlines()[0][:200]))
             continue
