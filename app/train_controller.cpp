@@ -63,6 +63,14 @@ void TrainController::setState(State state)
     emit stateChanged(state);
 }
 
+QStringList TrainController::validationDatasetsOf(const train::TrainConfig &config)
+{
+    QStringList names;
+    for (const std::string &name : config.eval_dataset.empty() ? config.dataset : config.eval_dataset)
+        names.append(QString::fromStdString(name));
+    return names;
+}
+
 void TrainController::start(const QString &yamlText, const QString &source, const Options &options)
 {
     if (m_state != State::Idle)
@@ -77,6 +85,8 @@ void TrainController::start(const QString &yamlText, const QString &source, cons
     }
     m_outputDir = QString::fromStdString(config.output_dir);
     m_modelDir = QString::fromStdString(config.model_name_or_path);
+    m_datasetDir = QString::fromStdString(config.dataset_dir);
+    m_validationDatasets = validationDatasetsOf(config);
     m_shared = std::make_shared<Shared>();
     auto shared = m_shared;
     QPointer<TrainController> self(this);

@@ -10,12 +10,17 @@
 #include <QObject>
 #include <QVector>
 #include <QString>
+#include <QStringList>
 
 #include <memory>
 
 class QThread;
 
 namespace vltune {
+
+namespace train {
+struct TrainConfig;
+}
 
 // One optimizer step, as the Monitor and the status bar show it.
 struct TrainStep
@@ -74,6 +79,11 @@ public:
     // The last run's output_dir and base model (model_name_or_path).
     QString outputDir() const { return m_outputDir; }
     QString modelDir() const { return m_modelDir; }
+    // The last run's dataset_dir and the datasets it validated on (eval_dataset, else dataset).
+    QString datasetDir() const { return m_datasetDir; }
+    QStringList validationDatasets() const { return m_validationDatasets; }
+    // The datasets a run of `config` validates on: eval_dataset, else dataset (split by val_size).
+    static QStringList validationDatasetsOf(const train::TrainConfig &config);
 
 signals:
     void stateChanged(vltune::TrainController::State state);
@@ -95,6 +105,8 @@ private:
     State m_state = State::Idle;
     QString m_outputDir;
     QString m_modelDir;
+    QString m_datasetDir;
+    QStringList m_validationDatasets;
 };
 
 } // namespace vltune

@@ -1232,6 +1232,10 @@
         <source>Export failed: %1</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Ready: Run answers the dataset&apos;s samples and scores the answers.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>vltune::GetModelDialog</name>

@@ -1228,6 +1228,10 @@
         <source>Export failed: %1</source>
         <translation>导出失败：%1</translation>
     </message>
+    <message>
+        <source>Ready: Run answers the dataset&apos;s samples and scores the answers.</source>
+        <translation>就绪：点击“运行”将回答数据集中的样本并为回答打分。</translation>
+    </message>
 </context>
 <context>
     <name>vltune::GetModelDialog</name>

@@ -397,6 +397,23 @@ void EvaluatePage::setModelAndAdapter(const QString &modelDir, const QString &ad
     m_exportAdapterEdit->setText(adapterDir);
 }
 
+void EvaluatePage::suggestFromRun(const QString &datasetDir, const QStringList &datasets, const QString &outputDir)
+{
+    if (m_datasetEdit->text().trimmed().isEmpty() && !datasetDir.isEmpty()) {
+        m_datasetEdit->setText(datasetDir);
+        if (m_datasetNamesEdit->text().trimmed().isEmpty())
+            m_datasetNamesEdit->setText(datasets.join(QStringLiteral(", ")));
+    }
+    const QString run = QDir::cleanPath(outputDir);
+    if (run.isEmpty() || run == QStringLiteral("."))
+        return;
+    if (m_outputEdit->text().trimmed().isEmpty())
+        m_outputEdit->setText(run + QStringLiteral("-predict"));
+    const QString merged = run + QStringLiteral("-merged");
+    if (m_exportOutEdit->text().trimmed().isEmpty() && !QFileInfo::exists(merged))
+        m_exportOutEdit->setText(merged);
+}
+
 void EvaluatePage::setProblem(QLineEdit *edit, const QString &problem)
 {
     QAction *action = m_problemActions.value(edit);
@@ -488,6 +505,9 @@ void EvaluatePage::validate()
     const QString runReason = evaluateBlockedReason();
     m_runButton->setEnabled(runReason.isEmpty());
     m_runButton->setToolTip(runReason.isEmpty() ? tr("Answer every sample and score the answers (BLEU-4, ROUGE)") : runReason);
+    if (m_statusIsHint)
+        m_statusLabel->setText(runReason.isEmpty() ? tr("Ready: Run answers the dataset's samples and scores the answers.")
+                                                   : tr("Choose a model, a dataset and an output folder."));
     m_stopButton->setEnabled(busy && !m_exporting);
     const QString exportReason = exportBlockedReason();
     m_exportButton->setEnabled(exportReason.isEmpty());
@@ -520,6 +540,7 @@ void EvaluatePage::runEvaluate()
     m_predictions->setRowCount(0);
     m_progress->setRange(0, 0);  // busy until the first count arrives
     m_progressLabel->clear();
+    m_statusIsHint = false;
     m_statusLabel->setText(tr("Starting…"));
     m_controller->evaluate(evaluateSettings());
 }

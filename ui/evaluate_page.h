@@ -2,6 +2,7 @@
 
 #include <QHash>
 #include <QString>
+#include <QStringList>
 #include <QWidget>
 
 #include "app/evaluate_controller.h"
@@ -44,6 +45,11 @@ public:
 public slots:
     // Fills both forms' model and adapter (e.g. from a finished training run).
     void setModelAndAdapter(const QString &modelDir, const QString &adapterDir);
+    // What a training run suggests for the fields still empty (what the user typed stays): its
+    // dataset folder and names (the datasets it validated on), predictions beside its adapter in
+    // "<outputDir>-predict" (LLaMA-Factory's saves/.../predict beside .../sft), and the merged
+    // export in "<outputDir>-merged" unless that exists already (the export wants a new folder).
+    void suggestFromRun(const QString &datasetDir, const QStringList &datasets, const QString &outputDir);
 
 signals:
     // A merged checkpoint was written to `dir` (the chat page can load it).
@@ -70,6 +76,7 @@ private:
 
     EvaluateController *m_controller = nullptr;
     bool m_exporting = false;  // the controller's job is an export (else a prediction)
+    bool m_statusIsHint = true;  // the status line still says what Run needs (no run yet)
     // Evaluate
     QLineEdit *m_modelEdit = nullptr;
     QLineEdit *m_adapterEdit = nullptr;

@@ -289,6 +289,7 @@ void MainWindow::onTrainingFinished(const QString &outcome, qint64 globalStep, q
     // The adapter is ready to compare and evaluate against its base.
     m_chatPage->setModelAndAdapters(m_trainController->modelDir(), {dir});
     m_evaluatePage->setModelAndAdapter(m_trainController->modelDir(), dir);
+    m_evaluatePage->suggestFromRun(m_trainController->datasetDir(), m_trainController->validationDatasets(), dir);
 }
 
 void MainWindow::onTrainingFailed(const QString &message)
@@ -567,6 +568,11 @@ void MainWindow::showDemo(const QString &root, const QString &model, const QStri
     m_trainPage->loadYaml(yaml);
     m_chatPage->setModelAndAdapters(model, trained ? QStringList{outputDir} : QStringList{});
     m_evaluatePage->setModelAndAdapter(model, trained ? outputDir : QString());
+    if (trained) {
+        const train::TrainConfig config = m_trainPage->form()->config();
+        m_evaluatePage->suggestFromRun(QString::fromStdString(config.dataset_dir),
+                                       TrainController::validationDatasetsOf(config), outputDir);
+    }
     m_demoLabel->setText(
         tr("This is a demo: coloured shapes and a tiny Qwen2-VL with random weights, made on this machine in %1. "
            "Train it (under a minute on a CPU), watch the loss on the Monitor, then ask Chat \"What is in the "

@@ -10,6 +10,7 @@
 #include "tests/test_support.h"
 #include "ui/chat_page.h"
 #include "ui/dataset_page.h"
+#include "ui/evaluate_page.h"
 #include "ui/monitor_page.h"
 #include "ui/train_page.h"
 #include "widgets/chat_transcript.h"
@@ -84,6 +85,15 @@ void TestDemoWorkflow::demoTrainsAndChatShowsTheDifference()
     // Chat: base and adapted side by side on a red circle.
     const QString adapter = root + QStringLiteral("/saves/demo-lora");
     QCOMPARE(window.chatPage()->findChild<QLineEdit *>(QStringLiteral("chatAdapterEdit"))->text(), adapter);
+    // Evaluate & Export: ready to predict on the run's dataset and to export, nothing to type.
+    EvaluatePage *evaluate = window.evaluatePage();
+    QCOMPARE(evaluate->findChild<QLineEdit *>(QStringLiteral("evalAdapterEdit"))->text(), adapter);
+    QCOMPARE(evaluate->findChild<QLineEdit *>(QStringLiteral("evalDatasetEdit"))->text(), root + QStringLiteral("/data"));
+    QCOMPARE(evaluate->findChild<QLineEdit *>(QStringLiteral("evalDatasetNamesEdit"))->text(), QStringLiteral("demo_shapes"));
+    QCOMPARE(evaluate->findChild<QLineEdit *>(QStringLiteral("evalOutputEdit"))->text(), adapter + QStringLiteral("-predict"));
+    QCOMPARE(evaluate->findChild<QLineEdit *>(QStringLiteral("exportOutEdit"))->text(), adapter + QStringLiteral("-merged"));
+    QVERIFY2(evaluate->evaluateBlockedReason().isEmpty(), qPrintable(evaluate->evaluateBlockedReason()));
+    QVERIFY2(evaluate->exportBlockedReason().isEmpty(), qPrintable(evaluate->exportBlockedReason()));
     window.pages()->setCurrentWidget(window.chatPage());
     ChatPage *chat = window.chatPage();
     QSignalSpy loaded(chat->controller(), &ChatController::modelLoaded);

@@ -117,6 +117,7 @@ class TestEvaluatePage final : public QObject
 private slots:
     void init();
     void invalidInputsDisableRun();
+    void runSuggestsOnlyEmptyFields();
     void predictionRunsToTheEnd();
     void stopKeepsTheFiles();
     void exportWritesALoadableCheckpoint();
@@ -170,6 +171,53 @@ void TestEvaluatePage::invalidInputsDisableRun()
     QVERIFY2(exportButton->toolTip().contains(QStringLiteral("not empty")), qPrintable(exportButton->toolTip()));
     child<QLineEdit>(page, "exportOutEdit")->setText(q(tmp.path() / "merged"));
     QVERIFY2(exportButton->isEnabled(), qPrintable(exportButton->toolTip()));
+}
+
+// A finished run suggests its dataset and folders beside its adapter; what the user typed stays,
+// and an export folder that exists already is not offered (the export wants a new one).
+void TestEvaluatePage::runSuggestsOnlyEmptyFields()
+{
+    vltune::test::TempDir tmp;
+    writeDataset(tmp.path() / "data", 3);
+    const fs::path run = tmp.path() / "saves" / "run";
+    fs::create_directories(run);
+    EvaluatePage page;
+    auto *status = child<QLabel>(page, "evalStatusLabel");
+    QVERIFY2(status->text().startsWith(QStringLiteral("Choose")), qPrintable(status->text()));
+    page.setModelAndAdapter(q(fixtureDir() / "model"), q(fixtureDir() / "adapter"));
+    page.suggestFromRun(q(tmp.path() / "data"), {QStringLiteral("colours"), QStringLiteral("more")}, q(run) + QStringLiteral("/"));
+    QCOMPARE(child<QLineEdit>(page, "evalDatasetEdit")->text(), q(tmp.path() / "data"));
+    QCOMPARE(child<QLineEdit>(page, "evalDatasetNamesEdit")->text(), QStringLiteral("colours, more"));
+    QCOMPARE(child<QLineEdit>(page, "evalOutputEdit")->text(), q(run) + QStringLiteral("-predict"));
+    QCOMPARE(child<QLineEdit>(page, "exportOutEdit")->text(), q(run) + QStringLiteral("-merged"));
+    // Nothing left to choose: the status line says so, and Run is on.
+    QVERIFY2(status->text().startsWith(QStringLiteral("Ready")), qPrintable(status->text()));
+    QVERIFY(child<QPushButton>(page, "evalRunButton")->isEnabled());
+
+    // The user's own choices survive the next run's suggestions.
+    child<QLineEdit>(page, "evalDatasetEdit")->setText(q(tmp.path() / "mine"));
+    child<QLineEdit>(page, "evalDatasetNamesEdit")->clear();
+    child<QLineEdit>(page, "evalOutputEdit")->setText(q(tmp.path() / "out"));
+    child<QLineEdit>(page, "exportOutEdit")->setText(q(tmp.path() / "export"));
+    page.suggestFromRun(q(tmp.path() / "data"), {QStringLiteral("colours")}, q(tmp.path() / "saves" / "other"));
+    QCOMPARE(child<QLineEdit>(page, "evalDatasetEdit")->text(), q(tmp.path() / "mine"));
+    QCOMPARE(child<QLineEdit>(page, "evalDatasetNamesEdit")->text(), QString());  // "all" of the user's folder
+    QCOMPARE(child<QLineEdit>(page, "evalOutputEdit")->text(), q(tmp.path() / "out"));
+    QCOMPARE(child<QLineEdit>(page, "exportOutEdit")->text(), q(tmp.path() / "export"));
+
+    // An export folder already there is not offered; no output folder, no folder suggestions.
+    EvaluatePage fresh;
+    fs::create_directories(tmp.path() / "saves" / "run-merged");
+    fresh.suggestFromRun(q(tmp.path() / "data"), {}, q(run));
+    QCOMPARE(child<QLineEdit>(fresh, "evalDatasetNamesEdit")->text(), QString());
+    QCOMPARE(child<QLineEdit>(fresh, "evalOutputEdit")->text(), q(run) + QStringLiteral("-predict"));
+    QCOMPARE(child<QLineEdit>(fresh, "exportOutEdit")->text(), QString());
+    EvaluatePage none;
+    none.suggestFromRun(QString(), {QStringLiteral("colours")}, QString());
+    QCOMPARE(child<QLineEdit>(none, "evalDatasetEdit")->text(), QString());
+    QCOMPARE(child<QLineEdit>(none, "evalDatasetNamesEdit")->text(), QString());
+    QCOMPARE(child<QLineEdit>(none, "evalOutputEdit")->text(), QString());
+    QCOMPARE(child<QLineEdit>(none, "exportOutEdit")->text(), QString());
 }
 
 void TestEvaluatePage::predictionRunsToTheEnd()
