@@ -470,9 +470,12 @@ class Session {
     all["num_input_tokens_seen"] = m_state.total_tokens;
     if (m_last_eval) all["eval_loss"] = *m_last_eval;
     io::write_json_file_atomic(m_p.output_dir / "all_results.json", all);
-    if (m_p.plot_loss) {  // LLaMA-Factory's keys (a key no line holds draws nothing)
-      std::vector<std::string> keys = {"loss", "rewards/accuracies"};
-      if (m_eval) keys.insert(keys.begin() + 1, "eval_loss");
+    if (m_p.plot_loss) {  // LLaMA-Factory's keys: its DPO workflow's rewards/accuracies where logged
+      std::vector<std::string> keys = {"loss"};
+      if (m_eval) keys.push_back("eval_loss");
+      const auto& history = m_state.log_history;
+      if (std::any_of(history.begin(), history.end(), [](const io::Json& e) { return e.contains("rewards/accuracies"); }))
+        keys.push_back("rewards/accuracies");
       plot_loss(m_p.output_dir, keys);
     }
 
