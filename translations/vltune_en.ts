@@ -1651,7 +1651,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Training finished at step %1 of %2 (train loss %3); the adapter is in %4.</source>
+        <source>Training finished at step %1 of %2 (mean train loss %3); the adapter is in %4.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -1645,8 +1645,8 @@
         <translation>训练已在第 %1 / %2 步停止；检查点位于 %3。再次开始即可继续训练。</translation>
     </message>
     <message>
-        <source>Training finished at step %1 of %2 (train loss %3); the adapter is in %4.</source>
-        <translation>训练已在第 %1 / %2 步完成（训练损失 %3）；适配器位于 %4。</translation>
+        <source>Training finished at step %1 of %2 (mean train loss %3); the adapter is in %4.</source>
+        <translation>训练已在第 %1 / %2 步完成（平均训练损失 %3）；适配器位于 %4。</translation>
     </message>
     <message>
         <source>Training failed: %1</source>

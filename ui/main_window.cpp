@@ -278,7 +278,7 @@ void MainWindow::onTrainingFinished(const QString &outcome, qint64 globalStep, q
                                    .arg(globalStep)
                                    .arg(totalSteps)
                                    .arg(dir)
-                             : tr("Training finished at step %1 of %2 (train loss %3); the adapter is in %4.")
+                             : tr("Training finished at step %1 of %2 (mean train loss %3); the adapter is in %4.")
                                    .arg(globalStep)
                                    .arg(totalSteps)
                                    .arg(trainLoss, 0, 'f', 4)
