@@ -1,6 +1,7 @@
 #include "core/models/text_decoder.h"
 
 #include <cmath>
+#include <optional>
 #include <tuple>
 
 #include "core/error.h"
@@ -131,20 +132,22 @@ torch::Tensor TextDecoderImpl::forward(const torch::Tensor& inputs_embeds, const
                   : causal_mask(attention_mask, b, t, past, inputs_embeds.scalar_type(), inputs_embeds.device());
   // The stack as replayed CUDA graphs where `graphs` allows them and they apply (graphed_stack.h),
   // else plainly. The parameters are gathered only then (a walk over every module). The graphs
-  // are told the adapters' state and which stack this is: either differing from the last call's
-  // is another capture.
-  const auto run = [&](const GraphBlock& stack, bool graphs, bool checkpointed) {
+  // are told the adapters' state (`adapters`, walked here unless the caller has) and which stack
+  // this is: either differing from the last call's is another capture.
+  const auto run = [&](const GraphBlock& stack, bool graphs, bool checkpointed, std::optional<lora::AdapterState> adapters) {
     if (graphs && inputs_embeds.is_cuda()) {
       const auto params = trainable_tensors(*this);
       if (GraphedStack::applies(inputs_embeds, params)) {
-        const uint64_t variant = lora::adapter_state(*layers).signature * 2 + (checkpointed ? 1 : 0);
+        if (!adapters) adapters = lora::adapter_state(*layers);
+        const uint64_t variant = adapters->signature * 2 + (checkpointed ? 1 : 0);
         return m_graphed->run(stack, inputs_embeds, {cos, sin, mask}, params, variant);
       }
     }
     return stack(inputs_embeds, {cos, sin, mask});
   };
   if (!cache && checkpoint_blocks(is_training())) {
-    const bool random = lora::adapter_state(*layers).draws_random;
+    const lora::AdapterState adapters = lora::adapter_state(*layers);
+    const bool random = adapters.draws_random;
     // Each layer checkpointed, then the final norm: [B, T, hidden] -> [B, T, hidden], reading cos/sin/mask.
     const auto stack = [this, random](const torch::Tensor& x, const std::vector<torch::Tensor>& fixed) {
       auto h = x;
@@ -158,7 +161,7 @@ torch::Tensor TextDecoderImpl::forward(const torch::Tensor& inputs_embeds, const
       return norm(h);
     };
     // Graphed only where nothing random would have to be drawn again alike.
-    return run(stack, !random && checkpoint_graphs_enabled(), /*checkpointed=*/true);
+    return run(stack, !random && checkpoint_graphs_enabled(), /*checkpointed=*/true, adapters);
   }
   // The layers and the final norm: [B, T, hidden] -> [B, T, hidden], reading cos/sin/mask. Each
   // layer's last residual add runs with the next norm (one kernel when decoding on CUDA).
@@ -168,7 +171,7 @@ torch::Tensor TextDecoderImpl::forward(const torch::Tensor& inputs_embeds, const
       std::tie(h, pending) = layers->ptr<DecoderLayerImpl>(i)->forward_pending(h, pending, fixed[0], fixed[1], fixed[2], cache, i);
     return norm->forward_after_add(h, pending).second;
   };
-  return run(stack, !cache && is_training() && train_graphs_enabled(), /*checkpointed=*/false);
+  return run(stack, !cache && is_training() && train_graphs_enabled(), /*checkpointed=*/false, std::nullopt);
 }
 
 }  // namespace vltune::models
