@@ -12,8 +12,10 @@ Translations::Translations(const QLocale &locale)
 {
     // QTranslator tries each of the locale's UI languages and shorter forms of them
     // (zh_Hans_CN, zh_CN, zh), so "zh_CN", "zh-CN" and "zh_CN.UTF-8" all find vltune_zh_CN.qm.
-    if (m_vltune->load(locale, QStringLiteral("vltune"), QStringLiteral("_"),
-                       QStringLiteral(":/i18n")))
+    // A language without a catalogue (German, or the C locale of a bare container) reads the
+    // English one, the source language's: its plural forms say "4 samples", not "4 sample(s)".
+    if (m_vltune->load(locale, QStringLiteral("vltune"), QStringLiteral("_"), QStringLiteral(":/i18n"))
+        || m_vltune->load(QStringLiteral(":/i18n/vltune_en.qm")))
         QCoreApplication::installTranslator(m_vltune.get());
     else
         m_vltune.reset();

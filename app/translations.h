@@ -10,9 +10,10 @@ class QTranslator;
 namespace vltune {
 
 // Installs the translations for one UI language for as long as it lives: vltune's own catalogue,
-// embedded as ":/i18n/vltune_<locale>.qm", and Qt's own (qtbase_<locale>.qm from the Qt
-// installation, for standard buttons and dialogs) when the system has it. Construct it before the
-// first window: windows translate their texts when they are built.
+// embedded as ":/i18n/vltune_<locale>.qm" (the English one for languages without their own), and
+// Qt's own (qtbase_<locale>.qm from the Qt installation, for standard buttons and dialogs) when the
+// system has it. Construct it before the first window: windows translate their texts when they
+// are built.
 class Translations final
 {
 public:

@@ -49,6 +49,7 @@ private slots:
     void commandLineLanguage_data();
     void commandLineLanguage();
     void englishCatalogueHasPluralForms();
+    void otherLanguagesReadEnglish();
     void chineseTranslatesMenus();
     void quitClosesWindow();
     void themeMenuSwitchesPalette();
@@ -211,6 +212,22 @@ void TestMainWindow::englishCatalogueHasPluralForms()
     QCOMPARE(menuNamed(window, "menuFile")->title(), QStringLiteral("&File"));
     QCOMPARE(window.findChild<vltune::DeviceIndicator *>()->toolTip(),
              QStringLiteral("2 CUDA devices available for training and generation."));
+}
+
+void TestMainWindow::otherLanguagesReadEnglish()
+{
+    // Languages without a catalogue, and the C locale of a bare container, read the English one:
+    // "2 CUDA devices", not the source text's "2 CUDA device(s)".
+    for (const QLocale &locale : {QLocale::c(), QLocale(QLocale::German, QLocale::Germany)}) {
+        const vltune::Translations translations(locale);
+        QCOMPARE(translations.catalogue(), QStringLiteral(":/i18n/vltune_en.qm"));
+        vltune::RuntimeInfo info = vltune::runtime_info();
+        info.cuda_available = true;
+        info.cuda_device_count = 2;
+        MainWindow window(info);
+        QCOMPARE(window.findChild<vltune::DeviceIndicator *>()->toolTip(),
+                 QStringLiteral("2 CUDA devices available for training and generation."));
+    }
 }
 
 void TestMainWindow::chineseTranslatesMenus()
