@@ -3120,4 +3120,22 @@
         <translation type="unfinished"></translation>
     </message>
 </context>
+<context>
+    <name>vltune::ValidationSizeSpinBox</name>
+    <message>
+        <source>none</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 = %2%</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n sample(s)</source>
+        <translation>
+            <numerusform>%n sample</numerusform>
+            <numerusform>%n samples</numerusform>
+        </translation>
+    </message>
+</context>
 </TS>

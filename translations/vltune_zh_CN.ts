@@ -3115,4 +3115,21 @@
         <translation>&lt;b&gt;命令行&lt;/b&gt;（将 YAML 以该文件名保存后，无需图形界面即可运行相同的训练）</translation>
     </message>
 </context>
+<context>
+    <name>vltune::ValidationSizeSpinBox</name>
+    <message>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>%1 = %2%</source>
+        <translation>%1 = %2%</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n sample(s)</source>
+        <translation>
+            <numerusform>%n 个样本</numerusform>
+        </translation>
+    </message>
+</context>
 </TS>

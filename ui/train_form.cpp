@@ -173,9 +173,13 @@ TrainForm::TrainForm(QWidget *parent)
     addOptionalInt(data, QStringLiteral("max_samples"), tr("Max samples"),
                    tr("Use at most this many samples of each dataset, for quick trials; usually all."),
                    &train::TrainConfig::max_samples, std::numeric_limits<int>::max(), tr("all"));
-    addDouble(data, QStringLiteral("val_size"), tr("Validation split"),
-              tr("Held out to measure overfitting: a fraction below 1 (usual 0.05–0.1) or a sample count; 0 = none."),
-              &train::TrainConfig::val_size, 0.0, 1e9, 0.05, 3);
+    {
+        auto *box = new ValidationSizeSpinBox(this);
+        box->setObjectName(QStringLiteral("trainValSize"));
+        addSpinBox(data, QStringLiteral("val_size"), tr("Validation split"),
+                   tr("Held out to measure overfitting: a fraction below 1 (usual 0.05–0.1) or a sample count; 0 = none."),
+                   &train::TrainConfig::val_size, box);
+    }
     addBool(data, QStringLiteral("neat_packing"), tr("Pack samples"),
             tr("Put several short samples in each row of cutoff length, each seeing only itself: the same loss with "
                "far less padding, so faster when sample lengths vary (LLaMA-Factory's neat_packing)."),
@@ -202,6 +206,8 @@ TrainForm::TrainForm(QWidget *parent)
                  "usual 0."),
               &train::TrainConfig::dpo_label_smoothing, 0.0, 0.5, 0.05, 3);
     connect(static_cast<QComboBox *>(fieldWidget(QStringLiteral("stage"))), &QComboBox::currentIndexChanged, this,
+            &TrainForm::updateStageFields);
+    connect(static_cast<QCheckBox *>(fieldWidget(QStringLiteral("neat_packing"))), &QCheckBox::toggled, this,
             &TrainForm::updateStageFields);
 
     // --- Training -------------------------------------------------------------------------------
@@ -309,6 +315,10 @@ void TrainForm::updateStageFields()
     const bool dpo = static_cast<train::Stage>(stage->currentData().toInt()) == train::Stage::dpo;
     m_preferenceBox->setEnabled(dpo);
     m_preferenceBox->setToolTip(dpo ? QString() : tr("Choose Stage: Preference tuning (DPO) to use these."));
+    // Preference pairs are not packed (LLaMA-Factory packs supervised samples only). A packed DPO
+    // config, as loaded, keeps the box usable so it can be unticked; the checks name the key.
+    auto *packing = static_cast<QCheckBox *>(fieldWidget(QStringLiteral("neat_packing")));
+    packing->setEnabled(!dpo || packing->isChecked());
 }
 
 QGroupBox *TrainForm::addSection(const QString &title, int row, int column)
@@ -426,18 +436,18 @@ void TrainForm::addDouble(QFormLayout *form, const QString &key, const QString &
     box->setRange(minimum, maximum);
     box->setDecimals(decimals);
     box->setSingleStep(step);
-    box->setMinimumWidth(110);
-    addRow(form, label, box, tooltip);
-    connect(box, &QDoubleSpinBox::valueChanged, this, &TrainForm::onFieldChanged);
-    bind({key, box, [box, member](const train::TrainConfig &c) { box->setValue(c.*member); },
-          [box, member](train::TrainConfig &c) { c.*member = box->value(); },
-          [box] { return QVariant(box->value()); }});
+    addSpinBox(form, key, label, tooltip, member, box);
 }
 
 void TrainForm::addScientific(QFormLayout *form, const QString &key, const QString &label, const QString &tooltip,
                               double train::TrainConfig::*member)
 {
-    auto *box = new ScientificSpinBox(this);
+    addSpinBox(form, key, label, tooltip, member, new ScientificSpinBox(this));
+}
+
+void TrainForm::addSpinBox(QFormLayout *form, const QString &key, const QString &label, const QString &tooltip,
+                           double train::TrainConfig::*member, QDoubleSpinBox *box)
+{
     box->setMinimumWidth(110);
     addRow(form, label, box, tooltip);
     connect(box, &QDoubleSpinBox::valueChanged, this, &TrainForm::onFieldChanged);

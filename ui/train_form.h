@@ -16,6 +16,7 @@
 #include "core/train/train_config.h"
 
 class QComboBox;
+class QDoubleSpinBox;
 class QFormLayout;
 class QGroupBox;
 class QLabel;
@@ -86,6 +87,9 @@ private:
                    double train::TrainConfig::*member, double minimum, double maximum, double step, int decimals);
     void addScientific(QFormLayout *form, const QString &key, const QString &label, const QString &tooltip,
                        double train::TrainConfig::*member);
+    // A row editing `member` with `box` (range and format already set).
+    void addSpinBox(QFormLayout *form, const QString &key, const QString &label, const QString &tooltip,
+                    double train::TrainConfig::*member, QDoubleSpinBox *box);
     void addBool(QFormLayout *form, const QString &key, const QString &label, const QString &tooltip,
                  bool train::TrainConfig::*member, bool inverted = false);
     void addText(QFormLayout *form, const QString &key, const QString &label, const QString &tooltip,

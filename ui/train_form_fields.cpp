@@ -5,6 +5,7 @@
 #include <QLineEdit>
 #include <QPushButton>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -49,6 +50,66 @@ void ScientificSpinBox::stepBy(int steps)
 {
     const double v = value();
     setValue(v == 0 ? 1e-5 : v * std::pow(2.0, steps));
+}
+
+ValidationSizeSpinBox::ValidationSizeSpinBox(QWidget *parent)
+    : QDoubleSpinBox(parent)
+{
+    setDecimals(3);
+    setRange(0.0, 1e9);
+    setSingleStep(0.05);
+}
+
+QString ValidationSizeSpinBox::textFromValue(double value) const
+{
+    if (value <= 0)
+        return tr("none");
+    if (value < 1)
+        return tr("%1 = %2%").arg(QString::number(value, 'g', 3), QString::number(value * 100, 'g', 3));
+    return tr("%n sample(s)", nullptr, static_cast<int>(std::min(value, 2e9)));
+}
+
+bool ValidationSizeSpinBox::leadingNumber(const QString &text, double *value)
+{
+    const QString t = text.trimmed();
+    int end = 0;
+    while (end < t.size() && (t[end].isDigit() || t[end] == QLatin1Char('.')))
+        ++end;
+    bool ok = false;
+    *value = t.left(end).toDouble(&ok);
+    return end > 0 && ok;
+}
+
+double ValidationSizeSpinBox::valueFromText(const QString &text) const
+{
+    double v = 0;
+    return leadingNumber(text, &v) ? v : 0.0;  // "none" (in any language) and "" are 0
+}
+
+QValidator::State ValidationSizeSpinBox::validate(QString &text, int &) const
+{
+    // The box's own texts, a number typed over them ("0.2", "12"), or one being typed.
+    if (text == textFromValue(0))
+        return QValidator::Acceptable;
+    if (text.trimmed().isEmpty())
+        return QValidator::Intermediate;
+    double v = 0;
+    if (!leadingNumber(text, &v))
+        return text.trimmed() == QStringLiteral(".") ? QValidator::Intermediate : QValidator::Invalid;
+    if (v >= 1 && v != std::floor(v))
+        return QValidator::Intermediate;  // a count is a whole number
+    return v <= maximum() ? QValidator::Acceptable : QValidator::Invalid;
+}
+
+void ValidationSizeSpinBox::stepBy(int steps)
+{
+    // Arrows stay on their side of 1, whose meaning changes there (0.95 of the samples, 1 sample):
+    // a count steps by one sample, at least 1; a fraction by 0.05, at most 0.95.
+    const double v = value();
+    if (v >= 1)
+        setValue(std::max(1.0, std::floor(v) + steps));
+    else
+        setValue(std::clamp(std::round((v + steps * singleStep()) * 1000) / 1000, 0.0, std::max(v, 0.95)));
 }
 
 PathEdit::PathEdit(bool folder, const QString &filter, QWidget *parent)

@@ -3,6 +3,7 @@
 
 // Engine headers first (Qt's macros break LibTorch's).
 #include "app/train_estimate.h"
+#include "app/translations.h"
 #include "core/io/dtype.h"
 #include "core/io/image_header.h"
 #include "core/io/json_file.h"
@@ -82,6 +83,7 @@ class TestTrainPage : public QObject
 private slots:
     void initTestCase();
     void formRoundTrip();
+    void validationSizeSaysFractionOrCount();
     void stageChoiceAndPreferenceFields();
     void yamlLoadSaveRoundTrip();
     void loadErrorNamesTheKey();
@@ -156,6 +158,71 @@ void TestTrainPage::formRoundTrip()
         QVERIFY2(!form.fieldWidget(key)->toolTip().isEmpty(), qPrintable(key));
 }
 
+// val_size is a fraction below 1 and a sample count from 1 on (LLaMA-Factory): the box says which,
+// reads typed numbers back, and its arrows don't cross from one meaning to the other.
+void TestTrainPage::validationSizeSaysFractionOrCount()
+{
+    const vltune::Translations english(QLocale(QLocale::English, QLocale::UnitedStates));  // "1 sample", "4 samples"
+    TrainForm form;
+    form.show();
+    auto *box = qobject_cast<QDoubleSpinBox *>(form.fieldWidget(QStringLiteral("val_size")));
+    QVERIFY(box);
+    train::TrainConfig c = validConfig();
+    const auto shown = [&](double v) {
+        c.val_size = v;
+        form.setConfig(c);
+        return box->text();
+    };
+    QCOMPARE(shown(4), QStringLiteral("4 samples"));
+    QCOMPARE(shown(1), QStringLiteral("1 sample"));
+    QCOMPARE(shown(0.1), QStringLiteral("0.1 = 10%"));
+    QCOMPARE(shown(0.05), QStringLiteral("0.05 = 5%"));
+    QCOMPARE(shown(0), QStringLiteral("none"));
+
+    // Arrows: fractions by 0.05 up to 0.95, counts by one sample down to 1.
+    const auto stepped = [&](double from, int steps) {
+        c.val_size = from;
+        form.setConfig(c);
+        box->stepBy(steps);
+        return form.config().val_size;
+    };
+    QCOMPARE(stepped(0.1, 1), 0.15);
+    QCOMPARE(stepped(0.1, -2), 0.0);
+    QCOMPARE(stepped(0.95, 1), 0.95);
+    QCOMPARE(stepped(0, 1), 0.05);
+    QCOMPARE(stepped(3, 1), 4.0);
+    QCOMPARE(stepped(3, -1), 2.0);
+    QCOMPARE(stepped(1, -1), 1.0);
+
+    // Typed over the text: a count, a fraction, 0 (none); a count must be whole.
+    const auto typed = [&](const QString &text) {
+        box->setFocus();
+        box->selectAll();
+        QTest::keyClicks(box, text);
+        QTest::keyClick(box, Qt::Key_Return);
+        return form.config().val_size;
+    };
+    QCOMPARE(typed(QStringLiteral("12")), 12.0);
+    QCOMPARE(box->text(), QStringLiteral("12 samples"));
+    QCOMPARE(typed(QStringLiteral("0.2")), 0.2);
+    QCOMPARE(box->text(), QStringLiteral("0.2 = 20%"));
+    QCOMPARE(typed(QStringLiteral("0")), 0.0);
+    QCOMPARE(box->text(), QStringLiteral("none"));
+    QCOMPARE(typed(QStringLiteral("7")), 7.0);
+    // A count is whole: "2.5" is not taken, and what stands is the 2 typed on the way (LLaMA-Factory's
+    // int(val_size) would make it 2 as well).
+    QCOMPARE(typed(QStringLiteral("2.5")), 2.0);
+    box->clearFocus();
+    QCOMPARE(box->text(), QStringLiteral("2 samples"));
+
+    {
+        const vltune::Translations chinese(QLocale(QStringLiteral("zh_CN")));
+        QCOMPARE(shown(4), QStringLiteral("4 个样本"));
+        QCOMPARE(typed(QStringLiteral("0")), 0.0);
+        QCOMPARE(box->text(), QStringLiteral("无"));
+    }
+}
+
 // Stage: SFT / DPO; the DPO section's fields are enabled only for DPO and write LLaMA-Factory's keys.
 void TestTrainPage::stageChoiceAndPreferenceFields()
 {
@@ -197,6 +264,23 @@ void TestTrainPage::stageChoiceAndPreferenceFields()
     QVERIFY(section->isEnabled());
     form.setConfig(c);
     QVERIFY(!section->isEnabled());
+
+    // Pack samples is for SFT: off for DPO, except to untick a packed DPO config's box.
+    auto *packing = qobject_cast<QCheckBox *>(form.fieldWidget(QStringLiteral("neat_packing")));
+    QVERIFY(packing && packing->isEnabled());
+    form.setConfig(expected);
+    QVERIFY(!packing->isEnabled());
+    train::TrainConfig packedDpo = expected;
+    packedDpo.neat_packing = true;
+    form.setConfig(packedDpo);
+    QVERIFY(packing->isEnabled());
+    QVERIFY(!form.validateNow());
+    QCOMPARE(form.errorKey(), QStringLiteral("neat_packing"));
+    packing->setChecked(false);
+    QVERIFY(!packing->isEnabled());
+    QVERIFY(form.config() == expected);
+    stage->setCurrentIndex(stage->findData(static_cast<int>(train::Stage::sft)));
+    QVERIFY(packing->isEnabled());
 }
 
 void TestTrainPage::yamlLoadSaveRoundTrip()
