@@ -11,7 +11,7 @@ defines (VLTUNE_WITH_CUDA, VLTUNE_WITH_CUDA_KERNELS; no VLTUNE_WITH_IMAGE_IO) an
 compiler with -fsyntax-only on each. The CUDA toolkit's headers are the machine's (CUDA_HOME,
 /usr/local/cuda or nvcc's).
 
-  scripts/check_torch2.py [--build build] [-j N] [--only SUBSTRING ...] [--tests] [--deb FILE]
+  scripts/check_torch2.py [--build build] [-j N] [--only SUBSTRING ...] [--tests] [--deb FILE | --refresh]
 
 Exit status 0 when every unit compiles, 1 when one doesn't (its first errors printed), 2 when the
 check can't run (no build, no headers).
@@ -19,6 +19,7 @@ check can't run (no build, no headers).
 
 import argparse
 import concurrent.futures
+import hashlib
 import json
 import lzma
 import os
@@ -64,9 +65,13 @@ def package_url():
     fail(f"{index} lists no {PACKAGE}")
 
 
-def headers(cache, deb):
-    """The folder holding torch/, ATen/ and c10/ of a CUDA LibTorch 2.x, unpacked into `cache`."""
+def headers(cache, deb, refresh):
+    """The folder holding torch/, ATen/ and c10/ of a CUDA LibTorch 2.x, unpacked into `cache`, and
+    its version. The .deb fetched last time serves again (offline too) unless `refresh`."""
     cache.mkdir(parents=True, exist_ok=True)
+    if deb is None and not refresh:
+        cached = sorted(cache.glob(f"{PACKAGE}_*.deb"), key=lambda p: p.stat().st_mtime)
+        deb = cached[-1] if cached else None
     if deb is None:
         url, version = package_url()
         deb = cache / url.rsplit("/", 1)[1]
@@ -151,18 +156,27 @@ def pch_flags(call):
     return tuple(flags)
 
 
+def group_name(torch_include, source, flags):
+    """A folder name for one precompiled header: a digest of what it is made from."""
+    digest = hashlib.sha256("\0".join([str(torch_include), source.read_text(), *flags]).encode()).hexdigest()
+    return digest[:16]
+
+
 def precompile(source, flags, folder):
     """CMake's precompiled header `source` (its list of system headers) precompiled again with
     `flags`, in `folder`: the header to -include (GCC reads its .gch beside it), or None where that
     fails (the units then parse those headers themselves)."""
     folder.mkdir(parents=True, exist_ok=True)
     header = folder / "cmake_pch.hxx"
+    if (folder / "cmake_pch.hxx.gch").exists():
+        return header  # made by an earlier run from the same list and flags (the folder's name)
     header.write_text(source.read_text())
-    r = subprocess.run(list(flags) + ["-x", "c++-header", str(header), "-o", str(header) + ".gch"],
-                       capture_output=True, text=True)
+    part = folder / "cmake_pch.hxx.gch.part"  # renamed once whole: an interrupted run leaves no .gch
+    r = subprocess.run(list(flags) + ["-x", "c++-header", str(header), "-o", str(part)], capture_output=True, text=True)
     if r.returncode != 0:
         print(f"check_torch2: cannot precompile {source} ({r.stderr.strip()[:300]})", file=sys.stderr)
         return None
+    part.rename(folder / "cmake_pch.hxx.gch")
     return header
 
 
@@ -173,13 +187,14 @@ def main():
     parser.add_argument("--only", nargs="*", default=[], help="check only units whose path contains one of these")
     parser.add_argument("--tests", action="store_true", help="the core's tests too (GPU machines don't build them)")
     parser.add_argument("--deb", help=f"a downloaded {PACKAGE} .deb instead of fetching one")
+    parser.add_argument("--refresh", action="store_true", help=f"look for a newer {PACKAGE} than the one fetched before")
     parser.add_argument("--cache", default=str(ROOT / ".cache/torch2"), help="where the headers are unpacked")
     o = parser.parse_args()
 
     db = Path(o.build) / "compile_commands.json"
     if not db.exists():
         fail(f"{db} is missing: configure the build first (CMAKE_EXPORT_COMPILE_COMMANDS is on in CMakeLists.txt)")
-    torch_include, version = headers(Path(o.cache), o.deb)
+    torch_include, version = headers(Path(o.cache), o.deb, o.refresh)
     cuda = cuda_include()
     units = []
     for entry in json.loads(db.read_text()):
@@ -202,7 +217,7 @@ def main():
     start = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, o.jobs)) as pool:
         headers_by_group = dict(zip(groups, pool.map(
-            lambda g: precompile(g[1][0], g[1][1], Path(o.cache) / "pch" / str(g[0])), enumerate(groups))))
+            lambda g: precompile(g[0], g[1], Path(o.cache) / "pch" / group_name(torch_include, *g)), groups)))
     if groups:
         print(f"check_torch2: {len(groups)} precompiled header(s) in {time.monotonic() - start:.0f} s", file=sys.stderr)
 
