@@ -5,6 +5,7 @@
 #include "app/application.h"
 #include "app/chat_controller.h"
 #include "app/train_controller.h"
+#include "app/translations.h"
 #include "core/demo/demo_project.h"
 #include "core/runtime_info.h"
 #include "tests/test_support.h"
@@ -49,6 +50,8 @@ void TestDemoWorkflow::demoTrainsAndChatShowsTheDifference()
 {
     test::TempDir dir;
     const QString root = QString::fromStdString((dir.path() / "demo").string());
+    // As the app does: its catalogue installed (English plural forms in what the screenshots show).
+    const Translations english(QLocale(QLocale::English, QLocale::UnitedStates));
     MainWindow window(runtime_info());
     window.resize(1440, 900);
     window.show();
