@@ -209,12 +209,16 @@ int run_train(const std::vector<std::string>& args) {
     return 1;
   }
   watcher.request_stop();
-  std::fprintf(stderr, "\nvltune: %s at step %lld of %lld, train loss %.4f%s; adapter in %s\n",
+  // train loss: the run's mean (HF's train_loss), as the app's status bar says; the last evaluation's
+  // loss to as many digits.
+  char eval_loss[48] = "";
+  if (result.eval_loss) std::snprintf(eval_loss, sizeof eval_loss, ", eval loss %.4f", *result.eval_loss);
+  std::fprintf(stderr, "\nvltune: %s at step %lld of %lld, mean train loss %.4f%s; adapter in %s\n",
                result.outcome == train::TrainOutcome::finished        ? "finished"
                : result.outcome == train::TrainOutcome::early_stopped ? "stopped early"
                                                                       : "stopped",
                static_cast<long long>(result.global_step), static_cast<long long>(result.total_steps), result.train_loss,
-               result.eval_loss ? (", eval loss " + std::to_string(*result.eval_loss)).c_str() : "", c.output_dir.c_str());
+               eval_loss, c.output_dir.c_str());
   return result.outcome == train::TrainOutcome::stopped ? 130 : 0;
 }
 
