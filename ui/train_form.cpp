@@ -173,13 +173,9 @@ TrainForm::TrainForm(QWidget *parent)
     addOptionalInt(data, QStringLiteral("max_samples"), tr("Max samples"),
                    tr("Use at most this many samples of each dataset, for quick trials; usually all."),
                    &train::TrainConfig::max_samples, std::numeric_limits<int>::max(), tr("all"));
-    {
-        auto *box = new ValidationSizeSpinBox(this);
-        box->setObjectName(QStringLiteral("trainValSize"));
-        addSpinBox(data, QStringLiteral("val_size"), tr("Validation split"),
-                   tr("Held out to measure overfitting: a fraction below 1 (usual 0.05–0.1) or a sample count; 0 = none."),
-                   &train::TrainConfig::val_size, box);
-    }
+    addSpinBox(data, QStringLiteral("val_size"), tr("Validation split"),
+               tr("Held out to measure overfitting: a fraction below 1 (usual 0.05–0.1) or a sample count; 0 = none."),
+               &train::TrainConfig::val_size, new ValidationSizeSpinBox(this));
     addBool(data, QStringLiteral("neat_packing"), tr("Pack samples"),
             tr("Put several short samples in each row of cutoff length, each seeing only itself: the same loss with "
                "far less padding, so faster when sample lengths vary (LLaMA-Factory's neat_packing)."),
