@@ -322,6 +322,49 @@ class TestQwen2VLProcessor : public QObject {
         "uint8"));
   }
 
+  // Rows are resized 16 at a time (transposed into vector lanes): every row of an image, whatever
+  // lane or partial block it falls in, comes out as it does resized alone.
+  void resizeRowsAreIndependent() {
+    at::manual_seed(3);
+    const at::Tensor img = at::randint(256, {2, 3, 37, 53}, at::kByte);
+    for (int64_t w : {70, 29, 1}) {
+      const at::Tensor all = vltune::vision::resize_bicubic_antialias(img, 37, w);
+      for (int64_t n = 0; n < 2; ++n)
+        for (int64_t c = 0; c < 3; ++c)
+          for (int64_t y = 0; y < 37; ++y) {
+            const at::Tensor row = img[n][c].narrow(0, y, 1).unsqueeze(0);  // [1, 1, 53]
+            QVERIFY2(all[n][c][y].equal(vltune::vision::resize_bicubic_antialias(row, 1, w)[0][0]),
+                     ("row " + std::to_string(y) + " of plane " + std::to_string(n * 3 + c) + " to width " +
+                      std::to_string(w)).c_str());
+          }
+    }
+    // Columns likewise: a transposed image resized in height is the transpose of it resized in width.
+    const at::Tensor t = img.transpose(-1, -2).contiguous();  // [2, 3, 53, 37]
+    QVERIFY(vltune::vision::resize_bicubic_antialias(t, 70, 37).equal(
+        vltune::vision::resize_bicubic_antialias(img, 37, 70).transpose(-1, -2)));
+  }
+
+  // uint8 images are normalised through a table of each channel's 256 results: the very numbers
+  // the float32 tensor operations give the same image converted to float.
+  void normalizeTableIsTheTensorArithmetic() {
+    at::manual_seed(4);
+    const at::Tensor img = at::randint(256, {2, 3, 19, 23}, at::kByte);
+    for (int variant = 0; variant < 4; ++variant) {
+      vltune::vision::NormalizeParams p;
+      p.do_rescale = variant != 1;
+      p.do_normalize = variant != 2;
+      if (variant == 3) {
+        p.image_mean = {0.5, 0.25, 0.125};
+        p.image_std = {0.5, 0.3, 0.7};
+        p.rescale_factor = 1.0 / 127.5;
+      }
+      const at::Tensor table = vltune::vision::rescale_and_normalize(img, p);
+      const at::Tensor ops = vltune::vision::rescale_and_normalize(img.to(at::kFloat), p);
+      QCOMPARE(table.scalar_type(), at::kFloat);
+      QVERIFY2(table.equal(ops), ("variant " + std::to_string(variant)).c_str());
+    }
+  }
+
   // The uint8 integer kernel is LibTorch's antialiased bicubic: within one level of LibTorch's
   // float kernel (rounded), shrinking and enlarging. A smooth image: on noise the uint8 kernel's
   // clamp between its two passes (as in the reference) moves values further.
