@@ -1,4 +1,5 @@
 // The engine first: Qt's `slots` and `signals` macros would break LibTorch's headers.
+#include "core/data/image_cache.h"
 #include "core/error.h"
 #include "core/train/train_config.h"
 #include "core/train/training_job.h"
@@ -105,6 +106,7 @@ void TrainController::start(const QString &yamlText, const QString &source, cons
     job.skip_bad_rows = options.skipBadRows;
     job.pinned_samples = options.pinnedSamples;
     job.pinned_every = options.pinnedEvery;
+    job.image_cache = data::default_image_cache_dir();  // one cache for the app and vltune-cli
     for (const PinnedRow &p : options.pinned)
         job.pinned.push_back({p.file.toStdString(), p.row, p.question.toStdString()});
 

@@ -1,6 +1,7 @@
 // vltune-bench-images: what one training image costs the loader's workers, by stage, for photos of
 // the sizes users bring: reading the file, decoding it, the family's preprocessing (LLaMA-Factory's
-// pre-resize and the HF processor), and the on-disk image cache's miss (store) and hit (load).
+// pre-resize and the HF processor), and, where the image cache keeps the image, its miss (decode,
+// prepare, store, finish) and hit (load, finish).
 // The images are generated (smooth colour fields with grain, so the JPEGs have a camera's size),
 // the processors configured as the real checkpoints' preprocessor_config.json are.
 // Prints one JSON object: per family and size, the median milliseconds of each stage.
@@ -13,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -198,21 +200,33 @@ int main(int argc, char** argv) {
           out["results"].push_back(row);
           continue;
         }
-        // The cache: a miss hashes the file, processes and stores; a hit hashes the file and loads.
-        const fs::path cache_dir = dir / "cache" / f.name;
-        data::ImageCache cache(cache_dir);
-        row["cache_miss_ms"] = median_ms(repeats, [&] {
-          fs::remove_all(cache_dir);
-          fs::create_directories(cache_dir);
-          const std::string key = data::ImageCache::key(bytes, images.fingerprint());
-          (void)cache.load(key, images);
-          cache.store(key, images.process(vision::decode_image_rgb(span, photo.string()), photo.string()));
-        });
-        row["cache_hit_ms"] = median_ms(repeats, [&] {
-          const std::string b = read_bytes(photo);
-          const std::string key = data::ImageCache::key(b, images.fingerprint());
-          if (!cache.load(key, images)) throw Error("cache: no hit for " + photo.string());
-        });
+        // The cache, as SampleEncoder::load_image uses it: a miss stats the file, decodes, prepares,
+        // stores (when worth keeping) and finishes; a hit stats the file, loads and finishes.
+        const text::ImageSize prepared = images.prepared_size(processed.source);
+        row["prepared"] = std::to_string(prepared.width) + "x" + std::to_string(prepared.height);
+        row["cached"] = data::ImageCache::worth_keeping(processed.source, prepared);
+        if (row["cached"]) {
+          const fs::path cache_dir = dir / "cache" / f.name;
+          auto cache = std::make_unique<data::ImageCache>(cache_dir);
+          row["cache_miss_ms"] = median_ms(repeats, [&] {
+            cache.reset();
+            fs::remove_all(cache_dir);
+            cache = std::make_unique<data::ImageCache>(cache_dir);
+            const auto key = data::ImageCache::key(photo, images.fingerprint());
+            if (!key || cache->load(*key, images)) throw Error("cache: a hit in an empty cache for " + photo.string());
+            const at::Tensor rgb = vision::decode_image_rgb(span, photo.string());
+            const at::Tensor ready = images.prepare(rgb, photo.string());
+            cache->store(*key, {processed.source, ready});
+            (void)images.finish(ready, processed.source, photo.string());
+          });
+          row["entry_bytes"] = fs::file_size(cache->path_for(*data::ImageCache::key(photo, images.fingerprint())));
+          row["cache_hit_ms"] = median_ms(repeats, [&] {
+            const auto key = data::ImageCache::key(photo, images.fingerprint());
+            const auto hit = key ? cache->load(*key, images) : std::nullopt;
+            if (!hit) throw Error("cache: no hit for " + photo.string());
+            (void)images.finish(hit->prepared, hit->source, photo.string());
+          });
+        }
         out["results"].push_back(row);
       }
     }

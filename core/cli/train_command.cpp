@@ -8,6 +8,7 @@
 #include <stop_token>
 #include <thread>
 
+#include "core/data/image_cache.h"
 #include "core/error.h"
 #include "core/lora/lora_factory.h"
 #include "core/lora/merge_export.h"
@@ -25,7 +26,7 @@ namespace {
 constexpr const char* kTrainUsage =
     "usage: vltune-cli train <config.yaml> [--skip-bad-rows] [--device auto|cpu|cuda|cuda:N]\n"
     "                        [--pinned-samples N | --pin FILE:ROW [--pin-question TEXT] ...]\n"
-    "                        [--pinned-every STEPS]\n"
+    "                        [--pinned-every STEPS] [--image-cache DIR | --no-image-cache]\n"
     "  Trains a LoRA adapter as LLaMA-Factory's `llamafactory-cli train` does with the same YAML\n"
     "  (stage sft, finetuning_type lora). Paths in the YAML are relative to the current folder.\n"
     "  Every dataset row is validated first; rows with problems stop the run and are listed,\n"
@@ -38,7 +39,11 @@ constexpr const char* kTrainUsage =
     "  --pinned-every steps (default: eval_steps, else logging_steps), printed and appended to\n"
     "  output_dir/pinned_samples.jsonl, to watch the answers change.\n"
     "  --pin FILE:ROW: pin that dataset row instead (FILE relative to the dataset folder, ROW 0-based;\n"
-    "  up to 4); --pin-question TEXT asks the pin before it TEXT instead of its own question.\n";
+    "  up to 4); --pin-question TEXT asks the pin before it TEXT instead of its own question.\n"
+    "  --image-cache DIR: where images resized to the model's resolution are kept for later epochs\n"
+    "  and runs (default $XDG_CACHE_HOME/vltune/images or ~/.cache/vltune/images; up to 20 GiB,\n"
+    "  the least recently used removed first). Only images shrunk to at most half their pixels are\n"
+    "  kept. overwrite_cache: true in the YAML rebuilds the entries the run uses.\n";
 
 constexpr const char* kExportUsage =
     "usage: vltune-cli export --model DIR --adapter DIR --out DIR [--dtype float32|bfloat16|float16]\n"
@@ -71,6 +76,7 @@ int run_train(const std::vector<std::string>& args) {
   std::string device = "auto";
   int64_t pinned_count = 0, pinned_every = 0;
   std::vector<train::PinnedChoice> pins;
+  fs::path image_cache = data::default_image_cache_dir();
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "-h" || a == "--help") {
@@ -78,6 +84,8 @@ int run_train(const std::vector<std::string>& args) {
       return 0;
     } else if (a == "--skip-bad-rows") skip_bad_rows = true;
     else if (a == "--device" && i + 1 < args.size()) device = args[++i];
+    else if (a == "--image-cache" && i + 1 < args.size()) image_cache = args[++i];
+    else if (a == "--no-image-cache") image_cache.clear();
     else if (a == "--pin" && i + 1 < args.size()) {
       const std::string& v = args[++i];
       const size_t colon = v.rfind(':');
@@ -166,6 +174,7 @@ int run_train(const std::vector<std::string>& args) {
   options.pinned_samples = pinned_count;
   options.pinned_every = pinned_every;
   options.pinned = pins;
+  options.image_cache = image_cache;
   train::JobCallbacks callbacks;
   callbacks.on_message = [](const std::string& line) { std::fprintf(stderr, "vltune: %s\n", line.c_str()); };
   callbacks.on_progress = [](const train::TrainProgress& p) {

@@ -1,7 +1,14 @@
 #include "core/data/image_cache.h"
 
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <cstdlib>
+#include <chrono>
+#include <cstring>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 #include <ATen/ATen.h>
 
@@ -17,7 +24,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kFormat = "vltune-image-cache-1";
+constexpr const char* kFormat = "vltune-prepared-image-1";
+constexpr const char* kSuffix = ".safetensors";
 
 std::string size_text(text::ImageSize s) { return std::to_string(s.width) + "x" + std::to_string(s.height); }
 
@@ -38,31 +46,81 @@ std::string metadata(const io::SafetensorsFile& file, const std::string& key) {
   return it->second;
 }
 
-void hash_tensor(Sha256& h, const at::Tensor& t) {
-  const at::Tensor c = t.contiguous();
-  h.update(c.data_ptr(), static_cast<size_t>(c.numel()) * c.element_size());
+// A 64-bit checksum of the pixels, a word at a time (~5 GB/s): it catches a damaged entry, where
+// SHA-256 would cost more than preparing the image again.
+std::string pixel_checksum(std::string_view bytes) {
+  uint64_t h = 0x9e3779b97f4a7c15ull ^ bytes.size();
+  size_t i = 0;
+  for (; i + 8 <= bytes.size(); i += 8) {
+    uint64_t w = 0;
+    std::memcpy(&w, bytes.data() + i, 8);
+    h = (h ^ w) * 0xff51afd7ed558ccdull;
+    h ^= h >> 32;
+  }
+  for (; i < bytes.size(); ++i) h = (h ^ static_cast<uint8_t>(bytes[i])) * 0x100000001b3ull;
+  char out[17];
+  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
+  return out;
+}
+
+// Whether a file is named as an entry is (64 hex digits + kSuffix): eviction removes nothing else,
+// whatever folder the cache was pointed at.
+bool is_entry_name(const fs::path& path) {
+  const std::string name = path.filename().string();
+  const size_t suffix = std::strlen(kSuffix);
+  if (name.size() != 64 + suffix || name.compare(64, suffix, kSuffix) != 0) return false;
+  return std::all_of(name.begin(), name.begin() + 64, [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
+}
+
+std::string_view tensor_view(const at::Tensor& t) {
+  return {static_cast<const char*>(t.data_ptr()), static_cast<size_t>(t.numel()) * t.element_size()};
 }
 
 }  // namespace
 
-ImageCache::ImageCache(fs::path dir) : m_dir(std::move(dir)) {
+fs::path default_image_cache_dir() {
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return fs::path(xdg) / "vltune" / "images";
+  if (const char* home = std::getenv("HOME"); home && *home) return fs::path(home) / ".cache" / "vltune" / "images";
+  return {};
+}
+
+ImageCache::ImageCache(fs::path dir, ImageCacheParams params) : m_dir(std::move(dir)), m_params(params) {
   std::error_code ec;
   fs::create_directories(m_dir, ec);
   if (ec || !fs::is_directory(m_dir))
     throw FileError(m_dir.string() + ": cannot create the image cache folder (" + ec.message() + ")");
+  if (m_params.max_bytes > 0) evict();
 }
 
-std::string ImageCache::key(std::string_view file_bytes, const std::string& fingerprint) {
+std::optional<std::string> ImageCache::key(const fs::path& file, const std::string& fingerprint) {
+  std::error_code ec;
+  const fs::path absolute = fs::absolute(file, ec);
+  if (ec) return std::nullopt;
+  const uintmax_t size = fs::file_size(absolute, ec);
+  if (ec) return std::nullopt;
+  const auto mtime = fs::last_write_time(absolute, ec);
+  if (ec) return std::nullopt;
   Sha256 h;
-  h.update(sha256_hex(file_bytes));
-  h.update("\n");
+  h.update(absolute.lexically_normal().string());
+  h.update("\n" + std::to_string(size) + "\n" + std::to_string(mtime.time_since_epoch().count()) + "\n");
   h.update(fingerprint);
   return h.finish_hex();
 }
 
-fs::path ImageCache::path_for(const std::string& key) const { return m_dir / (key + ".safetensors"); }
+fs::path ImageCache::path_for(const std::string& key) const { return m_dir / (key + kSuffix); }
 
-std::optional<ProcessedImage> ImageCache::load(const std::string& key, const ImagePreprocessor& preprocessor) {
+bool ImageCache::worth_keeping(text::ImageSize source, text::ImageSize prepared) {
+  return 2 * prepared.width * prepared.height <= source.width * source.height;
+}
+
+std::optional<CachedImage> ImageCache::load(const std::string& key, const ImagePreprocessor& preprocessor) {
+  if (m_params.overwrite) {
+    const std::lock_guard lock(m_mutex);
+    if (!m_written.count(key)) {
+      ++m_misses;
+      return std::nullopt;
+    }
+  }
   const fs::path path = path_for(key);
   std::error_code ec;
   if (!fs::exists(path, ec)) {
@@ -71,55 +129,77 @@ std::optional<ProcessedImage> ImageCache::load(const std::string& key, const Ima
   }
   try {
     const auto file = io::SafetensorsFile::open(path);
-    if (metadata(file, "format") != kFormat) throw FormatError("not a vltune image cache entry");
+    if (metadata(file, "format") != kFormat) throw FormatError("not a vltune prepared-image entry");
     if (metadata(file, "key") != key) throw FormatError("written for another key");
-    ProcessedImage image;
+    CachedImage image;
     image.source = parse_size(metadata(file, "source"), "source");
-    image.target = parse_size(metadata(file, "target"), "target");
-    image.rows = std::stoll(metadata(file, "rows"));
-    image.cols = std::stoll(metadata(file, "cols"));
-    // Copies: the entry may be replaced or removed while the tensors are in use.
-    image.pixel_values = file.tensor("pixel_values").clone();
-    if (file.contains("image_grid_thw")) image.image_grid_thw = file.tensor("image_grid_thw").clone();
-    Sha256 h;
-    h.update(file.tensor_bytes("pixel_values"));
-    if (file.contains("image_grid_thw")) h.update(file.tensor_bytes("image_grid_thw"));
-    if (h.finish_hex() != metadata(file, "sha256")) throw FormatError("its tensors do not match their checksum");
-    preprocessor.check(image, "entry");
+    const text::ImageSize want = preprocessor.prepared_size(image.source);
+    const at::Tensor pixels = file.tensor("pixels");
+    if (pixels.scalar_type() != at::kByte || pixels.sizes() != at::IntArrayRef{3, want.height, want.width})
+      throw FormatError("pixels " + c10::str(pixels.sizes()) + " where a " + size_text(image.source) + " image gives [3, " +
+                        std::to_string(want.height) + ", " + std::to_string(want.width) + "] uint8");
+    if (pixel_checksum(file.tensor_bytes("pixels")) != metadata(file, "checksum"))
+      throw FormatError("its pixels do not match their checksum");
+    image.prepared = pixels.clone();  // a copy: the entry may be replaced or removed while in use
+    fs::last_write_time(path, fs::file_time_type::clock::now(), ec);  // used now: evicted last
     ++m_hits;
     return image;
   } catch (const std::exception& e) {
-    log_warning("image cache: " + path.string() + " is corrupt (" + e.what() + "); the image is processed again");
+    log_warning("image cache: " + path.string() + " is corrupt (" + e.what() + "); the image is prepared again");
     fs::remove(path, ec);
     ++m_corrupt;
     return std::nullopt;
   }
 }
 
-void ImageCache::store(const std::string& key, const ProcessedImage& image) {
-  Sha256 h;
-  hash_tensor(h, image.pixel_values);
-  io::NamedTensors tensors{{"pixel_values", image.pixel_values}};
-  if (image.image_grid_thw.defined()) {
-    hash_tensor(h, image.image_grid_thw);
-    tensors.emplace_back("image_grid_thw", image.image_grid_thw);
-  }
+void ImageCache::store(const std::string& key, const CachedImage& image) {
+  const at::Tensor pixels = image.prepared.contiguous();
   const std::map<std::string, std::string> meta{
       {"format", kFormat},
       {"key", key},
       {"source", size_text(image.source)},
-      {"target", size_text(image.target)},
-      {"rows", std::to_string(image.rows)},
-      {"cols", std::to_string(image.cols)},
-      {"sha256", h.finish_hex()},
+      {"checksum", pixel_checksum(tensor_view(pixels))},
   };
   try {
-    io::save_safetensors(path_for(key), tensors, meta);
+    io::save_safetensors(path_for(key), {{"pixels", pixels}}, meta);
+    ++m_stored;
+    const std::lock_guard lock(m_mutex);
+    m_written.insert(key);
   } catch (const Error& e) {
     log_warning(std::string("image cache: ") + e.what() + " (going on without caching this image)");
   }
 }
 
-ImageCacheStats ImageCache::stats() const { return {m_hits.load(), m_misses.load(), m_corrupt.load()}; }
+void ImageCache::evict() {
+  struct Entry {
+    fs::path path;
+    fs::file_time_type time;
+    uintmax_t size = 0;
+  };
+  std::vector<Entry> entries;
+  uintmax_t total = 0;
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(m_dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    if (!is_entry_name(it->path()) || !it->is_regular_file(ec)) continue;  // never another file
+    Entry e{it->path(), it->last_write_time(ec), it->file_size(ec)};
+    if (ec) continue;
+    total += e.size;
+    entries.push_back(std::move(e));
+  }
+  const auto cap = static_cast<uintmax_t>(m_params.max_bytes);
+  if (total <= cap) return;
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.time < b.time; });
+  for (const Entry& e : entries) {
+    if (total <= cap) break;
+    if (fs::remove(e.path, ec)) {
+      total -= e.size;
+      ++m_evicted;
+    }
+  }
+}
+
+ImageCacheStats ImageCache::stats() const {
+  return {m_hits.load(), m_misses.load(), m_corrupt.load(), m_stored.load(), m_evicted.load()};
+}
 
 }  // namespace vltune::data

@@ -35,8 +35,8 @@ ImagePreprocessor::ImagePreprocessor(io::ModelFamily family, text::ImageLayout l
     : m_family(family), m_layout(std::move(layout)), m_pre_resize(pre_resize), m_resize(resize_params) {
   std::ostringstream s;
   s.precision(17);
-  // Bump the version whenever process() changes its arithmetic: old cache entries then miss.
-  s << "vltune-image-v1 family=" << io::model_family_name(family);
+  // Bump the version whenever prepare() changes its arithmetic: old cache entries then miss.
+  s << "vltune-image-v2 family=" << io::model_family_name(family);
   if (m_pre_resize) s << " pre_resize=" << m_resize.image_max_pixels << ':' << m_resize.image_min_pixels;
   switch (family) {
     case io::ModelFamily::qwen2_vl:
@@ -74,27 +74,53 @@ text::ImageSize ImagePreprocessor::target_size(text::ImageSize source) const {
   return m_pre_resize ? text::llamafactory_image_size(source, m_resize, m_layout.plugin) : source;
 }
 
-ProcessedImage ImagePreprocessor::process(const at::Tensor& rgb, const std::string& label) const {
+text::ImageSize ImagePreprocessor::prepared_size(text::ImageSize source) const {
+  const text::ImageSize target = target_size(source);
+  if (m_qwen) {
+    const text::QwenGrid g = m_qwen->grid(target);
+    return {g.w * m_qwen->params().patch_size, g.h * m_qwen->params().patch_size};
+  }
+  if (m_clip) return m_clip->output_size(target);
+  return m_idefics3->tiled_size(m_idefics3->resized_size(target));
+}
+
+at::Tensor ImagePreprocessor::prepare(const at::Tensor& rgb, const std::string& label) const {
   if (rgb.dim() != 3 || rgb.scalar_type() != at::kByte)
     throw Error(label + ": expected a [3, H, W] uint8 image, got " + shape_text(rgb.sizes()));
-  ProcessedImage out;
-  out.source = {rgb.size(2), rgb.size(1)};
-  out.target = target_size(out.source);
+  const text::ImageSize source{rgb.size(2), rgb.size(1)};
+  const text::ImageSize target = target_size(source);
   // LLaMA-Factory's image.resize((w, h)): PIL's bicubic, antialiased when shrinking.
-  const at::Tensor image = out.target == out.source
-                               ? rgb
-                               : vision::resize_bicubic_antialias(rgb, out.target.height, out.target.width);
+  const at::Tensor image =
+      target == source ? rgb : vision::resize_bicubic_antialias(rgb, target.height, target.width);
+  if (m_qwen) return m_qwen->prepare(image, label);
+  if (m_clip) return m_clip->prepare(image, label);
+  return m_idefics3->prepare(image, label);
+}
+
+ProcessedImage ImagePreprocessor::finish(const at::Tensor& prepared, text::ImageSize source, const std::string& label) const {
+  const text::ImageSize want = prepared_size(source);
+  if (prepared.dim() != 3 || prepared.scalar_type() != at::kByte || prepared.size(2) != want.width ||
+      prepared.size(1) != want.height)
+    throw Error(label + ": a prepared image of a " + size_text(source) + " source is uint8 [3, " +
+                std::to_string(want.height) + ", " + std::to_string(want.width) + "], got " + shape_text(prepared.sizes()));
+  ProcessedImage out;
+  out.source = source;
+  out.target = target_size(source);
   if (m_qwen) {
-    auto q = m_qwen->process(image, label);
+    auto q = m_qwen->finish(prepared, label);
     out.pixel_values = std::move(q.pixel_values);
     out.image_grid_thw = std::move(q.image_grid_thw);
   } else if (m_clip) {
-    out.pixel_values = m_clip->process(image, label);
+    out.pixel_values = m_clip->finish(prepared, label);
   } else {
-    out.pixel_values = m_idefics3->process_one(image, out.rows, out.cols, label);
+    out.pixel_values = m_idefics3->finish(prepared, out.rows, out.cols, label);
   }
   out.pixel_values = out.pixel_values.contiguous();
   return out;
+}
+
+ProcessedImage ImagePreprocessor::process(const at::Tensor& rgb, const std::string& label) const {
+  return finish(prepare(rgb, label), {rgb.size(2), rgb.size(1)}, label);
 }
 
 int64_t ImagePreprocessor::image_tokens(const ProcessedImage& image) const {

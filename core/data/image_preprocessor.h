@@ -46,7 +46,16 @@ class ImagePreprocessor {
   text::ImageSize target_size(text::ImageSize source) const;
 
   // rgb: [3, H, W] uint8 (read_image_rgb's) -> the processed image. `label` names it in errors.
+  // Always finish(prepare(rgb), source size).
   ProcessedImage process(const at::Tensor& rgb, const std::string& label) const;
+
+  // process() in two, split where the pixels are uint8 at the model's resolution (what the image
+  // cache keeps): every resize (the pre-resize, then the processor's: Qwen's patch grid, CLIP's
+  // resize and crop, Idefics3's whole tiles), then the rest (normalisation, patches or tiles).
+  at::Tensor prepare(const at::Tensor& rgb, const std::string& label) const;  // [3, h, w] uint8
+  ProcessedImage finish(const at::Tensor& prepared, text::ImageSize source, const std::string& label) const;
+  // The size prepare() gives an image of `source` size (no pixels touched).
+  text::ImageSize prepared_size(text::ImageSize source) const;
 
   // Tokens of the image token the processed image stands for in input_ids (0 for CLIP).
   int64_t image_tokens(const ProcessedImage& image) const;

@@ -35,14 +35,6 @@ int64_t config_image_token_id(const io::ModelConfig& config) {
   return -1;
 }
 
-std::string read_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw FileError(path.string() + ": cannot open the image file");
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw FileError(path.string() + ": cannot read the image file");
-  return bytes;
-}
-
 // `message` starting with `where` (once).
 std::string with_where(const std::string& where, const char* message) {
   const std::string m = message;
@@ -110,18 +102,19 @@ SampleEncoder::SampleEncoder(const fs::path& model_folder, EncoderParams params)
   if (specials.pad_id) m_pad_id = *specials.pad_id;
   else if (specials.eos_id) m_pad_id = *specials.eos_id;  // LLaMA-Factory pads with EOS when there is no pad token
   else throw FormatError(m_tokenizer->source().string() + ": the tokenizer has neither a pad nor an EOS token to pad with");
-  if (!m_params.cache_dir.empty()) m_cache = std::make_unique<ImageCache>(m_params.cache_dir);
+  if (!m_params.cache_dir.empty()) m_cache = std::make_unique<ImageCache>(m_params.cache_dir, m_params.cache);
 }
 
 ProcessedImage SampleEncoder::load_image(const fs::path& path, const std::string& label) const {
   if (!m_cache) return m_images->process(vision::read_image_rgb(path), label);
-  const std::string bytes = read_bytes(path);
-  const std::string key = ImageCache::key(bytes, m_images->fingerprint());
-  if (auto hit = m_cache->load(key, *m_images)) return std::move(*hit);
-  const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
-  ProcessedImage image = m_images->process(vision::decode_image_rgb({data, bytes.size()}, path.string()), label);
-  m_cache->store(key, image);
-  return image;
+  const std::optional<std::string> key = ImageCache::key(path, m_images->fingerprint());
+  if (key)
+    if (const auto hit = m_cache->load(*key, *m_images)) return m_images->finish(hit->prepared, hit->source, label);
+  const at::Tensor rgb = vision::read_image_rgb(path);  // [3, H, W] uint8, upright
+  const text::ImageSize source{rgb.size(2), rgb.size(1)};
+  const at::Tensor prepared = m_images->prepare(rgb, label);
+  if (key && ImageCache::worth_keeping(source, {prepared.size(2), prepared.size(1)})) m_cache->store(*key, {source, prepared});
+  return m_images->finish(prepared, source, label);
 }
 
 namespace {

@@ -35,7 +35,8 @@ namespace vltune::data {
 struct EncoderParams {
   std::string template_name;          // LLaMA-Factory template ("" = the model type's default); not used for CLIP
   text::SupervisedParams supervised;  // cutoff_len, train_on_prompt, mask_history, image pre-resize
-  std::filesystem::path cache_dir;    // preprocessed images are cached here ("" = no cache)
+  std::filesystem::path cache_dir;    // prepared images are cached here ("" = no cache; data/image_cache.h)
+  ImageCacheParams cache;             // the cache's size cap and overwrite
 };
 
 // One record, encoded.

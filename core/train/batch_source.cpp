@@ -1,5 +1,7 @@
 #include "core/train/batch_source.h"
 
+#include <chrono>
+
 namespace vltune::train {
 
 LoaderBatchSource::LoaderBatchSource(const data::SampleEncoder& encoder, std::span<const data::Record> records,
@@ -20,6 +22,7 @@ int64_t LoaderBatchSource::batches_per_epoch() const {
 
 void LoaderBatchSource::restart(data::LoaderPosition from, int64_t epochs) {
   m_loader.reset();  // stops and joins the old workers first
+  m_first = true;
   data::LoaderParams params = m_params;
   params.epochs = epochs;
   if (m_packed)
@@ -30,7 +33,14 @@ void LoaderBatchSource::restart(data::LoaderPosition from, int64_t epochs) {
 
 std::optional<data::Batch> LoaderBatchSource::next() {
   if (!m_loader) return std::nullopt;
-  return m_loader->next();
+  const auto start = std::chrono::steady_clock::now();
+  std::optional<data::Batch> batch = m_loader->next();
+  if (batch && !m_first) {
+    m_waited += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    ++m_counted;
+  }
+  if (batch) m_first = false;
+  return batch;
 }
 
 data::LoaderPosition LoaderBatchSource::position() const {

@@ -48,6 +48,12 @@ class LoaderBatchSource final : public BatchSource {
   std::optional<data::Batch> next() override;
   data::LoaderPosition position() const override;
 
+  // How long next() waited for the workers, and over how many batches, since construction; the
+  // first batch after each restart() (the workers' start) is not counted. A trainer that waits
+  // much is input-bound: more workers, or the image cache, would feed it faster.
+  double waited_seconds() const { return m_waited; }
+  int64_t waited_batches() const { return m_counted; }
+
  private:
   const data::SampleEncoder& m_encoder;
   std::span<const data::Record> m_records;
@@ -56,6 +62,9 @@ class LoaderBatchSource final : public BatchSource {
   data::LoaderParams m_params;
   std::stop_token m_stop;
   std::unique_ptr<data::BatchLoader> m_loader;
+  bool m_first = true;     // the next batch is the first since restart()
+  double m_waited = 0;     // seconds waited in next(), first batches left out
+  int64_t m_counted = 0;   // batches those seconds cover
 };
 
 }  // namespace vltune::train

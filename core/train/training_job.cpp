@@ -1,6 +1,7 @@
 #include "core/train/training_job.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdarg>
 #include <cstdio>
 #include <fstream>
@@ -172,7 +173,21 @@ TrainResult run_training_job(const TrainConfig& c, const JobOptions& options, co
   enc.supervised.train_on_prompt = c.train_on_prompt;
   enc.supervised.mask_history = c.mask_history;
   enc.supervised.image = {c.image_max_pixels, c.image_min_pixels};
+  if (!options.image_cache.empty()) {
+    // An optimisation: a folder that cannot be made costs a line, not the run.
+    std::error_code ec;
+    fs::create_directories(options.image_cache, ec);
+    if (fs::is_directory(options.image_cache, ec)) {
+      enc.cache_dir = options.image_cache;
+      enc.cache.overwrite = c.overwrite_cache;
+    } else {
+      say("image cache off: cannot create " + options.image_cache.string());
+    }
+  }
   const data::SampleEncoder encoder(c.model_name_or_path, enc);
+  if (const data::ImageCache* cache = encoder.cache(); cache && cache->stats().evicted > 0)
+    say(printf_string("image cache %s: %lld old entries removed to stay under %lld GiB", cache->dir().c_str(),
+                      static_cast<long long>(cache->stats().evicted), static_cast<long long>(enc.cache.max_bytes >> 30)));
   if (c.stage == Stage::dpo && encoder.family() == io::ModelFamily::clip)
     throw Error("stage: dpo needs a chat model; CLIP is contrastive and has no answers to prefer");
   if (packing && encoder.family() == io::ModelFamily::clip)
@@ -343,7 +358,24 @@ TrainResult run_training_job(const TrainConfig& c, const JobOptions& options, co
   }
   TrainableModel& trained = preference ? static_cast<TrainableModel&>(*preference) : *model;
   Trainer trainer(trained, train_source, eval_source.get(), params, tc);
-  return trainer.train(stop);
+  const auto started = std::chrono::steady_clock::now();
+  TrainResult result = trainer.train(stop);
+  // Input-bound runs: the device waited for the loader's workers (decoding, resizing).
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const double waited = train_source.waited_seconds();
+  if (train_source.waited_batches() > 0 && waited > 1.0 && waited > 0.1 * seconds)
+    say(printf_string("training waited %.1f s of %.1f s (%.0f%%) for batches: the %d loader worker%s could not keep up; "
+                      "raise preprocessing_num_workers%s",
+                      waited, seconds, 100.0 * waited / seconds, lparams.workers, lparams.workers == 1 ? "" : "s",
+                      encoder.cache() ? "" : ", or keep the image cache on"));
+  if (const data::ImageCache* cache = encoder.cache()) {
+    const data::ImageCacheStats s = cache->stats();
+    if (s.hits + s.stored > 0)
+      say(printf_string("image cache %s: %lld image%s read from it, %lld added%s", cache->dir().c_str(),
+                        static_cast<long long>(s.hits), s.hits == 1 ? "" : "s", static_cast<long long>(s.stored),
+                        s.corrupt > 0 ? printf_string(", %lld damaged entries redone", static_cast<long long>(s.corrupt)).c_str() : ""));
+  }
+  return result;
 }
 
 }  // namespace vltune::train

@@ -39,6 +39,7 @@ struct JobOptions {
   int64_t pinned_samples = 0;   // validation rows answered before training and every pinned_every steps (0 = none)
   std::vector<PinnedChoice> pinned;  // the user's pinned rows (up to kMaxPinned); when set, pinned_samples is ignored
   int64_t pinned_every = 0;     // steps between pinned rounds (0: eval_steps, else logging_steps)
+  std::filesystem::path image_cache;  // prepared images kept here across epochs and runs ("" = none; data/image_cache.h)
 };
 
 // Observers, called on the job's thread. Any may be empty.

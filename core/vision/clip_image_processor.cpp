@@ -108,7 +108,7 @@ text::ImageSize ClipImageProcessor::output_size(text::ImageSize image) const {
   return resized_size(image);
 }
 
-at::Tensor ClipImageProcessor::process(const at::Tensor& image, const std::string& label) const {
+at::Tensor ClipImageProcessor::prepare(const at::Tensor& image, const std::string& label) const {
   if (image.scalar_type() != at::kByte || image.dim() != 3 || image.size(1) < 1 || image.size(2) < 1)
     throw Error(label + ": the CLIP image processor takes a uint8 [C, H, W] image, got " +
                 std::string(c10::toString(image.scalar_type())) + " " + c10::str(image.sizes()));
@@ -122,11 +122,19 @@ at::Tensor ClipImageProcessor::process(const at::Tensor& image, const std::strin
     x = resize_bicubic_antialias(x, size.height, size.width);
   }
   if (m_params.do_center_crop) x = center_crop(x, m_params.crop_height, m_params.crop_width);
+  return x.contiguous();
+}
+
+at::Tensor ClipImageProcessor::finish(const at::Tensor& prepared, const std::string& label) const {
   try {
-    return rescale_and_normalize(x.contiguous(), m_params.normalize).unsqueeze(0);  // [1, C, h, w]
+    return rescale_and_normalize(prepared.contiguous(), m_params.normalize).unsqueeze(0);  // [1, C, h, w]
   } catch (const Error& e) {
     throw Error(label + ": " + e.what());
   }
+}
+
+at::Tensor ClipImageProcessor::process(const at::Tensor& image, const std::string& label) const {
+  return finish(prepare(image, label), label);
 }
 
 at::Tensor ClipImageProcessor::process(std::span<const at::Tensor> images) const {

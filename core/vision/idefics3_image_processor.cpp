@@ -96,16 +96,27 @@ text::ImageSize Idefics3ImageProcessor::tiled_size(text::ImageSize image) const 
   return {width, height};
 }
 
-at::Tensor Idefics3ImageProcessor::process_one(const at::Tensor& image, int64_t& rows, int64_t& cols, const std::string& label) const {
+at::Tensor Idefics3ImageProcessor::prepare(const at::Tensor& image, const std::string& label) const {
   if (image.dim() != 3 || image.scalar_type() != at::kByte)
     throw Error(label + ": expected a [C, H, W] uint8 image, got " + c10::str(image.sizes()) + " " +
                 std::string(c10::toString(image.scalar_type())));
-  const int64_t m = m_params.max_image_size;
-  auto img = image;
   const auto resized = resized_size({image.size(2), image.size(1)});
-  img = resize_bicubic_antialias(img, resized.height, resized.width);
+  const at::Tensor img = resize_bicubic_antialias(image, resized.height, resized.width);
   const auto tiled = tiled_size(resized);
-  img = resize_bicubic_antialias(img, tiled.height, tiled.width);
+  return resize_bicubic_antialias(img, tiled.height, tiled.width).contiguous();
+}
+
+at::Tensor Idefics3ImageProcessor::finish(const at::Tensor& prepared, int64_t& rows, int64_t& cols, const std::string& label) const {
+  if (prepared.dim() != 3 || prepared.scalar_type() != at::kByte)
+    throw Error(label + ": expected a prepared [C, H, W] uint8 image, got " + c10::str(prepared.sizes()) + " " +
+                std::string(c10::toString(prepared.scalar_type())));
+  const int64_t m = m_params.max_image_size;
+  const at::Tensor& img = prepared;
+  const text::ImageSize tiled{prepared.size(2), prepared.size(1)};
+  const bool whole_tiles = m_params.do_image_splitting ? tiled.height % m == 0 && tiled.width % m == 0
+                                                       : tiled.height == m && tiled.width == m;
+  if (!whole_tiles)
+    throw Error(label + ": a prepared image is whole " + std::to_string(m) + "-pixel tiles, got " + c10::str(prepared.sizes()));
   at::Tensor tiles;
   rows = cols = 0;
   if (m_params.do_image_splitting && (tiled.height > m || tiled.width > m)) {
@@ -120,6 +131,10 @@ at::Tensor Idefics3ImageProcessor::process_one(const at::Tensor& image, int64_t&
     tiles = img.unsqueeze(0);
   }
   return rescale_and_normalize(tiles.contiguous(), m_params.normalize);
+}
+
+at::Tensor Idefics3ImageProcessor::process_one(const at::Tensor& image, int64_t& rows, int64_t& cols, const std::string& label) const {
+  return finish(prepare(image, label), rows, cols, label);
 }
 
 Idefics3ImageOutput Idefics3ImageProcessor::process(std::span<const at::Tensor> images) const {

@@ -71,25 +71,37 @@ text::QwenGrid Qwen2VLImageProcessor::grid(text::ImageSize size, const std::stri
   return {1, resized.height / m_params.patch_size, resized.width / m_params.patch_size};
 }
 
-Qwen2VLImageInputs Qwen2VLImageProcessor::process(const at::Tensor& image, const std::string& label) const {
+at::Tensor Qwen2VLImageProcessor::prepare(const at::Tensor& image, const std::string& label) const {
   if (image.scalar_type() != at::kByte || image.dim() != 3)
     throw Error(label + ": the Qwen2-VL image processor takes a uint8 [C, H, W] image, got " +
                 std::string(c10::toString(image.scalar_type())) + " with " + std::to_string(image.dim()) +
                 " dimensions");
   const text::QwenGrid g = grid({image.size(2), image.size(1)}, label);
-  const int64_t height = g.h * m_params.patch_size, width = g.w * m_params.patch_size;
-  // image: [C, H, W] uint8 -> [C, height, width] uint8 -> float32
-  const at::Tensor resized = resize_bicubic_antialias(image.cpu(), height, width);
-  at::Tensor pixels;
+  // image: [C, H, W] uint8 -> [C, h * patch, w * patch] uint8
+  return resize_bicubic_antialias(image.cpu(), g.h * m_params.patch_size, g.w * m_params.patch_size).contiguous();
+}
+
+Qwen2VLImageInputs Qwen2VLImageProcessor::finish(const at::Tensor& prepared, const std::string& label) const {
+  const int64_t p = m_params.patch_size, unit = p * m_params.merge_size;
+  if (prepared.scalar_type() != at::kByte || prepared.dim() != 3 || prepared.size(1) % unit != 0 ||
+      prepared.size(2) % unit != 0)
+    throw Error(label + ": a prepared Qwen2-VL image is uint8 [C, H, W] in whole " + std::to_string(unit) +
+                "-pixel merged patches, got " + std::string(c10::toString(prepared.scalar_type())) + " " +
+                c10::str(prepared.sizes()));
+  at::Tensor pixels;  // [C, H, W] float32
   try {
-    pixels = rescale_and_normalize(resized, m_params.normalize);
+    pixels = rescale_and_normalize(prepared, m_params.normalize);
   } catch (const Error& e) {
     throw Error(label + ": " + e.what());
   }
   Qwen2VLImageInputs out;
   out.pixel_values = flatten_patches(pixels.unsqueeze(0), m_params);  // one frame
-  out.image_grid_thw = at::tensor(std::vector<int64_t>{g.t, g.h, g.w}, at::kLong).view({1, 3});
+  out.image_grid_thw = at::tensor(std::vector<int64_t>{1, prepared.size(1) / p, prepared.size(2) / p}, at::kLong).view({1, 3});
   return out;
+}
+
+Qwen2VLImageInputs Qwen2VLImageProcessor::process(const at::Tensor& image, const std::string& label) const {
+  return finish(prepare(image, label), label);
 }
 
 Qwen2VLImageInputs Qwen2VLImageProcessor::process(std::span<const at::Tensor> images) const {

@@ -58,7 +58,12 @@ class Qwen2VLImageProcessor {
   text::QwenGrid grid(text::ImageSize size, const std::string& label = "image") const;
 
   // One image: [C, H, W] uint8 RGB (C = the number of mean/std entries, 3 for the checkpoints).
+  // Always finish(prepare(image)).
   Qwen2VLImageInputs process(const at::Tensor& image, const std::string& label = "image") const;
+  // Its pixel work in two: the resize to the patch grid ([C, H, W] -> [C, h, w] uint8), then the
+  // normalisation and patch rows (the grid read from the prepared size).
+  at::Tensor prepare(const at::Tensor& image, const std::string& label = "image") const;
+  Qwen2VLImageInputs finish(const at::Tensor& prepared, const std::string& label = "image") const;
   // Several images, rows concatenated in order; images[i] is named "image i" in errors.
   Qwen2VLImageInputs process(std::span<const at::Tensor> images) const;
   // Image files, decoded with read_image_rgb (needs VLTUNE_WITH_IMAGE_IO); errors name the file.

@@ -16,6 +16,7 @@
 #include "core/data/batch_loader.h"
 #include "core/data/collate.h"
 #include "core/data/image_cache.h"
+#include "core/io/png_writer.h"
 #include "core/data/sample_encoder.h"
 #include "core/data/split.h"
 #include "core/models/clip.h"
@@ -785,40 +786,52 @@ void TestBatchPipeline::loaderStop() {
 }
 
 void TestBatchPipeline::imageCache() {
-  // Entries keyed by content: a second encoding hits and gives identical tensors (also identical
-  // to no cache); a corrupted entry (flipped data bytes, a truncated file, garbage) is recomputed
-  // and rewritten, never trusted.
+  // Prepared images (uint8 at the model's resolution) keyed by the file's path, size and time: a
+  // second encoding hits and gives identical tensors (also identical to no cache). Only images
+  // that shrink to at most half their pixels are kept. A corrupted entry (flipped pixel bytes, a
+  // truncated file, garbage) is prepared again and rewritten, never trusted; a touched file gets a
+  // new entry; overwrite rebuilds what a run uses; the size cap evicts the oldest entries only.
   REQUIRE_IMAGE_IO();
   const QString family = first_of(ModelFamily::qwen2_vl);
   if (family.isEmpty()) QSKIP("no Qwen2-VL fixture");
   const fs::path model = model_dir(family);
   vltune::test::TempDir dir;
+  // A photo larger than the fixture processor's pixel budget, and a fixture image within it.
+  const fs::path photo = dir.path() / "photo.png";
+  const auto write_photo = [&] {
+    std::vector<uint8_t> rgb(640 * 480 * 3);
+    for (size_t i = 0; i < rgb.size(); ++i) rgb[i] = static_cast<uint8_t>((i * 7 + i / 1920 * 3) % 251);
+    vltune::io::write_png_rgb(photo, 640, 480, rgb);
+  };
+  write_photo();
   vltune::data::EncoderParams params;
   params.cache_dir = dir.path() / "cache";
   const SampleEncoder cached(model, params);
   const SampleEncoder plain(model);
-  const auto names = fixture_images();
-  const Record r = make_record("c.json", 0, "", {{"user", "<image><image>Two?"}, {"assistant", "Yes."}}, {names[0], names[1]});
+  Record r = make_record("c.json", 0, "", {{"user", "<image><image>Two?"}, {"assistant", "Yes."}}, {"photo.png", "noise_97x131.png"});
+  r.images[0].path = photo;
 
   const EncodedExample first = cached.encode(r, 0);
   QCOMPARE(cached.cache()->stats().misses, int64_t{2});
-  QCOMPARE(vltune::test::entry_count(params.cache_dir), 2);
+  QCOMPARE(cached.cache()->stats().stored, int64_t{1});  // the small image decodes faster than an entry reads
+  QCOMPARE(vltune::test::entry_count(params.cache_dir), 1);
   const EncodedExample reference = plain.encode(r, 0);
   QVERIFY(same_tensor(first.pixel_values, reference.pixel_values));
   const EncodedExample second = cached.encode(r, 0);
-  QCOMPARE(cached.cache()->stats().hits, int64_t{2});
+  QCOMPARE(cached.cache()->stats().hits, int64_t{1});
   QVERIFY(same_tensor(second.pixel_values, reference.pixel_values));
   QVERIFY(same_tensor(second.image_grid_thw, reference.image_grid_thw));
   QCOMPARE(second.input_ids, reference.input_ids);
 
-  // The entry of image 0, from its key.
-  std::ifstream in(image_path(names[0]), std::ios::binary);
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const fs::path entry = cached.cache()->path_for(vltune::data::ImageCache::key(bytes, cached.images().fingerprint()));
+  // The photo's entry, from its key: uint8 pixels, much smaller than the float32 rows they make.
+  const auto key = vltune::data::ImageCache::key(photo, cached.images().fingerprint());
+  QVERIFY(key.has_value());
+  const fs::path entry = cached.cache()->path_for(*key);
   QVERIFY(fs::exists(entry));
   uint64_t data_start = 0;
   vltune::test::read_safetensors_header_json(entry, &data_start);
   const auto size = fs::file_size(entry);
+  QVERIFY(size * 3 < static_cast<uintmax_t>(reference.pixel_values.numel()) * 4);
 
   const std::vector<std::function<void()>> corruptions = {
       [&] {  // one byte of pixel data flipped
@@ -842,7 +855,37 @@ void TestBatchPipeline::imageCache() {
   }
   const int64_t hits = cached.cache()->stats().hits;
   (void)cached.encode(r, 0);
-  QCOMPARE(cached.cache()->stats().hits, hits + 2);
+  QCOMPARE(cached.cache()->stats().hits, hits + 1);
+
+  // The photo written again (a later modification time): another key, another entry.
+  fs::last_write_time(photo, fs::last_write_time(photo) + std::chrono::seconds(5));
+  const auto touched = vltune::data::ImageCache::key(photo, cached.images().fingerprint());
+  QVERIFY(touched && *touched != *key);
+  const int64_t stored = cached.cache()->stats().stored;
+  QVERIFY(same_tensor(cached.encode(r, 0).pixel_values, reference.pixel_values));
+  QCOMPARE(cached.cache()->stats().stored, stored + 1);
+  QCOMPARE(vltune::test::entry_count(params.cache_dir), 2);
+
+  // overwrite_cache: the existing entry is not trusted until this encoder has written it.
+  vltune::data::EncoderParams rebuild = params;
+  rebuild.cache.overwrite = true;
+  const SampleEncoder overwriting(model, rebuild);
+  QVERIFY(same_tensor(overwriting.encode(r, 0).pixel_values, reference.pixel_values));
+  QCOMPARE(overwriting.cache()->stats().hits, int64_t{0});
+  QCOMPARE(overwriting.cache()->stats().stored, int64_t{1});
+  (void)overwriting.encode(r, 0);
+  QCOMPARE(overwriting.cache()->stats().hits, int64_t{1});
+
+  // The size cap: opening evicts the entries used longest ago, and never a file not named as one.
+  std::ofstream(params.cache_dir / "notes.txt") << "mine";
+  std::ofstream(params.cache_dir / "model.safetensors") << "mine too";
+  fs::last_write_time(entry, fs::last_write_time(entry) - std::chrono::hours(1));  // the old entry
+  vltune::data::ImageCache capped(params.cache_dir, {static_cast<int64_t>(size + size / 2), false});
+  QCOMPARE(capped.stats().evicted, int64_t{1});
+  QVERIFY(!fs::exists(entry));
+  QVERIFY(fs::exists(capped.path_for(*touched)));
+  QVERIFY(fs::exists(params.cache_dir / "notes.txt"));
+  QVERIFY(fs::exists(params.cache_dir / "model.safetensors"));
 }
 
 void TestBatchPipeline::errorNamesFileAndRow() {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <fstream>
 #include <iterator>
+#include <regex>
 
 #include <QtTest/QtTest>
 #include <nlohmann/json.hpp>
@@ -82,6 +83,7 @@ class TestTrainCli : public QObject {
   void qloraTrainsOnAQuantisedBase();
   void dpoLearnsThePreferredAnswers();
   void neatPackingTrainsAsOneBatch();
+  void preparedImagesAreKeptAcrossRuns();
 };
 
 void TestTrainCli::trainsAndWritesLlamaFactoryFiles() {
@@ -362,6 +364,57 @@ void TestTrainCli::neatPackingTrainsAsOneBatch() {
   const Run dpo = run_cli({"train", "dpo_packed.yaml"}, dir.path());
   QVERIFY(dpo.code != 0);
   QVERIFY2(test::contains(dpo.err, "neat_packing packs supervised samples"), dpo.err.c_str());
+}
+
+// Photos larger than the model's pixel budget are kept prepared (--image-cache): the first run
+// adds each once and reads it back for every later row and epoch; a second run adds none;
+// overwrite_cache rebuilds them; --no-image-cache leaves the folder alone.
+void TestTrainCli::preparedImagesAreKeptAcrossRuns() {
+  const auto families = test::fixture_families_of({io::ModelFamily::qwen2_vl});
+  if (families.empty()) QSKIP("no qwen2_vl family in this fixture set");
+  test::TempDir dir;
+  write_dataset(dir.path(), false);
+  for (int colour = 0; colour < 2; ++colour)  // 448 x 448: four times the fixture processor's max_pixels
+    test::write_png(dir.path() / "data/images" / (std::to_string(colour) + ".png"), 448, 448, colour * 120);
+  write_config(dir.path(), test::hf_fixtures_root() / families.front() / "model");
+  std::string yaml = read_text(dir.path() / "train.yaml");
+  replace_in(yaml, "num_train_epochs: 4.0", "max_steps: 3");
+  test::write_text(dir.path() / "cached.yaml", yaml);
+  const fs::path cache = dir.path() / "prepared";
+  const std::string where = "image cache " + cache.string() + ": ";
+  // "<hits> images read from it, <added> added": hits at least `hits` (the loader's workers may
+  // have prepared a batch or two ahead of the last step), `added` up to `most_added` (two workers
+  // meeting an image at once both prepare and store it; one entry remains).
+  const auto reported = [&](const std::string& err, int hits, int added, int most_added) {
+    const std::string literal = std::regex_replace(where, std::regex(R"([.^$|()\[\]{}*+?\\])"), R"(\$&)");
+    const std::regex line(literal + "([0-9]+) images? read from it, ([0-9]+) added");
+    std::smatch m;
+    return std::regex_search(err, m, line) && std::stoi(m[1]) >= hits && std::stoi(m[2]) >= added &&
+           std::stoi(m[2]) <= most_added;
+  };
+
+  Run r = run_cli({"train", "cached.yaml", "--image-cache", QString::fromStdString(cache.string())}, dir.path());
+  QVERIFY2(r.code == 0, r.err.c_str());
+  // 3 steps of 2 x 2 rows: 12 encodings of the 2 images, each added once (or by two workers at once).
+  QVERIFY2(reported(r.err, 8, 2, 4), r.err.c_str());
+  QCOMPARE(test::entry_count(cache), 2);
+
+  r = run_cli({"train", "cached.yaml", "--image-cache", QString::fromStdString(cache.string())}, dir.path());
+  QVERIFY2(r.code == 0, r.err.c_str());
+  QVERIFY2(reported(r.err, 12, 0, 0), r.err.c_str());
+
+  replace_in(yaml, "max_steps: 3", "max_steps: 1\noverwrite_cache: true");
+  test::write_text(dir.path() / "rebuild.yaml", yaml);
+  r = run_cli({"train", "rebuild.yaml", "--image-cache", QString::fromStdString(cache.string())}, dir.path());
+  QVERIFY2(r.code == 0, r.err.c_str());
+  QVERIFY2(reported(r.err, 0, 2, 4), r.err.c_str());
+  QCOMPARE(test::entry_count(cache), 2);
+
+  fs::remove_all(cache);
+  r = run_cli({"train", "rebuild.yaml", "--no-image-cache"}, dir.path());
+  QVERIFY2(r.code == 0, r.err.c_str());
+  QVERIFY2(!test::contains(r.err, "image cache"), r.err.c_str());
+  QVERIFY(!fs::exists(cache));
 }
 
 QTEST_GUILESS_MAIN(TestTrainCli)
