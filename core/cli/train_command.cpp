@@ -176,8 +176,18 @@ int run_train(const std::vector<std::string>& args) {
   options.pinned = pins;
   options.image_cache = image_cache;
   train::JobCallbacks callbacks;
-  callbacks.on_message = [](const std::string& line) { std::fprintf(stderr, "vltune: %s\n", line.c_str()); };
-  callbacks.on_progress = [](const train::TrainProgress& p) {
+  // The progress bar rewrites one line ("\r"); whatever prints next ends it first.
+  bool bar_open = false;
+  const auto end_bar = [&bar_open] {
+    if (bar_open) std::fputc('\n', stderr);
+    bar_open = false;
+  };
+  callbacks.on_message = [&end_bar](const std::string& line) {
+    end_bar();
+    std::fprintf(stderr, "vltune: %s\n", line.c_str());
+  };
+  callbacks.on_progress = [&bar_open](const train::TrainProgress& p) {
+    bar_open = true;
     constexpr int kWidth = 24;
     const double done = p.total_steps > 0 ? static_cast<double>(p.step) / static_cast<double>(p.total_steps) : 0;
     std::string bar(static_cast<size_t>(done * kWidth), '#');
@@ -189,7 +199,7 @@ int run_train(const std::vector<std::string>& args) {
                  p.tokens_per_second, memory.c_str(), hms(p.elapsed_seconds).c_str(), hms(p.eta_seconds).c_str());
     std::fflush(stderr);
   };
-  callbacks.on_log = [](const train::LogRecord& r) {  // DPO's reward margin and accuracy, one line per log
+  callbacks.on_log = [&end_bar](const train::LogRecord& r) {  // DPO's reward margin and accuracy, one line per log
     std::string line;
     for (const auto& [key, value] : r.metrics) {
       if (!key.ends_with("rewards/margins") && !key.ends_with("rewards/accuracies")) continue;
@@ -197,10 +207,12 @@ int run_train(const std::vector<std::string>& args) {
       std::snprintf(number, sizeof number, "%.4f", value);
       line += (line.empty() ? "" : ", ") + key + " " + number;
     }
-    if (!line.empty()) std::fprintf(stderr, "\nvltune: step %lld: %s\n", static_cast<long long>(r.current_steps), line.c_str());
+    if (line.empty()) return;
+    end_bar();
+    std::fprintf(stderr, "vltune: step %lld: %s\n", static_cast<long long>(r.current_steps), line.c_str());
   };
-  callbacks.on_pinned = [](const lora::PinnedRound& round) {
-    std::fprintf(stderr, "\n");
+  callbacks.on_pinned = [&end_bar](const lora::PinnedRound& round) {
+    end_bar();
     for (const auto& a : round.answers) {
       std::string shown;  // one line per sample
       for (char ch : a.answer) shown += ch == '\n' ? std::string("\\n") : std::string(1, ch);
@@ -216,13 +228,17 @@ int run_train(const std::vector<std::string>& args) {
     std::fprintf(stderr, "vltune-cli train: %s\n(`vltune-cli inspect %s` lists them all; --skip-bad-rows trains without them)\n",
                  e.what(), c.dataset_dir.c_str());
     return 1;
+  } catch (...) {
+    end_bar();  // the error is printed on a line of its own
+    throw;
   }
   watcher.request_stop();
   // train loss: the run's mean (HF's train_loss), as the app's status bar says; the last evaluation's
   // loss to as many digits.
   char eval_loss[48] = "";
   if (result.eval_loss) std::snprintf(eval_loss, sizeof eval_loss, ", eval loss %.4f", *result.eval_loss);
-  std::fprintf(stderr, "\nvltune: %s at step %lld of %lld, mean train loss %.4f%s; adapter in %s\n",
+  end_bar();
+  std::fprintf(stderr, "vltune: %s at step %lld of %lld, mean train loss %.4f%s; adapter in %s\n",
                result.outcome == train::TrainOutcome::finished        ? "finished"
                : result.outcome == train::TrainOutcome::early_stopped ? "stopped early"
                                                                       : "stopped",
