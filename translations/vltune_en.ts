@@ -2860,6 +2860,18 @@
         <source>Choose Stage: Preference tuning (DPO) to use these.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Loader workers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Threads decoding and resizing images ahead of training; raise it when the Monitor says training waited for batches (large photos, a fast GPU).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>auto (2)</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>vltune::TrainPage</name>

@@ -2854,6 +2854,18 @@
         <source>Choose Stage: Preference tuning (DPO) to use these.</source>
         <translation>将“阶段”选为“偏好优化（DPO）”后才能使用这些设置。</translation>
     </message>
+    <message>
+        <source>Loader workers</source>
+        <translation>加载线程</translation>
+    </message>
+    <message>
+        <source>Threads decoding and resizing images ahead of training; raise it when the Monitor says training waited for batches (large photos, a fast GPU).</source>
+        <translation>在训练之前解码并缩放图像的线程数；当“监控”页提示训练在等待批次时调高（大尺寸照片、较快的 GPU）。</translation>
+    </message>
+    <message>
+        <source>auto (2)</source>
+        <translation>自动 (2)</translation>
+    </message>
 </context>
 <context>
     <name>vltune::TrainPage</name>

@@ -176,6 +176,10 @@ TrainForm::TrainForm(QWidget *parent)
     addSpinBox(data, QStringLiteral("val_size"), tr("Validation split"),
                tr("Held out to measure overfitting: a fraction below 1 (usual 0.05–0.1) or a sample count; 0 = none."),
                &train::TrainConfig::val_size, new ValidationSizeSpinBox(this));
+    addOptionalInt(data, QStringLiteral("preprocessing_num_workers"), tr("Loader workers"),
+                   tr("Threads decoding and resizing images ahead of training; raise it when the Monitor says "
+                      "training waited for batches (large photos, a fast GPU)."),
+                   &train::TrainConfig::preprocessing_num_workers, 64, tr("auto (2)"));
     addBool(data, QStringLiteral("neat_packing"), tr("Pack samples"),
             tr("Put several short samples in each row of cutoff length, each seeing only itself: the same loss with "
                "far less padding, so faster when sample lengths vary (LLaMA-Factory's neat_packing)."),
