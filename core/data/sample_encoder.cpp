@@ -158,8 +158,9 @@ int64_t SampleEncoder::encoded_length(const Record& record) const {
     for (size_t i = 0; i < record.images.size(); ++i) {
       const fs::path& path = record.images[i].path;
       if (path.empty()) throw FileError(where + ": image \"" + record.images[i].written + "\" was not found");
-      const at::Tensor rgb = vision::read_image_rgb(path);  // [3, H, W], upright
-      conv.images[i] = {rgb.size(2), rgb.size(1)};
+      // The upright size from the file's header: measuring 10,000 photos this way takes seconds,
+      // decoding them most of an hour.
+      conv.images[i] = probe_image_size(path);
     }
     EncodedExample out;
     out.input_ids = text::encode_supervised(*m_template, *m_tokenizer, m_layout, conv, m_params.supervised).input_ids;

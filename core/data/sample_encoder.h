@@ -79,9 +79,9 @@ class SampleEncoder {
   // FormatError / Error whose message starts with the record's "file row N".
   EncodedExample encode(const Record& record, int64_t index = -1) const;
 
-  // encode(record).input_ids.size(), without processing the images: each is decoded for its
-  // upright size (what the template expands), and no pixel tensor is made. What packing plans
-  // rows by. Not for CLIP. Throws as encode() does.
+  // encode(record).input_ids.size(), without decoding the images: each one's upright size (what
+  // the template expands) comes from its file's header (probe_image_size, EXIF orientation
+  // applied). What packing plans rows by. Not for CLIP. Throws as encode() does.
   int64_t encoded_length(const Record& record) const;
 
   // The generation prompt of `record` for a chat model trained by this encoder: its conversation

@@ -9,7 +9,7 @@
 //  - positions: LLaVA/Idefics3 count from 0 in each sample either way; Qwen's M-RoPE restarts in
 //    each isolated sample and runs on over a plainly packed row;
 //  - the loader over packed rows (segments, records, shuffled rows, same for any worker count),
-//    encoded_lengths (images decoded, not processed) against the encoder for every chat family,
+//    encoded_lengths (image sizes from headers, nothing decoded) against the encoder for every chat family,
 //    and the errors that name what is wrong.
 
 // LibTorch and the engine before Qt: Qt's `slots` macro would break torch's headers.
