@@ -60,16 +60,10 @@ class ImagePreprocessor {
   // Tokens of the image token the processed image stands for in input_ids (0 for CLIP).
   int64_t image_tokens(const ProcessedImage& image) const;
 
-  // Throws FormatError naming `label` unless `image` has exactly the sizes, shapes and dtypes that
-  // process() gives for an image of its source size (how a cache entry is checked).
-  void check(const ProcessedImage& image, const std::string& label) const;
-
-  // Every setting that changes process()'s output, as text: part of the cache key.
+  // Every setting that changes prepare()'s output, as text: part of the cache key.
   const std::string& fingerprint() const { return m_fingerprint; }
 
  private:
-  std::vector<int64_t> expected_shape(text::ImageSize target, int64_t& rows, int64_t& cols) const;
-
   io::ModelFamily m_family;
   text::ImageLayout m_layout;
   bool m_pre_resize;

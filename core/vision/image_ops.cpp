@@ -194,10 +194,6 @@ at::Tensor resize_bicubic_antialias(const at::Tensor& image, int64_t height, int
 
 namespace {
 
-// What rescale_and_normalize gives each channel value: float32 [C, 256] for a uint8 image, computed
-// with the same tensor operations on the 256 values, so a table lookup gives the same numbers.
-at::Tensor normalize_table(const NormalizeParams& params, int64_t channels);
-
 // The reference's arithmetic on float32 x: [.., C, H, W] (or [C, 256] for the table).
 at::Tensor normalize_float(const at::Tensor& x, const NormalizeParams& params, int64_t channels) {
   if (params.do_normalize) {
@@ -227,6 +223,8 @@ at::Tensor normalize_float(const at::Tensor& x, const NormalizeParams& params, i
   return x;
 }
 
+// What rescale_and_normalize gives each channel value: float32 [C, 256] for a uint8 image, computed
+// with the same tensor operations on the 256 values, so a table lookup gives the same numbers.
 at::Tensor normalize_table(const NormalizeParams& params, int64_t channels) {
   // [C, 1, 256]: each channel's row of values, laid out as a one-row image.
   const at::Tensor values = at::arange(256, at::TensorOptions().dtype(at::kFloat)).expand({channels, 1, 256}).contiguous();
