@@ -1,5 +1,4 @@
 // The engine first: Qt's `slots` and `signals` macros would break LibTorch's headers.
-#include "core/data/image_cache.h"
 #include "core/error.h"
 #include "core/train/train_config.h"
 #include "core/train/training_job.h"
@@ -106,7 +105,10 @@ void TrainController::start(const QString &yamlText, const QString &source, cons
     job.skip_bad_rows = options.skipBadRows;
     job.pinned_samples = options.pinnedSamples;
     job.pinned_every = options.pinnedEvery;
-    job.image_cache = data::default_image_cache_dir();  // one cache for the app and vltune-cli
+    if (options.imageCache.enabled) {
+        job.image_cache = options.imageCache.folder().toStdString();  // by default vltune-cli's too
+        job.image_cache_max_bytes = options.imageCache.maxBytes();
+    }
     for (const PinnedRow &p : options.pinned)
         job.pinned.push_back({p.file.toStdString(), p.row, p.question.toStdString()});
 

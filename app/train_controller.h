@@ -14,6 +14,8 @@
 
 #include <memory>
 
+#include "app/image_cache_settings.h"
+
 class QThread;
 
 namespace vltune {
@@ -61,6 +63,7 @@ public:
         int pinnedSamples = 0;                    // validation rows answered every pinnedEvery steps
         QVector<PinnedRow> pinned;                // the user's rows instead (up to 4)
         int pinnedEvery = 0;                      // 0: eval_steps, else logging_steps
+        ImageCacheSettings imageCache;            // where prepared images are kept (File > Image Cache)
     };
 
     explicit TrainController(QObject *parent = nullptr);

@@ -1485,6 +1485,124 @@
     </message>
 </context>
 <context>
+    <name>vltune::ImageCacheDialog</name>
+    <message>
+        <source>Empty.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Holds %n prepared image(s), %1.</source>
+        <translation>
+            <numerusform>Holds %n prepared image, %1.</numerusform>
+            <numerusform>Holds %n prepared images, %1.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Image Cache</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Training keeps each large image resized to the model&apos;s resolution, so later epochs and runs skip decoding and resizing it. Only images shrunk to at most half their pixels are kept; when the folder is full, the images used longest ago go first. vltune-cli uses the same default folder.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Keep prepared training images</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>C&amp;hoose…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Open</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show the folder in the file manager</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> GiB</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no limit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>When a run starts, the images used longest ago are removed until the folder holds at most this much.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>C&amp;lear…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Folder:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Size cap:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Now:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Changes apply from the next training run.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Name a folder.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Give the folder&apos;s full path.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 is a file, not a folder.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The folder does not exist yet; the next run makes it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Image Cache Folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Remove the %n prepared image(s) in %1?
+
+Training prepares them again when it next needs them. Only the cache&apos;s own files are removed.</source>
+        <translation>
+            <numerusform>Remove the %n prepared image in %1?
+
+Training prepares it again when it next needs it. Only the cache&apos;s own files are removed.</numerusform>
+            <numerusform>Remove the %n prepared images in %1?
+
+Training prepares them again when it next needs them. Only the cache&apos;s own files are removed.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Keep</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>The old folder %1 still holds %n prepared image(s) (%2). Remove them?</source>
+        <translation>
+            <numerusform>The old folder %1 still holds %n prepared image (%2). Remove it?</numerusform>
+            <numerusform>The old folder %1 still holds %n prepared images (%2). Remove them?</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>vltune::LossChart</name>
     <message>
         <source>step</source>
@@ -1780,6 +1898,14 @@
     </message>
     <message>
         <source>Quit and start vltune again in the chosen language; the last dataset and YAML reopen.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Image &amp;Cache…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Where training keeps prepared images, how much it may keep, and emptying it</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -1480,6 +1480,119 @@
     </message>
 </context>
 <context>
+    <name>vltune::ImageCacheDialog</name>
+    <message>
+        <source>Empty.</source>
+        <translation>空。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Holds %n prepared image(s), %1.</source>
+        <translation>
+            <numerusform>存有 %n 张预处理好的图片，共 %1。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Image Cache</source>
+        <translation>图片缓存</translation>
+    </message>
+    <message>
+        <source>Training keeps each large image resized to the model&apos;s resolution, so later epochs and runs skip decoding and resizing it. Only images shrunk to at most half their pixels are kept; when the folder is full, the images used longest ago go first. vltune-cli uses the same default folder.</source>
+        <translation>训练时会把每张大图缩放到模型的分辨率后保存下来，之后的轮次和训练就不必再解码和缩放它。只保存缩小到原像素一半以下的图片；文件夹满时，最久未用的图片先被删除。vltune-cli 使用同一个默认文件夹。</translation>
+    </message>
+    <message>
+        <source>&amp;Keep prepared training images</source>
+        <translation>保存预处理好的训练图片(&amp;K)</translation>
+    </message>
+    <message>
+        <source>C&amp;hoose…</source>
+        <translation>选择(&amp;H)…</translation>
+    </message>
+    <message>
+        <source>&amp;Open</source>
+        <translation>打开(&amp;O)</translation>
+    </message>
+    <message>
+        <source>Show the folder in the file manager</source>
+        <translation>在文件管理器中显示此文件夹</translation>
+    </message>
+    <message>
+        <source> GiB</source>
+        <translation> GiB</translation>
+    </message>
+    <message>
+        <source>no limit</source>
+        <translation>不限</translation>
+    </message>
+    <message>
+        <source>When a run starts, the images used longest ago are removed until the folder holds at most this much.</source>
+        <translation>每次训练开始时，删除最久未用的图片，直到文件夹不超过此大小。</translation>
+    </message>
+    <message>
+        <source>C&amp;lear…</source>
+        <translation>清空(&amp;L)…</translation>
+    </message>
+    <message>
+        <source>Folder:</source>
+        <translation>文件夹：</translation>
+    </message>
+    <message>
+        <source>Size cap:</source>
+        <translation>大小上限：</translation>
+    </message>
+    <message>
+        <source>Now:</source>
+        <translation>当前：</translation>
+    </message>
+    <message>
+        <source>Changes apply from the next training run.</source>
+        <translation>更改从下一次训练起生效。</translation>
+    </message>
+    <message>
+        <source>Name a folder.</source>
+        <translation>请指定一个文件夹。</translation>
+    </message>
+    <message>
+        <source>Give the folder&apos;s full path.</source>
+        <translation>请填写文件夹的完整路径。</translation>
+    </message>
+    <message>
+        <source>%1 is a file, not a folder.</source>
+        <translation>%1 是文件，不是文件夹。</translation>
+    </message>
+    <message>
+        <source>The folder does not exist yet; the next run makes it.</source>
+        <translation>文件夹尚不存在；下一次训练时会创建。</translation>
+    </message>
+    <message>
+        <source>Image Cache Folder</source>
+        <translation>图片缓存文件夹</translation>
+    </message>
+    <message numerus="yes">
+        <source>Remove the %n prepared image(s) in %1?
+
+Training prepares them again when it next needs them. Only the cache&apos;s own files are removed.</source>
+        <translation>
+            <numerusform>删除 %1 中的 %n 张预处理好的图片？
+
+训练下次需要时会重新处理它们。只删除缓存自己的文件。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <source>Keep</source>
+        <translation>保留</translation>
+    </message>
+    <message numerus="yes">
+        <source>The old folder %1 still holds %n prepared image(s) (%2). Remove them?</source>
+        <translation>
+            <numerusform>旧文件夹 %1 中仍有 %n 张预处理好的图片（%2）。删除它们吗？</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>vltune::LossChart</name>
     <message>
         <source>step</source>
@@ -1775,6 +1888,14 @@
     <message>
         <source>Quit and start vltune again in the chosen language; the last dataset and YAML reopen.</source>
         <translation>退出并以所选语言重新启动 vltune；上次的数据集和 YAML 会重新打开。</translation>
+    </message>
+    <message>
+        <source>Image &amp;Cache…</source>
+        <translation>图片缓存(&amp;C)…</translation>
+    </message>
+    <message>
+        <source>Where training keeps prepared images, how much it may keep, and emptying it</source>
+        <translation>训练保存预处理图片的位置、可占用的空间，以及清空缓存</translation>
     </message>
 </context>
 <context>

@@ -9,6 +9,7 @@
 #include "ui/dataset_page.h"
 #include "ui/evaluate_page.h"
 #include "ui/get_model_dialog.h"
+#include "ui/image_cache_dialog.h"
 #include "ui/monitor_page.h"
 #include "ui/pinned_samples_editor.h"
 #include "ui/train_page.h"
@@ -238,6 +239,7 @@ void MainWindow::connectTraining()
         for (const PinnedSampleChoice &p : pins)
             options.pinned.append({p.file, p.row, p.question});
         options.pinnedEvery = m_trainPage->pinnedEditor()->every();
+        options.imageCache = ImageCacheSettings::load();
         m_trainController->start(yamlText, yamlPath.isEmpty() ? tr("Train page") : yamlPath, options);
     });
     connect(m_trainPage, &TrainPage::stopRequested, m_trainController, &TrainController::stop);
@@ -378,6 +380,11 @@ void MainWindow::createActions()
         tr("Download a model from the Hugging Face Hub, or pick one already on this machine"));
     connect(m_getModelAction, &QAction::triggered, this, &MainWindow::getModel);
 
+    m_imageCacheAction = new QAction(tr("Image &Cache…"), this);
+    m_imageCacheAction->setObjectName(QStringLiteral("actionImageCache"));
+    m_imageCacheAction->setStatusTip(tr("Where training keeps prepared images, how much it may keep, and emptying it"));
+    connect(m_imageCacheAction, &QAction::triggered, this, &MainWindow::showImageCache);
+
     m_aboutAction = new QAction(tr("&About vltune"), this);
     m_aboutAction->setObjectName(QStringLiteral("actionAbout"));
     m_aboutAction->setStatusTip(
@@ -401,6 +408,8 @@ void MainWindow::createMenus()
     m_recentDatasetsMenu = fileMenu->addMenu(tr("Recent &Datasets"));
     m_recentDatasetsMenu->setObjectName(QStringLiteral("menuRecentDatasets"));
     updateRecentDatasetsMenu();
+    fileMenu->addSeparator();
+    fileMenu->addAction(m_imageCacheAction);
     fileMenu->addSeparator();
     fileMenu->addAction(m_quitAction);
 
@@ -594,6 +603,13 @@ void MainWindow::getModel()
     GetModelDialog dialog(this);
     if (dialog.exec() == QDialog::Accepted && !dialog.modelDir().isEmpty())
         useModel(dialog.modelDir());
+}
+
+void MainWindow::showImageCache()
+{
+    auto *dialog = new ImageCacheDialog(ImageCacheSettings::load(), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->open();  // it saves the settings when accepted
 }
 
 void MainWindow::useModel(const QString &dir)

@@ -80,6 +80,7 @@ private:
     void openDataset();
     void chooseOwnModel();
     void getModel();
+    void showImageCache();
     // `dir` becomes the model of the Train form, Chat, Evaluate and the dataset preview.
     void useModel(const QString &dir);
     void showDemo(const QString &root, const QString &model, const QString &dataset, const QString &yaml,
@@ -92,6 +93,7 @@ private:
     QAction *m_quitAction = nullptr;
     QAction *m_openDatasetAction = nullptr;
     QAction *m_getModelAction = nullptr;
+    QAction *m_imageCacheAction = nullptr;
     QMenu *m_recentDatasetsMenu = nullptr;
     QAction *m_aboutAction = nullptr;
     QAction *m_aboutQtAction = nullptr;

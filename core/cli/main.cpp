@@ -12,6 +12,7 @@
 #include "core/cli/predict_command.h"
 #include "core/cli/retrieve_command.h"
 #include "core/cli/demo_command.h"
+#include "core/cli/image_cache_command.h"
 #include "core/cli/tokenize_command.h"
 #include "core/error.h"
 #include "core/runtime_info.h"
@@ -36,6 +37,8 @@ constexpr const char* kUsage =
     "                         merge an adapter into its base model, as a Hugging Face checkpoint\n"
     "  retrieve --model DIR [--adapter DIR] --image FILE \"caption\" ... | --caption TEXT --images DIR | --dataset PATH\n"
     "                         CLIP: score captions, rank images, or recall@k; base and adapted\n"
+    "  image-cache [--dir DIR] [--clear]\n"
+    "                         how much the training image cache holds; --clear empties it\n"
     "  demo <folder>          make the demo project there: a shapes dataset, a tiny model, train.yaml\n"
     "  version                print the vltune and LibTorch versions and CUDA availability\n"
     "run 'vltune-cli <command> --help' for a command's options\n";
@@ -64,6 +67,7 @@ int main(int argc, char** argv) {
     if (command == "retrieve") return vltune::cli::run_retrieve(rest);
     if (command == "chat") return vltune::cli::run_chat(rest);
     if (command == "demo") return vltune::cli::run_demo(rest);
+    if (command == "image-cache") return vltune::cli::run_image_cache(rest);
   } catch (const vltune::Error& e) {
     std::fprintf(stderr, "vltune-cli %s: %s\n", command.c_str(), e.what());
     return 1;

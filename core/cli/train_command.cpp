@@ -27,6 +27,7 @@ constexpr const char* kTrainUsage =
     "usage: vltune-cli train <config.yaml> [--skip-bad-rows] [--device auto|cpu|cuda|cuda:N]\n"
     "                        [--pinned-samples N | --pin FILE:ROW [--pin-question TEXT] ...]\n"
     "                        [--pinned-every STEPS] [--image-cache DIR | --no-image-cache]\n"
+    "                        [--image-cache-max GIB]\n"
     "  Trains a LoRA adapter as LLaMA-Factory's `llamafactory-cli train` does with the same YAML\n"
     "  (stage sft, finetuning_type lora). Paths in the YAML are relative to the current folder.\n"
     "  Every dataset row is validated first; rows with problems stop the run and are listed,\n"
@@ -43,7 +44,9 @@ constexpr const char* kTrainUsage =
     "  --image-cache DIR: where images resized to the model's resolution are kept for later epochs\n"
     "  and runs (default $XDG_CACHE_HOME/vltune/images or ~/.cache/vltune/images; up to 20 GiB,\n"
     "  the least recently used removed first). Only images shrunk to at most half their pixels are\n"
-    "  kept. overwrite_cache: true in the YAML rebuilds the entries the run uses.\n";
+    "  kept. overwrite_cache: true in the YAML rebuilds the entries the run uses.\n"
+    "  --image-cache-max GIB: the cache folder's size cap instead of 20 (0: no cap).\n"
+    "  `vltune-cli image-cache` says how much the cache holds and empties it.\n";
 
 constexpr const char* kExportUsage =
     "usage: vltune-cli export --model DIR --adapter DIR --out DIR [--dtype float32|bfloat16|float16]\n"
@@ -77,6 +80,7 @@ int run_train(const std::vector<std::string>& args) {
   int64_t pinned_count = 0, pinned_every = 0;
   std::vector<train::PinnedChoice> pins;
   fs::path image_cache = data::default_image_cache_dir();
+  int64_t image_cache_max = train::JobOptions{}.image_cache_max_bytes;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "-h" || a == "--help") {
@@ -86,6 +90,21 @@ int run_train(const std::vector<std::string>& args) {
     else if (a == "--device" && i + 1 < args.size()) device = args[++i];
     else if (a == "--image-cache" && i + 1 < args.size()) image_cache = args[++i];
     else if (a == "--no-image-cache") image_cache.clear();
+    else if (a == "--image-cache-max" && i + 1 < args.size()) {
+      const std::string& v = args[++i];
+      double gib = -1;
+      try {
+        size_t used = 0;
+        gib = std::stod(v, &used);
+        if (used != v.size()) gib = -1;
+      } catch (const std::exception&) {
+      }
+      if (!(gib >= 0 && gib < 1e6)) {
+        std::fprintf(stderr, "vltune-cli train: --image-cache-max needs a size in GiB (0: no cap), not \"%s\"\n", v.c_str());
+        return 2;
+      }
+      image_cache_max = static_cast<int64_t>(gib * (1 << 30));
+    }
     else if (a == "--pin" && i + 1 < args.size()) {
       const std::string& v = args[++i];
       const size_t colon = v.rfind(':');
@@ -175,6 +194,7 @@ int run_train(const std::vector<std::string>& args) {
   options.pinned_every = pinned_every;
   options.pinned = pins;
   options.image_cache = image_cache;
+  options.image_cache_max_bytes = image_cache_max;
   train::JobCallbacks callbacks;
   // The progress bar rewrites one line ("\r"); whatever prints next ends it first.
   bool bar_open = false;

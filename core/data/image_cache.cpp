@@ -1,7 +1,6 @@
 #include "core/data/image_cache.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -11,6 +10,7 @@
 
 #include <ATen/ATen.h>
 
+#include "core/data/image_cache_folder.h"
 #include "core/data/sha256.h"
 #include "core/error.h"
 #include "core/io/safetensors.h"
@@ -60,15 +60,6 @@ std::string pixel_checksum(std::string_view bytes) {
   char out[17];
   std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
   return out;
-}
-
-// Whether a file is named as an entry is (64 hex digits + kSuffix): eviction removes nothing else,
-// whatever folder the cache was pointed at.
-bool is_entry_name(const fs::path& path) {
-  const std::string name = path.filename().string();
-  const size_t suffix = std::strlen(kSuffix);
-  if (name.size() != 64 + suffix || name.compare(64, suffix, kSuffix) != 0) return false;
-  return std::all_of(name.begin(), name.begin() + 64, [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
 }
 
 std::string_view tensor_view(const at::Tensor& t) {
@@ -179,7 +170,7 @@ void ImageCache::evict() {
   uintmax_t total = 0;
   std::error_code ec;
   for (auto it = fs::directory_iterator(m_dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
-    if (!is_entry_name(it->path()) || !it->is_regular_file(ec)) continue;  // never another file
+    if (!is_image_cache_entry(it->path()) || !it->is_regular_file(ec)) continue;  // never another file
     Entry e{it->path(), it->last_write_time(ec), it->file_size(ec)};
     if (ec) continue;
     total += e.size;

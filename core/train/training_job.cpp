@@ -180,14 +180,15 @@ TrainResult run_training_job(const TrainConfig& c, const JobOptions& options, co
     if (fs::is_directory(options.image_cache, ec)) {
       enc.cache_dir = options.image_cache;
       enc.cache.overwrite = c.overwrite_cache;
+      enc.cache.max_bytes = options.image_cache_max_bytes;
     } else {
       say("image cache off: cannot create " + options.image_cache.string());
     }
   }
   const data::SampleEncoder encoder(c.model_name_or_path, enc);
   if (const data::ImageCache* cache = encoder.cache(); cache && cache->stats().evicted > 0)
-    say(printf_string("image cache %s: %lld old entries removed to stay under %lld GiB", cache->dir().c_str(),
-                      static_cast<long long>(cache->stats().evicted), static_cast<long long>(enc.cache.max_bytes >> 30)));
+    say(printf_string("image cache %s: %lld old entries removed to stay under %.3g GiB", cache->dir().c_str(),
+                      static_cast<long long>(cache->stats().evicted), static_cast<double>(enc.cache.max_bytes) / (1 << 30)));
   if (c.stage == Stage::dpo && encoder.family() == io::ModelFamily::clip)
     throw Error("stage: dpo needs a chat model; CLIP is contrastive and has no answers to prefer");
   if (packing && encoder.family() == io::ModelFamily::clip)

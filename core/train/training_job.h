@@ -40,6 +40,7 @@ struct JobOptions {
   std::vector<PinnedChoice> pinned;  // the user's pinned rows (up to kMaxPinned); when set, pinned_samples is ignored
   int64_t pinned_every = 0;     // steps between pinned rounds (0: eval_steps, else logging_steps)
   std::filesystem::path image_cache;  // prepared images kept here across epochs and runs ("" = none; data/image_cache.h)
+  int64_t image_cache_max_bytes = int64_t{20} << 30;  // the image cache folder's size cap (0 = none)
 };
 
 // Observers, called on the job's thread. Any may be empty.

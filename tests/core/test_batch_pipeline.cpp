@@ -16,6 +16,7 @@
 #include "core/data/batch_loader.h"
 #include "core/data/collate.h"
 #include "core/data/image_cache.h"
+#include "core/data/image_cache_folder.h"
 #include "core/io/png_writer.h"
 #include "core/data/sample_encoder.h"
 #include "core/data/split.h"
@@ -46,6 +47,7 @@
 #include "core/text/tokenizer.h"
 #include "tests/model_parity_support.h"
 #include "tests/test_support.h"
+#include "tests/tiny_png.h"
 
 namespace fs = std::filesystem;
 using vltune::data::Batch;
@@ -382,6 +384,7 @@ class TestBatchPipeline : public QObject {
   void loaderResume();
   void loaderStop();
   void imageCache();
+  void imageCacheFolder();
   void errorNamesFileAndRow();
 };
 
@@ -932,6 +935,37 @@ void TestBatchPipeline::errorNamesFileAndRow() {
   const QString unreadable = message_of([&] { encoder.encode(records[3], 3); });
   qInfo("unreadable image: %s", qPrintable(unreadable));
   QVERIFY2(unreadable.contains("sub/train.json") && unreadable.contains("row 3"), qPrintable(unreadable));
+}
+
+void TestBatchPipeline::imageCacheFolder() {
+  // What vltune-cli image-cache and the app's dialog report and remove: files named as entries
+  // (64 hex digits + .safetensors) and nothing else, whatever else the folder holds.
+  vltune::test::TempDir dir;
+  const fs::path cache = dir.path() / "cache";
+  QCOMPARE(vltune::data::image_cache_usage(cache).entries, int64_t{0});  // no folder yet: empty, not an error
+  const std::string hex(64, 'a');
+  vltune::test::write_text(cache / (hex + ".safetensors"), std::string(1000, 'x'));
+  vltune::test::write_text(cache / (std::string(63, 'b') + "C.safetensors"), std::string(24, 'x'));
+  const fs::path others[] = {cache / "notes.txt", cache / (hex + ".safetensors.tmp"), cache / (std::string(63, 'a') + "g.safetensors"),
+                             cache / (hex + "a.safetensors"), cache / "model.safetensors"};
+  for (const fs::path& p : others) vltune::test::write_text(p, "the user's");
+  fs::create_directories(cache / (std::string(64, 'd') + ".safetensors"));  // a folder named as an entry
+  QVERIFY(vltune::data::is_image_cache_entry(cache / (hex + ".safetensors")));
+  QVERIFY(!vltune::data::is_image_cache_entry(others[2]));
+
+  const vltune::data::ImageCacheUsage usage = vltune::data::image_cache_usage(cache);
+  QCOMPARE(usage.entries, int64_t{2});
+  QCOMPARE(usage.bytes, int64_t{1024});
+  const vltune::data::ImageCacheUsage removed = vltune::data::clear_image_cache(cache);
+  QCOMPARE(removed.entries, int64_t{2});
+  QCOMPARE(removed.bytes, int64_t{1024});
+  QCOMPARE(vltune::data::image_cache_usage(cache).entries, int64_t{0});
+  for (const fs::path& p : others) QVERIFY2(fs::exists(p), p.c_str());
+  QVERIFY(fs::is_directory(cache / (std::string(64, 'd') + ".safetensors")));
+  QCOMPARE(vltune::data::clear_image_cache(dir.path() / "nowhere").entries, int64_t{0});
+
+  const std::string err = vltune::test::error_of([&] { vltune::data::image_cache_usage(others[0]); });
+  QVERIFY2(vltune::test::contains(err, others[0].string() + ": the image cache is not a folder"), err.c_str());
 }
 
 QTEST_APPLESS_MAIN(TestBatchPipeline)

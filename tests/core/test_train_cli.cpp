@@ -403,6 +403,32 @@ void TestTrainCli::preparedImagesAreKeptAcrossRuns() {
   QVERIFY2(r.code == 0, r.err.c_str());
   QVERIFY2(reported(r.err, 12, 0, 0), r.err.c_str());
 
+  // What the folder holds (vltune-cli image-cache), and --image-cache-max: a cap below one entry
+  // empties the folder when the run opens it, and the run adds its images again.
+  const QString cacheArg = QString::fromStdString(cache.string());
+  r = run_cli({"image-cache", "--dir", cacheArg}, dir.path());
+  QVERIFY2(r.code == 0, r.err.c_str());
+  QVERIFY2(test::contains(r.out, cache.string() + ": holds 2 prepared images, "), r.out.c_str());
+  r = run_cli({"train", "cached.yaml", "--image-cache", cacheArg, "--image-cache-max", "1e-9"}, dir.path());
+  QVERIFY2(r.code == 0, r.err.c_str());
+  QVERIFY2(test::contains(r.err, where + "2 old entries removed to stay under "), r.err.c_str());
+  QVERIFY2(reported(r.err, 8, 2, 4), r.err.c_str());
+  r = run_cli({"train", "cached.yaml", "--image-cache-max", "lots"}, dir.path());
+  QCOMPARE(r.code, 2);
+  QVERIFY2(test::contains(r.err, "--image-cache-max needs a size in GiB (0: no cap), not \"lots\""), r.err.c_str());
+
+  // --clear removes the entries and nothing else in the folder.
+  test::write_text(cache / "notes.txt", "mine");
+  r = run_cli({"image-cache", "--dir", cacheArg, "--clear"}, dir.path());
+  QVERIFY2(r.code == 0, r.err.c_str());
+  QVERIFY2(test::contains(r.out, cache.string() + ": removed 2 prepared images, "), r.out.c_str());
+  QCOMPARE(test::entry_count(cache), 1);
+  QCOMPARE(read_text(cache / "notes.txt"), std::string("mine"));
+  r = run_cli({"image-cache", "--dir", QString::fromStdString((cache / "notes.txt").string())}, dir.path());
+  QCOMPARE(r.code, 1);
+  QVERIFY2(test::contains(r.err, (cache / "notes.txt").string() + ": the image cache is not a folder"), r.err.c_str());
+  fs::remove(cache / "notes.txt");
+
   replace_in(yaml, "max_steps: 3", "max_steps: 1\noverwrite_cache: true");
   test::write_text(dir.path() / "rebuild.yaml", yaml);
   r = run_cli({"train", "rebuild.yaml", "--image-cache", QString::fromStdString(cache.string())}, dir.path());

@@ -3,6 +3,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QLabel>
+#include <QDialog>
 #include <QMenu>
 #include <QMenuBar>
 #include <QStatusBar>
@@ -100,6 +101,13 @@ void TestMainWindow::menuActions()
     QVERIFY(getModel && openDataset);
     QVERIFY(fileMenu->actions().contains(getModel));
     QVERIFY(fileMenu->actions().contains(openDataset));
+    // File > Image Cache… opens its dialog (window-modal, over the main window).
+    auto *imageCache = window.findChild<QAction *>(QStringLiteral("actionImageCache"));
+    QVERIFY(imageCache && fileMenu->actions().contains(imageCache));
+    imageCache->trigger();
+    auto *cacheDialog = window.findChild<QDialog *>(QStringLiteral("imageCacheDialog"));
+    QVERIFY(cacheDialog && cacheDialog->isVisible());
+    cacheDialog->reject();
     QCOMPARE(quit->text(), QStringLiteral("&Quit"));
     // The platform's own Quit key (Ctrl+Q on X11); the offscreen platform may know none.
     QCOMPARE(quit->shortcuts(), QKeySequence::keyBindings(QKeySequence::Quit));

@@ -96,6 +96,7 @@ void TestTrainController::trainsToTheEndAndReportsEveryStep()
     QSignalSpy failed(&controller, &TrainController::failed);
     TrainController::Options options;
     options.device = QStringLiteral("cpu");
+    options.imageCache.dir = QString::fromStdString((dir.path() / "prepared").string());  // File > Image Cache's folder
     controller.start(yamlFor(dir.path(), model), QStringLiteral("run.yaml"), options);
     QCOMPARE(controller.state(), TrainController::State::Running);
     QCOMPARE(started.size(), 1);
@@ -131,6 +132,7 @@ void TestTrainController::trainsToTheEndAndReportsEveryStep()
     for (const auto &m : messages)
         sawCounts |= m.at(0).toString().contains(QStringLiteral("8 training / 0 validation samples"));
     QVERIFY(sawCounts);
+    QVERIFY(fs::is_directory(dir.path() / "prepared"));  // the run opened the cache where the settings say
 }
 
 void TestTrainController::pauseHoldsBetweenStepsAndStopWritesACheckpoint()
@@ -147,6 +149,8 @@ void TestTrainController::pauseHoldsBetweenStepsAndStopWritesACheckpoint()
     QSignalSpy finished(&controller, &TrainController::finished);
     TrainController::Options options;
     options.device = QStringLiteral("cpu");
+    options.imageCache.enabled = false;  // File > Image Cache, unticked: no folder made
+    options.imageCache.dir = QString::fromStdString((dir.path() / "not-made").string());
     controller.start(yamlFor(dir.path(), model), QStringLiteral("run.yaml"), options);
     // Asked before the first step ends, so the run holds right after it (the worker checks the
     // gate after each step's report; a pause asked later holds after a later step).
@@ -164,6 +168,7 @@ void TestTrainController::pauseHoldsBetweenStepsAndStopWritesACheckpoint()
     QCOMPARE(finished.at(0).at(0).toString(), QStringLiteral("stopped"));
     QCOMPARE(finished.at(0).at(1).toLongLong(), 1);
     QTRY_COMPARE(controller.state(), TrainController::State::Idle);
+    QVERIFY(!fs::exists(dir.path() / "not-made"));
     QVERIFY(fs::exists(dir.path() / "saves/run/checkpoint-1"));
     QVERIFY(!fs::exists(dir.path() / "saves/run/checkpoint-2"));
     QCOMPARE(steps.size(), 1);
