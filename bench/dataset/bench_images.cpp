@@ -1,7 +1,9 @@
 // vltune-bench-images: what one training image costs the loader's workers, by stage, for photos of
 // the sizes users bring: reading the file, decoding it, the family's preprocessing (LLaMA-Factory's
 // pre-resize and the HF processor), and, where the image cache keeps the image, its miss (decode,
-// prepare, store, finish) and hit (load, finish).
+// prepare, store, finish) and hit (load, finish). Training keeps pixels uint8 until the device
+// (EncoderParams::raw_pixels): the *_raw_ms figures are what its workers spend, the others what a
+// worker that normalises (chat, predict) does.
 // The images are generated (smooth colour fields with grain, so the JPEGs have a camera's size),
 // the processors configured as the real checkpoints' preprocessor_config.json are.
 // Prints one JSON object: per family and size, the median milliseconds of each stage.
@@ -195,6 +197,11 @@ int main(int argc, char** argv) {
         row["preprocess_ms"] = median_ms(repeats, [&] { processed = images.process(rgb, photo.string()); });
         row["target"] = std::to_string(processed.target.width) + "x" + std::to_string(processed.target.height);
         row["processed_bytes"] = processed.pixel_values.numel() * processed.pixel_values.element_size();
+        data::ProcessedImage raw;
+        row["preprocess_raw_ms"] = median_ms(repeats, [&] {
+          raw = images.finish(images.prepare(rgb, photo.string()), processed.source, photo.string(), /*normalize=*/false);
+        });
+        row["raw_bytes"] = raw.pixel_values.numel() * raw.pixel_values.element_size();
         row["uncached_ms"] = median_ms(repeats, [&] { (void)images.process(vision::decode_image_rgb(span, photo.string()), photo.string()); });
         if (!cache_rows) {
           out["results"].push_back(row);
@@ -225,6 +232,12 @@ int main(int argc, char** argv) {
             const auto hit = key ? cache->load(*key, images) : std::nullopt;
             if (!hit) throw Error("cache: no hit for " + photo.string());
             (void)images.finish(hit->prepared, hit->source, photo.string());
+          });
+          row["cache_hit_raw_ms"] = median_ms(repeats, [&] {
+            const auto key = data::ImageCache::key(photo, images.fingerprint());
+            const auto hit = key ? cache->load(*key, images) : std::nullopt;
+            if (!hit) throw Error("cache: no hit for " + photo.string());
+            (void)images.finish(hit->prepared, hit->source, photo.string(), /*normalize=*/false);
           });
         }
         out["results"].push_back(row);

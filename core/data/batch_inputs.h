@@ -15,7 +15,8 @@ namespace vltune::data {
 
 // Each throws vltune::Error when the batch was collated for another family. Tensors are moved to
 // `device` (copies only when they are elsewhere; to CUDA without making the host wait,
-// core/device_transfer.h); pixel_values keep float32 (the model casts). The batch's CPU tensors
+// core/device_transfer.h); pixel_values keep float32 (the model casts), and uint8 ones (a batch
+// with a pixel_table) are sent as they are and normalised on `device`. The batch's CPU tensors
 // also go in as the inputs' host mirrors, and Qwen's image_grid_thw and Idefics3's
 // pixel_attention_mask stay on the CPU: what the models read on the host is then never read back
 // from the device.

@@ -19,7 +19,25 @@ std::string rows_text(std::span<const EncodedExample> examples) {
   return out;
 }
 
-// [B, Nmax, C, H, W] and [B, Nmax, H, W] from each sample's [n, C, h, w] tiles and [n, h, w] mask.
+// Whether a uint8 tile [C, H, W] is not all zero once normalised through `table` [C, 256] (the
+// reference drops all-zero tiles as padding), scanned until the first value that is not.
+bool normalises_to_nonzero(const at::Tensor& tile, const at::Tensor& table) {
+  const int64_t channels = tile.size(0), plane = tile.size(1) * tile.size(2);
+  const at::Tensor t = tile.contiguous();
+  const uint8_t* p = t.data_ptr<uint8_t>();
+  const float* lut = table.data_ptr<float>();
+  for (int64_t c = 0; c < channels; ++c) {
+    bool nonzero[256];
+    for (int v = 0; v < 256; ++v) nonzero[v] = !(lut[c * 256 + v] == 0.0f);
+    const uint8_t* row = p + c * plane;
+    for (int64_t i = 0; i < plane; ++i)
+      if (nonzero[row[i]]) return true;
+  }
+  return false;
+}
+
+// [B, Nmax, C, H, W] and [B, Nmax, H, W] from each sample's [n, C, h, w] tiles and [n, h, w] mask
+// (uint8 tiles: also which are real, as the model would find them once normalised).
 void pad_tiles(std::span<const EncodedExample> examples, Batch& batch) {
   int64_t n = 0, c = 0, h = 0, w = 0;
   for (const auto& e : examples)
@@ -31,13 +49,21 @@ void pad_tiles(std::span<const EncodedExample> examples, Batch& batch) {
     }
   if (n == 0) return;
   const auto b = static_cast<int64_t>(examples.size());
-  batch.pixel_values = at::zeros({b, n, c, h, w}, at::kFloat);
+  const bool raw = batch.pixel_table.defined();
+  batch.pixel_values = at::zeros({b, n, c, h, w}, raw ? at::kByte : at::kFloat);
   batch.pixel_attention_mask = at::zeros({b, n, h, w}, at::kLong);
+  if (raw) batch.real_tiles = at::zeros({b, n}, at::kBool);
   for (int64_t i = 0; i < b; ++i) {
     const auto& e = examples[static_cast<size_t>(i)];
     if (!e.pixel_values.defined()) continue;
     const at::Tensor& t = e.pixel_values;  // [n_i, C, h_i, w_i]
+    if (raw && (t.size(2) != h || t.size(3) != w))  // a zero pad would not stay zero once normalised
+      throw Error(e.where + ": uint8 tiles of different sizes cannot share a batch");
     batch.pixel_values[i].narrow(0, 0, t.size(0)).narrow(2, 0, t.size(2)).narrow(3, 0, t.size(3)).copy_(t);
+    if (raw) {
+      auto real = batch.real_tiles.accessor<bool, 2>();
+      for (int64_t k = 0; k < t.size(0); ++k) real[i][k] = normalises_to_nonzero(t[k], batch.pixel_table);
+    }
     batch.pixel_attention_mask[i]
         .narrow(0, 0, t.size(0))
         .narrow(1, 0, t.size(2))
@@ -126,6 +152,13 @@ Batch collate(std::span<const EncodedExample> examples, io::ModelFamily family, 
     if (e.image_grid_thw.defined()) grids.push_back(e.image_grid_thw);
   }
   if (pixels.empty()) return batch;
+  for (const auto& e : examples) {
+    if (!e.pixel_values.defined()) continue;
+    const bool raw = e.pixel_values.scalar_type() == at::kByte;
+    if (raw != (pixels.front().scalar_type() == at::kByte) || raw != e.pixel_table.defined())
+      throw Error("rows " + rows_text(examples) + ": normalised and uint8 pixels cannot share a batch");
+    if (raw && !batch.pixel_table.defined()) batch.pixel_table = e.pixel_table;
+  }
   switch (family) {
     case io::ModelFamily::qwen2_vl:
     case io::ModelFamily::qwen2_5_vl:
@@ -150,7 +183,7 @@ Batch collate(std::span<const EncodedExample> examples, io::ModelFamily family, 
 }
 
 void pin_device_inputs(Batch& batch) {
-  for (at::Tensor* t : {&batch.input_ids, &batch.attention_mask, &batch.pixel_values}) *t = pinned_if_cuda(*t);
+  for (at::Tensor* t : {&batch.input_ids, &batch.attention_mask, &batch.pixel_values, &batch.pixel_table}) *t = pinned_if_cuda(*t);
 }
 
 }  // namespace vltune::data

@@ -13,7 +13,9 @@
 // sequences first, then the B rejected ones in the same order (LLaMA-Factory's
 // PairwiseDataCollatorWithPadding), each pair's images repeated for its second row.
 // Samples without images get none (Idefics3: zero images with a zero mask); a batch without any
-// image leaves the pixel tensors undefined. Packed rows (pack_examples) are collated like samples,
+// image leaves the pixel tensors undefined. Examples with uint8 pixels (EncoderParams::raw_pixels)
+// give a batch with uint8 pixel_values and their pixel_table; data::*_inputs normalise them on the
+// device they send them to, to the same floats. Packed rows (pack_examples) are collated like samples,
 // with segment_ids saying which sample each token is.
 
 #include <cstdint>
@@ -34,7 +36,9 @@ struct Batch {
   at::Tensor input_ids;              // [B, T] int64, right-padded with the pad id
   at::Tensor attention_mask;         // [B, T] int64: 1 on tokens, 0 on padding
   at::Tensor labels;                 // [B, T] int64: the id where learned, kIgnoreIndex elsewhere; undefined for CLIP
-  at::Tensor pixel_values;           // float32, per family as above; undefined: no image in the batch
+  at::Tensor pixel_values;           // float32 (or uint8 with pixel_table), per family as above; undefined: no image in the batch
+  at::Tensor pixel_table;            // uint8 pixel_values: float32 [C, 256], each channel value normalised; undefined otherwise
+  at::Tensor real_tiles;             // Idefics3 with uint8 pixel_values: [B, Nmax] bool, the tiles that are images (not padding, not all zero once normalised)
   at::Tensor image_grid_thw;         // Qwen: [images, 3] int64
   at::Tensor pixel_attention_mask;   // Idefics3: [B, Nmax, H, W] int64
   int64_t label_tokens = 0;          // tokens that carry loss: labels[:, 1:] != kIgnoreIndex (what the shifted loss averages over); 0 for CLIP
@@ -54,7 +58,7 @@ Batch collate(std::span<const EncodedExample> examples, io::ModelFamily family, 
 int64_t count_label_tokens(const at::Tensor& labels);
 
 // Page-locks the tensors of `batch` that data::*_inputs send to a device (input_ids,
-// attention_mask, pixel_values) when this build and machine have CUDA; nothing otherwise. Done on
+// attention_mask, pixel_values, pixel_table) when this build and machine have CUDA; nothing otherwise. Done on
 // a loader's worker thread (LoaderParams::pin_memory), the trainer's sends are then queued copies.
 void pin_device_inputs(Batch& batch);
 

@@ -68,6 +68,19 @@ ImagePreprocessor::ImagePreprocessor(io::ModelFamily family, text::ImageLayout l
     }
   }
   m_fingerprint = s.str();
+  const vision::NormalizeParams& normalize = m_qwen ? m_qwen->params().normalize
+                                             : m_clip ? m_clip->params().normalize
+                                                      : m_idefics3->params().normalize;
+  try {
+    m_table = vision::normalize_table(normalize, 3);
+  } catch (const Error& e) {
+    m_table_error = std::string("preprocessor_config.json: ") + e.what();  // as process() would say, at the first image
+  }
+}
+
+at::Tensor ImagePreprocessor::pixel_table() const {
+  if (!m_table.defined()) throw Error(m_table_error);
+  return m_table;
 }
 
 text::ImageSize ImagePreprocessor::target_size(text::ImageSize source) const {
@@ -97,7 +110,8 @@ at::Tensor ImagePreprocessor::prepare(const at::Tensor& rgb, const std::string& 
   return m_idefics3->prepare(image, label);
 }
 
-ProcessedImage ImagePreprocessor::finish(const at::Tensor& prepared, text::ImageSize source, const std::string& label) const {
+ProcessedImage ImagePreprocessor::finish(const at::Tensor& prepared, text::ImageSize source, const std::string& label,
+                                        bool normalize) const {
   const text::ImageSize want = prepared_size(source);
   if (prepared.dim() != 3 || prepared.scalar_type() != at::kByte || prepared.size(2) != want.width ||
       prepared.size(1) != want.height)
@@ -106,14 +120,15 @@ ProcessedImage ImagePreprocessor::finish(const at::Tensor& prepared, text::Image
   ProcessedImage out;
   out.source = source;
   out.target = target_size(source);
+  if (!normalize && !m_table.defined()) throw Error(label + ": " + m_table_error);
   if (m_qwen) {
-    auto q = m_qwen->finish(prepared, label);
+    auto q = m_qwen->finish(prepared, label, normalize);
     out.pixel_values = std::move(q.pixel_values);
     out.image_grid_thw = std::move(q.image_grid_thw);
   } else if (m_clip) {
-    out.pixel_values = m_clip->finish(prepared, label);
+    out.pixel_values = m_clip->finish(prepared, label, normalize);
   } else {
-    out.pixel_values = m_idefics3->finish(prepared, out.rows, out.cols, label);
+    out.pixel_values = m_idefics3->finish(prepared, out.rows, out.cols, label, normalize);
   }
   out.pixel_values = out.pixel_values.contiguous();
   return out;

@@ -25,7 +25,7 @@ namespace vltune::data {
 struct ProcessedImage {
   text::ImageSize source;      // size as decoded (upright)
   text::ImageSize target;      // size given to the processor (after the pre-resize)
-  at::Tensor pixel_values;     // float32. Qwen: [t*h*w, C*T*P*P]; LLaVA, CLIP: [1, C, H, W]; Idefics3: [tiles, C, H, W] (global view last)
+  at::Tensor pixel_values;     // float32 (uint8 from finish(.., normalize = false)). Qwen: [t*h*w, C*T*P*P]; LLaVA, CLIP: [1, C, H, W]; Idefics3: [tiles, C, H, W] (global view last)
   at::Tensor image_grid_thw;   // Qwen: [1, 3] int64; undefined for the others
   int64_t rows = 0;            // Idefics3: tile rows (0: not split)
   int64_t cols = 0;            // Idefics3: tile columns
@@ -52,8 +52,11 @@ class ImagePreprocessor {
   // process() in two, split where the pixels are uint8 at the model's resolution (what the image
   // cache keeps): every resize (the pre-resize, then the processor's: Qwen's patch grid, CLIP's
   // resize and crop, Idefics3's whole tiles), then the rest (normalisation, patches or tiles).
+  // normalize = false leaves pixel_values uint8 in the same layout, for normalize_with_table with
+  // pixel_table() where they are used (on the GPU: a quarter of the bytes to copy and pin).
   at::Tensor prepare(const at::Tensor& rgb, const std::string& label) const;  // [3, h, w] uint8
-  ProcessedImage finish(const at::Tensor& prepared, text::ImageSize source, const std::string& label) const;
+  ProcessedImage finish(const at::Tensor& prepared, text::ImageSize source, const std::string& label,
+                        bool normalize = true) const;
   // The size prepare() gives an image of `source` size (no pixels touched).
   text::ImageSize prepared_size(text::ImageSize source) const;
 
@@ -62,6 +65,9 @@ class ImagePreprocessor {
 
   // Every setting that changes prepare()'s output, as text: part of the cache key.
   const std::string& fingerprint() const { return m_fingerprint; }
+  // What the normalisation makes of each RGB value: float32 [3, 256] (vision::normalize_table).
+  // Throws Error naming preprocessor_config.json when its mean/std cannot normalise RGB.
+  at::Tensor pixel_table() const;
 
  private:
   io::ModelFamily m_family;
@@ -72,6 +78,8 @@ class ImagePreprocessor {
   std::optional<vision::ClipImageProcessor> m_clip;
   std::optional<vision::Idefics3ImageProcessor> m_idefics3;
   std::string m_fingerprint;
+  at::Tensor m_table;          // pixel_table(); undefined when the config's mean/std do not fit RGB
+  std::string m_table_error;   // why not
 };
 
 }  // namespace vltune::data

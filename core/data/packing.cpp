@@ -127,12 +127,15 @@ void pack_tiles(const std::vector<EncodedExample>& parts, EncodedExample& out) {
       w = std::max(w, p.pixel_values.size(3));
     }
   if (n == 0) return;
-  out.pixel_values = at::zeros({n, c, h, w}, at::kFloat);
+  const bool raw = out.pixel_table.defined();
+  out.pixel_values = at::zeros({n, c, h, w}, raw ? at::kByte : at::kFloat);
   out.pixel_attention_mask = at::zeros({n, h, w}, at::kLong);
   int64_t at_tile = 0;
   for (const auto& p : parts) {
     if (!p.pixel_values.defined()) continue;
     const at::Tensor& t = p.pixel_values;  // [n_i, C, h_i, w_i]
+    if (raw && (t.size(2) != h || t.size(3) != w))  // a zero pad would not stay zero once normalised
+      throw Error(p.where + ": uint8 tiles of different sizes cannot share a packed row");
     out.pixel_values.narrow(0, at_tile, t.size(0)).narrow(2, 0, t.size(2)).narrow(3, 0, t.size(3)).copy_(t);
     out.pixel_attention_mask.narrow(0, at_tile, t.size(0)).narrow(1, 0, t.size(2)).narrow(2, 0, t.size(3)).copy_(p.pixel_attention_mask);
     at_tile += t.size(0);
@@ -162,6 +165,12 @@ EncodedExample pack_examples(std::vector<EncodedExample> parts) {
     if (p.pixel_attention_mask.defined()) tiles = true;
     if (p.pixel_values.defined()) pixels.push_back(p.pixel_values);
     if (p.image_grid_thw.defined()) grids.push_back(p.image_grid_thw);
+    if (p.pixel_values.defined()) {
+      const bool raw = p.pixel_values.scalar_type() == at::kByte;
+      if (raw != p.pixel_table.defined() || raw != (pixels.front().scalar_type() == at::kByte))
+        throw Error(out.where + ": normalised and uint8 pixels cannot share a packed row");
+      if (raw) out.pixel_table = p.pixel_table;
+    }
   }
   if (tiles) {
     pack_tiles(parts, out);

@@ -55,7 +55,12 @@ std::pair<at::Tensor, at::Tensor> stack_tiles(const std::vector<at::Tensor>& ima
     w = std::max(w, t.size(3));
   }
   const int64_t c = images.front().size(1);
-  at::Tensor pixels = at::zeros({n, c, h, w}, at::kFloat);
+  const auto dtype = images.front().scalar_type();
+  // uint8 tiles are normalised later, where a zero would not stay zero: they must all be whole.
+  if (dtype == at::kByte)
+    for (const auto& t : images)
+      if (t.size(2) != h || t.size(3) != w) throw Error("uint8 tiles of different sizes cannot be stacked; normalise them first");
+  at::Tensor pixels = at::zeros({n, c, h, w}, images.front().options().dtype(dtype));
   at::Tensor mask = at::zeros({n, h, w}, at::kLong);
   int64_t at_tile = 0;
   for (const auto& t : images) {
@@ -106,15 +111,15 @@ SampleEncoder::SampleEncoder(const fs::path& model_folder, EncoderParams params)
 }
 
 ProcessedImage SampleEncoder::load_image(const fs::path& path, const std::string& label) const {
-  if (!m_cache) return m_images->process(vision::read_image_rgb(path), label);
-  const std::optional<std::string> key = ImageCache::key(path, m_images->fingerprint());
+  const bool normalize = !m_params.raw_pixels;
+  const std::optional<std::string> key = m_cache ? ImageCache::key(path, m_images->fingerprint()) : std::nullopt;
   if (key)
-    if (const auto hit = m_cache->load(*key, *m_images)) return m_images->finish(hit->prepared, hit->source, label);
+    if (const auto hit = m_cache->load(*key, *m_images)) return m_images->finish(hit->prepared, hit->source, label, normalize);
   const at::Tensor rgb = vision::read_image_rgb(path);  // [3, H, W] uint8, upright
   const text::ImageSize source{rgb.size(2), rgb.size(1)};
   const at::Tensor prepared = m_images->prepare(rgb, label);
   if (key && ImageCache::worth_keeping(source, {prepared.size(2), prepared.size(1)})) m_cache->store(*key, {source, prepared});
-  return m_images->finish(prepared, source, label);
+  return m_images->finish(prepared, source, label, normalize);
 }
 
 namespace {
@@ -265,6 +270,7 @@ void SampleEncoder::attach_images(EncodedExample& ex, const std::vector<const Pr
     throw FormatError(where + ": the ids hold " + std::to_string(in_ids) + " image tokens (" + m_layout.image_token +
                       ") but the processed images stand for " + std::to_string(expected_tokens));
   if (pixels.empty()) return;
+  if (m_params.raw_pixels) ex.pixel_table = m_images->pixel_table();
   switch (family()) {
     case io::ModelFamily::qwen2_vl:
     case io::ModelFamily::qwen2_5_vl:
@@ -317,6 +323,7 @@ EncodedExample SampleEncoder::encode_clip(const Record& record, const std::strin
   }
   const ProcessedImage image = load_image(ref.path, "image 0 (" + ref.path.string() + ")");
   ex.pixel_values = image.pixel_values;  // [1, C, H, W]
+  if (m_params.raw_pixels) ex.pixel_table = m_images->pixel_table();
   ex.image_sizes = {image.target};
   return ex;
 }

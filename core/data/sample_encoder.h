@@ -37,6 +37,7 @@ struct EncoderParams {
   text::SupervisedParams supervised;  // cutoff_len, train_on_prompt, mask_history, image pre-resize
   std::filesystem::path cache_dir;    // prepared images are cached here ("" = no cache; data/image_cache.h)
   ImageCacheParams cache;             // the cache's size cap and overwrite
+  bool raw_pixels = false;            // pixel_values stay uint8, normalised where they are used (data/batch_inputs.h)
 };
 
 // One record, encoded.
@@ -45,9 +46,10 @@ struct EncodedExample {
   std::string where;                   // "file row N", for messages
   std::vector<text::TokenId> input_ids;  // the tokens
   std::vector<text::TokenId> labels;     // per token: its id where learned, kIgnoreIndex elsewhere; empty for CLIP
-  at::Tensor pixel_values;             // float32; undefined without images. Qwen: [rows, C*T*P*P] (images' rows in order); LLaVA, CLIP: [images, C, H, W]; Idefics3: [tiles, C, H, W] (every image's tiles in order, padded bottom/right to the largest)
+  at::Tensor pixel_values;             // float32 (uint8 with EncoderParams::raw_pixels); undefined without images. Qwen: [rows, C*T*P*P] (images' rows in order); LLaVA, CLIP: [images, C, H, W]; Idefics3: [tiles, C, H, W] (every image's tiles in order, padded bottom/right to the largest)
   at::Tensor image_grid_thw;           // Qwen: [images, 3] int64
   at::Tensor pixel_attention_mask;     // Idefics3: [tiles, H, W] int64, 1 on real pixels
+  at::Tensor pixel_table;              // uint8 pixel_values: what each channel value normalises to, float32 [C, 256]; undefined otherwise
   std::vector<text::ImageSize> image_sizes;  // per kept image: the size given to the processor
   std::vector<std::string> notes;      // what truncation cut
   std::vector<text::TokenId> rejected_input_ids;  // preference rows: the prompt and the rejected answer (input_ids: the chosen one); empty otherwise

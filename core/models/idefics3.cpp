@@ -180,7 +180,18 @@ torch::Tensor Idefics3Impl::image_features(const Idefics3Inputs& inputs) {
   if (inputs.host_pixel_values.defined())
     host_pixels = host_view(pixel_values, inputs.host_pixel_values, "host_pixel_values").reshape({b * n, c, h, w});
   // Padding images are all zero: drop them (keep the first when every one is).
-  std::vector<int64_t> real = real_images(pixels, host_pixels);
+  std::vector<int64_t> real;
+  if (inputs.host_real_images.defined()) {
+    if (inputs.host_real_images.numel() != b * n || !inputs.host_real_images.device().is_cpu())
+      throw Error("Idefics3: host_real_images " + c10::str(inputs.host_real_images.sizes()) + " does not match pixel_values " +
+                  c10::str(pixel_values.sizes()));
+    const auto flags = inputs.host_real_images.to(torch::kBool).contiguous();
+    const bool* f = flags.data_ptr<bool>();
+    for (int64_t i = 0; i < b * n; ++i)
+      if (f[i]) real.push_back(i);
+  } else {
+    real = real_images(pixels, host_pixels);
+  }
   if (real.empty()) real.push_back(0);
   const bool all_real = static_cast<int64_t>(real.size()) == b * n;
   const auto real_index = torch::tensor(real, torch::kLong);  // [real] on the CPU

@@ -35,6 +35,7 @@ struct Idefics3Inputs {
   torch::Tensor host_input_ids;
   torch::Tensor host_pixel_values;
   torch::Tensor host_pixel_attention_mask;
+  torch::Tensor host_real_images;     // [B * N] bool on the CPU: which images are real (given, the pixels are not tested)
   PackedRows packed;                  // several samples per row (undefined segments: one)
 };
 

@@ -125,7 +125,8 @@ at::Tensor ClipImageProcessor::prepare(const at::Tensor& image, const std::strin
   return x.contiguous();
 }
 
-at::Tensor ClipImageProcessor::finish(const at::Tensor& prepared, const std::string& label) const {
+at::Tensor ClipImageProcessor::finish(const at::Tensor& prepared, const std::string& label, bool normalize) const {
+  if (!normalize) return prepared.contiguous().unsqueeze(0);  // [1, C, h, w] uint8
   try {
     return rescale_and_normalize(prepared.contiguous(), m_params.normalize).unsqueeze(0);  // [1, C, h, w]
   } catch (const Error& e) {

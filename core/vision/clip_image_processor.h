@@ -56,9 +56,9 @@ class ClipImageProcessor {
   // One image: [C, H, W] uint8 RGB -> [1, C, h, w] float32. Always finish(prepare(image)).
   at::Tensor process(const at::Tensor& image, const std::string& label = "image") const;
   // Its pixel work, split where the image is smallest: the padding, resize and crop ([C, H, W] ->
-  // [C, h, w] uint8, output_size), then the normalisation.
+  // [C, h, w] uint8, output_size), then the normalisation (normalize = false: [1, C, h, w] uint8).
   at::Tensor prepare(const at::Tensor& image, const std::string& label = "image") const;
-  at::Tensor finish(const at::Tensor& prepared, const std::string& label = "image") const;
+  at::Tensor finish(const at::Tensor& prepared, const std::string& label = "image", bool normalize = true) const;
   // Several images of the same output size -> [N, C, h, w]; images[i] is "image i" in errors.
   at::Tensor process(std::span<const at::Tensor> images) const;
   // Image files, decoded with read_image_rgb (needs VLTUNE_WITH_IMAGE_IO); errors name the file.

@@ -106,7 +106,8 @@ at::Tensor Idefics3ImageProcessor::prepare(const at::Tensor& image, const std::s
   return resize_bicubic_antialias(img, tiled.height, tiled.width).contiguous();
 }
 
-at::Tensor Idefics3ImageProcessor::finish(const at::Tensor& prepared, int64_t& rows, int64_t& cols, const std::string& label) const {
+at::Tensor Idefics3ImageProcessor::finish(const at::Tensor& prepared, int64_t& rows, int64_t& cols, const std::string& label,
+                                         bool normalize) const {
   if (prepared.dim() != 3 || prepared.scalar_type() != at::kByte)
     throw Error(label + ": expected a prepared [C, H, W] uint8 image, got " + c10::str(prepared.sizes()) + " " +
                 std::string(c10::toString(prepared.scalar_type())));
@@ -130,7 +131,7 @@ at::Tensor Idefics3ImageProcessor::finish(const at::Tensor& prepared, int64_t& r
   } else {
     tiles = img.unsqueeze(0);
   }
-  return rescale_and_normalize(tiles.contiguous(), m_params.normalize);
+  return normalize ? rescale_and_normalize(tiles.contiguous(), m_params.normalize) : tiles.contiguous();
 }
 
 at::Tensor Idefics3ImageProcessor::process_one(const at::Tensor& image, int64_t& rows, int64_t& cols, const std::string& label) const {

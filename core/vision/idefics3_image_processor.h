@@ -67,9 +67,10 @@ class Idefics3ImageProcessor {
   // Always finish(prepare(image)).
   at::Tensor process_one(const at::Tensor& image, int64_t& rows, int64_t& cols, const std::string& label = "image") const;
   // Its pixel work in two: the resizes to whole tiles ([C, H, W] -> [C, h, w] uint8, tiled_size),
-  // then the split, the global view and the normalisation.
+  // then the split, the global view and the normalisation (normalize = false: the tiles uint8).
   at::Tensor prepare(const at::Tensor& image, const std::string& label = "image") const;
-  at::Tensor finish(const at::Tensor& prepared, int64_t& rows, int64_t& cols, const std::string& label = "image") const;
+  at::Tensor finish(const at::Tensor& prepared, int64_t& rows, int64_t& cols, const std::string& label = "image",
+                    bool normalize = true) const;
 
   // One image per sample, padded into a batch.
   Idefics3ImageOutput process(std::span<const at::Tensor> images) const;

@@ -223,15 +223,60 @@ at::Tensor normalize_float(const at::Tensor& x, const NormalizeParams& params, i
   return x;
 }
 
-// What rescale_and_normalize gives each channel value: float32 [C, 256] for a uint8 image, computed
-// with the same tensor operations on the 256 values, so a table lookup gives the same numbers.
+// [planes, plane] uint8 on the CPU through the table rows (plane p uses row p % channels).
+void lookup_planes(const uint8_t* in, const float* lut, float* dst, int64_t planes, int64_t plane, int64_t channels) {
+  at::parallel_for(0, planes, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t p = begin; p < end; ++p) {
+      const float* row = lut + (p % channels) * 256;
+      const uint8_t* a = in + p * plane;
+      float* o = dst + p * plane;
+      for (int64_t i = 0; i < plane; ++i) o[i] = row[a[i]];
+    }
+  });
+}
+
+}  // namespace
+
 at::Tensor normalize_table(const NormalizeParams& params, int64_t channels) {
   // [C, 1, 256]: each channel's row of values, laid out as a one-row image.
   const at::Tensor values = at::arange(256, at::TensorOptions().dtype(at::kFloat)).expand({channels, 1, 256}).contiguous();
   return normalize_float(values, params, channels).reshape({channels, 256}).contiguous();
 }
 
+namespace {
+
+void check_table_inputs(const at::Tensor& raw, const at::Tensor& table) {
+  if (raw.scalar_type() != at::kByte || raw.dim() != 3)
+    throw Error("normalize_with_table: expects uint8 [outer, C, inner], got " + std::string(c10::toString(raw.scalar_type())) +
+                " " + shape_text(raw));
+  if (table.scalar_type() != at::kFloat || table.dim() != 2 || table.size(0) != raw.size(1) || table.size(1) != 256)
+    throw Error("normalize_with_table: the table is " + shape_text(table) + " for " + std::to_string(raw.size(1)) + " channels");
+}
+
 }  // namespace
+
+at::Tensor normalize_with_table_indexed(const at::Tensor& raw, const at::Tensor& table) {
+  check_table_inputs(raw, table);
+  // Each value's index in the flattened table (int32: half of int64's traffic).
+  const int64_t channels = raw.size(1);
+  const at::Tensor offsets = at::arange(channels, raw.options().dtype(at::kInt)).mul_(256).view({1, channels, 1});
+  const at::Tensor index = raw.to(at::kInt).add_(offsets);
+  return table.to(raw.device()).reshape({-1}).index_select(0, index.reshape({-1})).view(raw.sizes());
+}
+
+at::Tensor normalize_with_table(const at::Tensor& raw, const at::Tensor& table) {
+  check_table_inputs(raw, table);
+  const int64_t channels = raw.size(1);
+  if (raw.device().is_cpu()) {
+    const at::Tensor src = raw.contiguous();
+    const at::Tensor lut = table.cpu().contiguous();
+    at::Tensor out = at::empty(src.sizes(), src.options().dtype(at::kFloat));
+    lookup_planes(src.data_ptr<uint8_t>(), lut.data_ptr<float>(), out.data_ptr<float>(), src.size(0) * channels,
+                  src.size(2), channels);
+    return out;
+  }
+  return normalize_with_table_indexed(raw, table);
+}
 
 at::Tensor rescale_and_normalize(const at::Tensor& image, const NormalizeParams& params) {
   if (image.dim() < 3) throw Error("rescale_and_normalize: expects [.., C, H, W], got " + shape_text(image));
@@ -244,18 +289,7 @@ at::Tensor rescale_and_normalize(const at::Tensor& image, const NormalizeParams&
   const at::Tensor src = image.contiguous();
   at::Tensor out = at::empty(src.sizes(), src.options().dtype(at::kFloat));
   const int64_t plane = src.size(-2) * src.size(-1);
-  const int64_t planes = src.numel() / plane;
-  const uint8_t* in = src.data_ptr<uint8_t>();
-  const float* lut = table.data_ptr<float>();
-  float* dst = out.data_ptr<float>();
-  at::parallel_for(0, planes, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t p = begin; p < end; ++p) {
-      const float* row = lut + (p % channels) * 256;
-      const uint8_t* a = in + p * plane;
-      float* o = dst + p * plane;
-      for (int64_t i = 0; i < plane; ++i) o[i] = row[a[i]];
-    }
-  });
+  lookup_planes(src.data_ptr<uint8_t>(), table.data_ptr<float>(), out.data_ptr<float>(), src.numel() / plane, plane, channels);
   return out;
 }
 

@@ -38,6 +38,19 @@ struct NormalizeParams {
 // reference computes it. Throws vltune::Error when mean/std do not have C entries or a std is 0.
 at::Tensor rescale_and_normalize(const at::Tensor& image, const NormalizeParams& params);
 
+// What rescale_and_normalize gives each value of a uint8 image's channels: float32 [channels, 256],
+// computed by the same tensor operations, so looking values up in it is bit for bit the same.
+// Throws as rescale_and_normalize does.
+at::Tensor normalize_table(const NormalizeParams& params, int64_t channels);
+
+// raw: uint8 [outer, C, inner] on any device; table: normalize_table's [C, 256] -> float32
+// [outer, C, inner] on raw's device, table[c][value] for every value (exact: a lookup, no
+// arithmetic). What lets uint8 pixels travel to the GPU and be normalised there.
+at::Tensor normalize_with_table(const at::Tensor& raw, const at::Tensor& table);
+// Its route off the CPU (an index_select of the table), callable on the CPU so that the tests
+// check it against the CPU's.
+at::Tensor normalize_with_table_indexed(const at::Tensor& raw, const at::Tensor& table);
+
 // PIL's alpha_composite of an RGBA image over an opaque white background, in PIL's integer
 // arithmetic (transformers' convert_to_rgb). rgba: [4, H, W] uint8 -> [3, H, W] uint8.
 at::Tensor composite_on_white(const at::Tensor& rgba);

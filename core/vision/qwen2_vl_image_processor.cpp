@@ -81,16 +81,16 @@ at::Tensor Qwen2VLImageProcessor::prepare(const at::Tensor& image, const std::st
   return resize_bicubic_antialias(image.cpu(), g.h * m_params.patch_size, g.w * m_params.patch_size).contiguous();
 }
 
-Qwen2VLImageInputs Qwen2VLImageProcessor::finish(const at::Tensor& prepared, const std::string& label) const {
+Qwen2VLImageInputs Qwen2VLImageProcessor::finish(const at::Tensor& prepared, const std::string& label, bool normalize) const {
   const int64_t p = m_params.patch_size, unit = p * m_params.merge_size;
   if (prepared.scalar_type() != at::kByte || prepared.dim() != 3 || prepared.size(1) % unit != 0 ||
       prepared.size(2) % unit != 0)
     throw Error(label + ": a prepared Qwen2-VL image is uint8 [C, H, W] in whole " + std::to_string(unit) +
                 "-pixel merged patches, got " + std::string(c10::toString(prepared.scalar_type())) + " " +
                 c10::str(prepared.sizes()));
-  at::Tensor pixels;  // [C, H, W] float32
+  at::Tensor pixels = prepared;  // [C, H, W] float32 (uint8 without normalize)
   try {
-    pixels = rescale_and_normalize(prepared, m_params.normalize);
+    if (normalize) pixels = rescale_and_normalize(prepared, m_params.normalize);
   } catch (const Error& e) {
     throw Error(label + ": " + e.what());
   }

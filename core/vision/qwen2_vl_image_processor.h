@@ -61,9 +61,10 @@ class Qwen2VLImageProcessor {
   // Always finish(prepare(image)).
   Qwen2VLImageInputs process(const at::Tensor& image, const std::string& label = "image") const;
   // Its pixel work in two: the resize to the patch grid ([C, H, W] -> [C, h, w] uint8), then the
-  // normalisation and patch rows (the grid read from the prepared size).
+  // normalisation and patch rows (the grid read from the prepared size). normalize = false leaves
+  // the patch rows uint8 (normalize_with_table finishes them, on a device).
   at::Tensor prepare(const at::Tensor& image, const std::string& label = "image") const;
-  Qwen2VLImageInputs finish(const at::Tensor& prepared, const std::string& label = "image") const;
+  Qwen2VLImageInputs finish(const at::Tensor& prepared, const std::string& label = "image", bool normalize = true) const;
   // Several images, rows concatenated in order; images[i] is named "image i" in errors.
   Qwen2VLImageInputs process(std::span<const at::Tensor> images) const;
   // Image files, decoded with read_image_rgb (needs VLTUNE_WITH_IMAGE_IO); errors name the file.

@@ -17,6 +17,7 @@
 #include "core/data/collate.h"
 #include "core/data/image_cache.h"
 #include "core/data/image_cache_folder.h"
+#include "core/data/packing.h"
 #include "core/io/png_writer.h"
 #include "core/data/sample_encoder.h"
 #include "core/data/split.h"
@@ -385,6 +386,8 @@ class TestBatchPipeline : public QObject {
   void loaderStop();
   void imageCache();
   void imageCacheFolder();
+  void rawPixelsAreNormalisedWhereUsed_data();
+  void rawPixelsAreNormalisedWhereUsed();
   void errorNamesFileAndRow();
 };
 
@@ -966,6 +969,108 @@ void TestBatchPipeline::imageCacheFolder() {
 
   const std::string err = vltune::test::error_of([&] { vltune::data::image_cache_usage(others[0]); });
   QVERIFY2(vltune::test::contains(err, others[0].string() + ": the image cache is not a folder"), err.c_str());
+}
+
+void TestBatchPipeline::rawPixelsAreNormalisedWhereUsed_data() {
+  vltune::test::add_family_rows(
+      vltune::test::fixture_families_of({ModelFamily::qwen2_vl, ModelFamily::qwen2_5_vl, ModelFamily::llava, ModelFamily::idefics3,
+                                         ModelFamily::clip}),
+      "VLM or CLIP");
+}
+
+void TestBatchPipeline::rawPixelsAreNormalisedWhereUsed() {
+  // Training keeps pixels uint8 until data::*_inputs sends them to the device and normalises them
+  // there (EncoderParams::raw_pixels): the model must get exactly the floats of the normalised
+  // path, padding (Idefics3's all-zero tiles) included, packed rows too, and the same logits.
+  REQUIRE_IMAGE_IO();
+  QFETCH(QString, family);
+  const fs::path model = model_dir(family);
+  const ModelFamily kind = vltune::io::read_model_config(model).family();
+  const auto names = fixture_images();
+  QVERIFY(names.size() >= 3);
+  std::vector<Record> records;
+  if (kind == ModelFamily::clip) {
+    for (int i = 0; i < 3; ++i) {
+      Record r = make_record("clip.json", i, "", {}, {names[static_cast<size_t>(i)]});
+      r.caption = "picture " + std::to_string(i);
+      records.push_back(r);
+    }
+  } else {
+    records = {make_record("chat.json", 0, "", {{"user", "<image>What?<image>And?"}, {"assistant", "Two."}}, {names[0], names[1]}),
+               make_record("chat.json", 1, "", {{"user", "<image>Describe."}, {"assistant", "Lines."}}, {names[2]}),
+               make_record("chat.json", 2, "", {{"user", "No picture here."}, {"assistant", "Right."}}, {})};
+  }
+  vltune::data::EncoderParams raw_params;
+  raw_params.raw_pixels = true;
+  const SampleEncoder normalised(model), raw(model, raw_params);
+  std::vector<EncodedExample> a, b;
+  for (size_t i = 0; i < records.size(); ++i) {
+    a.push_back(normalised.encode(records[i], static_cast<int64_t>(i)));
+    b.push_back(raw.encode(records[i], static_cast<int64_t>(i)));
+  }
+  QCOMPARE(b[0].pixel_values.scalar_type(), torch::kByte);
+  QVERIFY(same_tensor(b[0].pixel_table, raw.images().pixel_table()));
+  QCOMPARE(b[0].pixel_values.sizes().vec(), a[0].pixel_values.sizes().vec());
+  QCOMPARE(b[0].input_ids, a[0].input_ids);
+
+  // The same inputs, batch by batch: [0, 1, 2] (Idefics3: 2 padded with zero tiles) and [2, 0].
+  const auto pixels_of = [&](const Batch& batch) {
+    switch (kind) {
+      case ModelFamily::qwen2_vl:
+      case ModelFamily::qwen2_5_vl: return vltune::data::qwen_inputs(batch).pixel_values;
+      case ModelFamily::llava: return vltune::data::llava_inputs(batch).pixel_values;
+      case ModelFamily::idefics3: return vltune::data::idefics3_inputs(batch).pixel_values;
+      case ModelFamily::clip: return vltune::data::clip_inputs(batch).pixel_values;
+    }
+    return torch::Tensor();
+  };
+  const std::vector<std::vector<size_t>> groups = {{0, 1, 2}, {2, 0}};
+  for (const auto& group : groups) {
+    std::vector<EncodedExample> ga, gb;
+    for (size_t i : group) ga.push_back(a[i]), gb.push_back(b[i]);
+    const Batch ba = vltune::data::collate(ga, kind, normalised.pad_id());
+    const Batch bb = vltune::data::collate(gb, kind, raw.pad_id());
+    QCOMPARE(bb.pixel_values.scalar_type(), torch::kByte);
+    QVERIFY(bb.pixel_table.defined() && !ba.pixel_table.defined());
+    const torch::Tensor want = pixels_of(ba), got = pixels_of(bb);
+    QCOMPARE(got.scalar_type(), torch::kFloat);
+    QVERIFY2(same_tensor(got, want), family.toUtf8().constData());
+    if (kind == ModelFamily::idefics3) {
+      // Which tiles are real: the images' tiles, not the padding; what the model reads instead
+      // of testing uint8 pixels for zero.
+      const auto flat = want.reshape({want.size(0) * want.size(1), -1});
+      const auto nonzero = flat.ne(0).any(1);
+      QVERIFY(same_tensor(bb.real_tiles.reshape({-1}), nonzero));
+      QVERIFY(!nonzero.all().item<bool>());  // there was padding to zero
+      torch::NoGradGuard no_grad;
+      auto m = vltune::models::load_idefics3(model);
+      QVERIFY(same_tensor(m->forward(vltune::data::idefics3_inputs(bb)), m->forward(vltune::data::idefics3_inputs(ba))));
+    } else if (kind != ModelFamily::clip) {
+      torch::NoGradGuard no_grad;
+      if (kind == ModelFamily::llava) {
+        auto m = vltune::models::load_llava(model);
+        QVERIFY(same_tensor(m->forward(vltune::data::llava_inputs(bb)), m->forward(vltune::data::llava_inputs(ba))));
+      } else {
+        auto m = vltune::models::load_qwen_vl(model);
+        QVERIFY(same_tensor(m->forward(vltune::data::qwen_inputs(bb)), m->forward(vltune::data::qwen_inputs(ba))));
+      }
+    }
+  }
+
+  // Packed rows keep them uint8 too.
+  if (kind != ModelFamily::clip) {
+    const Batch pa = vltune::data::collate(std::vector<EncodedExample>{vltune::data::pack_examples({a[0], a[2], a[1]})}, kind,
+                                           normalised.pad_id());
+    const Batch pb = vltune::data::collate(std::vector<EncodedExample>{vltune::data::pack_examples({b[0], b[2], b[1]})}, kind,
+                                           raw.pad_id());
+    QCOMPARE(pb.pixel_values.scalar_type(), torch::kByte);
+    QVERIFY(same_tensor(pixels_of(pb), pixels_of(pa)));
+  }
+
+  // Normalised and uint8 examples do not mix.
+  const std::vector<EncodedExample> mixed{a[0], b[1]};
+  const std::string err = vltune::test::error_of([&] { vltune::data::collate(mixed, kind, raw.pad_id()); });
+  QVERIFY2(vltune::test::contains(err, "normalised and uint8 pixels cannot share a batch"), err.c_str());
 }
 
 QTEST_APPLESS_MAIN(TestBatchPipeline)

@@ -362,7 +362,17 @@ class TestQwen2VLProcessor : public QObject {
       const at::Tensor ops = vltune::vision::rescale_and_normalize(img.to(at::kFloat), p);
       QCOMPARE(table.scalar_type(), at::kFloat);
       QVERIFY2(table.equal(ops), ("variant " + std::to_string(variant)).c_str());
+      // uint8 pixels normalised later (on the GPU in training) through the table: both routes, the
+      // CPU's and the device's index_select, give the same floats, for any [outer, C, inner] view.
+      const at::Tensor lut = vltune::vision::normalize_table(p, 3);
+      const at::Tensor grouped = img.view({2, 3, -1});
+      QVERIFY(vltune::vision::normalize_with_table(grouped, lut).view(img.sizes()).equal(ops));
+      QVERIFY(vltune::vision::normalize_with_table_indexed(grouped, lut).view(img.sizes()).equal(ops));
     }
+    const std::string wrong = vltune::test::error_of([&] {
+      vltune::vision::normalize_with_table(img.view({2, 3, -1}), vltune::vision::normalize_table({}, 3).narrow(0, 0, 2));
+    });
+    QVERIFY2(vltune::test::contains(wrong, "the table is [2, 256] for 3 channels"), wrong.c_str());
   }
 
   // The uint8 integer kernel is LibTorch's antialiased bicubic: within one level of LibTorch's
