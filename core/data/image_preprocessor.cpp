@@ -36,7 +36,7 @@ ImagePreprocessor::ImagePreprocessor(io::ModelFamily family, text::ImageLayout l
   std::ostringstream s;
   s.precision(17);
   // Bump the version whenever prepare() changes its arithmetic: old cache entries then miss.
-  s << "vltune-image-v2 family=" << io::model_family_name(family);
+  s << "vltune-image-v3 family=" << io::model_family_name(family);
   if (m_pre_resize) s << " pre_resize=" << m_resize.image_max_pixels << ':' << m_resize.image_min_pixels;
   switch (family) {
     case io::ModelFamily::qwen2_vl:
@@ -94,7 +94,7 @@ text::ImageSize ImagePreprocessor::prepared_size(text::ImageSize source) const {
     return {g.w * m_qwen->params().patch_size, g.h * m_qwen->params().patch_size};
   }
   if (m_clip) return m_clip->output_size(target);
-  return m_idefics3->tiled_size(m_idefics3->resized_size(target));
+  return m_idefics3->prepared_size(target);
 }
 
 at::Tensor ImagePreprocessor::prepare(const at::Tensor& rgb, const std::string& label) const {

@@ -51,7 +51,8 @@ class ImagePreprocessor {
 
   // process() in two, split where the pixels are uint8 at the model's resolution (what the image
   // cache keeps): every resize (the pre-resize, then the processor's: Qwen's patch grid, CLIP's
-  // resize and crop, Idefics3's whole tiles), then the rest (normalisation, patches or tiles).
+  // resize and crop, Idefics3's whole tiles and global view), then the rest (normalisation,
+  // patches or tiles).
   // normalize = false leaves pixel_values uint8 in the same layout, for normalize_with_table with
   // pixel_table() where they are used (on the GPU: a quarter of the bytes to copy and pin).
   at::Tensor prepare(const at::Tensor& rgb, const std::string& label) const;  // [3, h, w] uint8

@@ -96,6 +96,16 @@ text::ImageSize Idefics3ImageProcessor::tiled_size(text::ImageSize image) const 
   return {width, height};
 }
 
+bool Idefics3ImageProcessor::splits(text::ImageSize tiled) const {
+  const int64_t m = m_params.max_image_size;
+  return m_params.do_image_splitting && (tiled.height > m || tiled.width > m);
+}
+
+text::ImageSize Idefics3ImageProcessor::prepared_size(text::ImageSize image) const {
+  const text::ImageSize tiled = tiled_size(resized_size(image));
+  return splits(tiled) ? text::ImageSize{tiled.width, tiled.height + m_params.max_image_size} : tiled;
+}
+
 at::Tensor Idefics3ImageProcessor::prepare(const at::Tensor& image, const std::string& label) const {
   if (image.dim() != 3 || image.scalar_type() != at::kByte)
     throw Error(label + ": expected a [C, H, W] uint8 image, got " + c10::str(image.sizes()) + " " +
@@ -103,7 +113,13 @@ at::Tensor Idefics3ImageProcessor::prepare(const at::Tensor& image, const std::s
   const auto resized = resized_size({image.size(2), image.size(1)});
   const at::Tensor img = resize_bicubic_antialias(image, resized.height, resized.width);
   const auto tiled = tiled_size(resized);
-  return resize_bicubic_antialias(img, tiled.height, tiled.width).contiguous();
+  const at::Tensor whole = resize_bicubic_antialias(img, tiled.height, tiled.width);
+  if (!splits(tiled)) return whole.contiguous();
+  const int64_t m = m_params.max_image_size;
+  at::Tensor out = at::zeros({whole.size(0), tiled.height + m, tiled.width}, whole.options());  // [C, h + m, w]
+  out.narrow(1, 0, tiled.height).copy_(whole);
+  out.narrow(1, tiled.height, m).narrow(2, 0, m).copy_(resize_bicubic_antialias(whole, m, m));  // the global image, from the tiled one
+  return out;
 }
 
 at::Tensor Idefics3ImageProcessor::finish(const at::Tensor& prepared, int64_t& rows, int64_t& cols, const std::string& label,
@@ -112,24 +128,29 @@ at::Tensor Idefics3ImageProcessor::finish(const at::Tensor& prepared, int64_t& r
     throw Error(label + ": expected a prepared [C, H, W] uint8 image, got " + c10::str(prepared.sizes()) + " " +
                 std::string(c10::toString(prepared.scalar_type())));
   const int64_t m = m_params.max_image_size;
-  const at::Tensor& img = prepared;
-  const text::ImageSize tiled{prepared.size(2), prepared.size(1)};
-  const bool whole_tiles = m_params.do_image_splitting ? tiled.height % m == 0 && tiled.width % m == 0
-                                                       : tiled.height == m && tiled.width == m;
+  const bool whole_tiles = m_params.do_image_splitting ? prepared.size(1) % m == 0 && prepared.size(2) % m == 0
+                                                       : prepared.size(1) == m && prepared.size(2) == m;
   if (!whole_tiles)
     throw Error(label + ": a prepared image is whole " + std::to_string(m) + "-pixel tiles, got " + c10::str(prepared.sizes()));
   at::Tensor tiles;
   rows = cols = 0;
-  if (m_params.do_image_splitting && (tiled.height > m || tiled.width > m)) {
-    rows = (tiled.height + m - 1) / m;
-    cols = (tiled.width + m - 1) / m;
+  // Split, the prepared image carries its global view in a last band of rows; only an image of one
+  // tile is not split, so the shape says which it is.
+  const bool split = m_params.do_image_splitting && !(prepared.size(1) == m && prepared.size(2) == m);
+  if (split) {
+    if (prepared.size(1) < 2 * m)
+      throw Error(label + ": a prepared split image has a band for its global view below its tiles, got " +
+                  c10::str(prepared.sizes()));
+    const at::Tensor img = prepared.narrow(1, 0, prepared.size(1) - m);  // the tiled image
+    rows = img.size(1) / m;
+    cols = img.size(2) / m;
     std::vector<at::Tensor> pieces;
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t c = 0; c < cols; ++c) pieces.push_back(img.narrow(1, r * m, m).narrow(2, c * m, m));
-    pieces.push_back(resize_bicubic_antialias(img, m, m));  // the global image, from the tiled one
+    pieces.push_back(prepared.narrow(1, img.size(1), m).narrow(2, 0, m));  // the global view
     tiles = torch::stack(pieces, 0);
   } else {
-    tiles = img.unsqueeze(0);
+    tiles = prepared.unsqueeze(0);
   }
   return normalize ? rescale_and_normalize(tiles.contiguous(), m_params.normalize) : tiles.contiguous();
 }

@@ -62,12 +62,18 @@ class Idefics3ImageProcessor {
   text::ImageSize resized_size(text::ImageSize image) const;
   // Size after the resize to whole tiles (with splitting; without: one tile).
   text::ImageSize tiled_size(text::ImageSize image) const;
+  // Size of prepare()'s output for an image of this size (no pixels touched): the tiled size, and
+  // when the image is split, one more tile's height below it for the global view.
+  text::ImageSize prepared_size(text::ImageSize image) const;
 
   // One image [C, H, W] uint8 RGB -> its tiles [n, C, h, w] float32 (global image last), rows, cols.
   // Always finish(prepare(image)).
   at::Tensor process_one(const at::Tensor& image, int64_t& rows, int64_t& cols, const std::string& label = "image") const;
-  // Its pixel work in two: the resizes to whole tiles ([C, H, W] -> [C, h, w] uint8, tiled_size),
-  // then the split, the global view and the normalisation (normalize = false: the tiles uint8).
+  // Its pixel work in two: every resize, then the rest. prepare: [C, H, W] -> [C, h, w] uint8
+  // (prepared_size): the image resized to whole tiles, and when it is split, its global view (the
+  // tiled image resized to one tile, the costliest resize of a cache hit otherwise) in an extra
+  // band of rows below, left-aligned, zero beside it. finish: the split, tiles and global view in
+  // order, and the normalisation (normalize = false: the tiles uint8).
   at::Tensor prepare(const at::Tensor& image, const std::string& label = "image") const;
   at::Tensor finish(const at::Tensor& prepared, int64_t& rows, int64_t& cols, const std::string& label = "image",
                     bool normalize = true) const;
@@ -78,6 +84,7 @@ class Idefics3ImageProcessor {
   Idefics3ImageOutput process_files(std::span<const std::filesystem::path> files) const;
 
  private:
+  bool splits(text::ImageSize tiled) const;  // whether an image of this tiled size is split into tiles
   Idefics3ImageParams m_params;
 };
 

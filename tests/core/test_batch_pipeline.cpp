@@ -829,6 +829,28 @@ void TestBatchPipeline::imageCache() {
   QVERIFY(same_tensor(second.image_grid_thw, reference.image_grid_thw));
   QCOMPARE(second.input_ids, reference.input_ids);
 
+  // Idefics3 keeps the global view in the entry too: a hit gives the same tiles, uint8 or not.
+  if (const QString idefics3 = first_of(ModelFamily::idefics3); !idefics3.isEmpty()) {
+    vltune::data::EncoderParams tiles_params = params;
+    tiles_params.cache_dir = dir.path() / "tiles-cache";
+    const SampleEncoder tiles_cached(model_dir(idefics3), tiles_params), tiles_plain(model_dir(idefics3));
+    tiles_params.raw_pixels = true;
+    const SampleEncoder tiles_raw(model_dir(idefics3), tiles_params);
+    Record t = make_record("c.json", 0, "", {{"user", "<image>One?"}, {"assistant", "Yes."}}, {"photo.png"});
+    t.images[0].path = photo;
+    const EncodedExample want = tiles_plain.encode(t, 0);
+    QVERIFY(same_tensor(tiles_cached.encode(t, 0).pixel_values, want.pixel_values));  // miss, stored
+    QCOMPARE(tiles_cached.cache()->stats().stored, int64_t{1});
+    QVERIFY(same_tensor(tiles_cached.encode(t, 0).pixel_values, want.pixel_values));  // hit
+    QCOMPARE(tiles_cached.cache()->stats().hits, int64_t{1});
+    const EncodedExample raw_hit = tiles_raw.encode(t, 0);  // a hit of the same entry, left uint8
+    QCOMPARE(tiles_raw.cache()->stats().hits, int64_t{1});
+    QVERIFY(same_tensor(vltune::vision::normalize_with_table(raw_hit.pixel_values.view({raw_hit.pixel_values.size(0), 3, -1}),
+                                                            raw_hit.pixel_table)
+                            .view(want.pixel_values.sizes()),
+                        want.pixel_values));
+  }
+
   // The photo's entry, from its key: uint8 pixels, much smaller than the float32 rows they make.
   const auto key = vltune::data::ImageCache::key(photo, cached.images().fingerprint());
   QVERIFY(key.has_value());

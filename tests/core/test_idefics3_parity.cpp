@@ -9,6 +9,7 @@
 #include "core/models/idefics3.h"
 #include "core/models/qwen_vl.h"
 #include "core/vision/idefics3_image_processor.h"
+#include "core/vision/image_ops.h"
 
 #include <QtTest/QtTest>
 
@@ -258,6 +259,31 @@ void TestIdefics3Parity::processorTilingAndPadding() {
   QCOMPARE(processor.resized_size({300, 200}).width, int64_t{384});
   QCOMPARE(processor.resized_size({300, 200}).height, int64_t{256});
   QCOMPARE(processor.tiled_size({190, 256}).width, int64_t{256});  // int(256 * 190 / 256) rounded up to 256
+  // prepare() keeps the tiled image and, in a band below it, its global view (one tile,
+  // left-aligned, zero beside it): what the image cache stores, so a hit resizes nothing.
+  {
+    const torch::Tensor noisy = torch::randint(256, {3, 200, 300}, torch::kByte);
+    QCOMPARE(processor.prepared_size({300, 200}).width, int64_t{384});
+    QCOMPARE(processor.prepared_size({300, 200}).height, int64_t{256 + 128});
+    const torch::Tensor prepared = processor.prepare(noisy);
+    QCOMPARE(prepared.sizes().vec(), (std::vector<int64_t>{3, 384, 384}));
+    const torch::Tensor whole = vltune::vision::resize_bicubic_antialias(noisy, 256, 384);
+    QVERIFY(prepared.narrow(1, 0, 256).equal(whole));
+    QVERIFY(prepared.narrow(1, 256, 128).narrow(2, 0, 128).equal(vltune::vision::resize_bicubic_antialias(whole, 128, 128)));
+    QVERIFY(prepared.narrow(1, 256, 128).narrow(2, 128, 256).eq(0).all().item<bool>());
+    int64_t rows = 0, cols = 0;
+    const torch::Tensor tiles = processor.finish(prepared, rows, cols, "image", /*normalize=*/false);
+    QCOMPARE(tiles.sizes().vec(), (std::vector<int64_t>{7, 3, 128, 128}));
+    QCOMPARE(rows, int64_t{2});
+    QCOMPARE(cols, int64_t{3});
+    QVERIFY(tiles[4].equal(whole.narrow(1, 128, 128).narrow(2, 128, 128)));  // row 1, column 1
+    QVERIFY(tiles[6].equal(prepared.narrow(1, 256, 128).narrow(2, 0, 128)));
+    QCOMPARE(processor.prepared_size({100, 100}).height, int64_t{384 + 128});  // 3 x 3 tiles + band
+    // One tile is not split: no band.
+    vltune::vision::Idefics3ImageParams one = p;
+    one.longest_edge = 128;
+    QCOMPARE(vltune::vision::Idefics3ImageProcessor(one).prepare(noisy).sizes().vec(), (std::vector<int64_t>{3, 128, 128}));
+  }
   const std::vector<torch::Tensor> images{torch::full({3, 200, 300}, 128, torch::kByte),
                                           torch::full({3, 300, 300}, 64, torch::kByte)};
   const auto out = processor.process(images);
