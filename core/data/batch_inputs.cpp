@@ -1,7 +1,6 @@
 #include "core/data/batch_inputs.h"
 
 #include <string>
-
 #include <vector>
 
 #include <ATen/ATen.h>
@@ -34,11 +33,11 @@ at::Tensor pixels_on(const Batch& batch, c10::Device device) {
   const int64_t channels = batch.pixel_table.size(0);
   int64_t outer = 0;  // raw as [outer, C, inner]: the channel is the dimension after `outer`'s
   switch (batch.family) {
-    case io::ModelFamily::qwen2_vl:
-    case io::ModelFamily::qwen2_5_vl: outer = raw.size(0); break;                // [rows, C*T*P*P]
-    case io::ModelFamily::llava:
-    case io::ModelFamily::clip: outer = raw.size(0); break;                      // [N, C, H, W]
-    case io::ModelFamily::idefics3: outer = raw.size(0) * raw.size(1); break;    // [B, N, C, H, W]
+    case io::ModelFamily::qwen2_vl:    // [rows, C*T*P*P]
+    case io::ModelFamily::qwen2_5_vl:
+    case io::ModelFamily::llava:       // [N, C, H, W]
+    case io::ModelFamily::clip: outer = raw.size(0); break;
+    case io::ModelFamily::idefics3: outer = raw.size(0) * raw.size(1); break;  // [B, N, C, H, W]
   }
   at::Tensor pixels = vision::normalize_with_table(raw.view({outer, channels, -1}), on(batch.pixel_table, device))
                           .view(raw.sizes());
