@@ -124,8 +124,7 @@ ImageCacheSettings ImageCacheDialog::settings() const
 {
     ImageCacheSettings s;
     s.enabled = m_enabled->isChecked();
-    const QString folder = QDir::cleanPath(m_folder->text().trimmed());
-    s.dir = folder == QDir::cleanPath(ImageCacheSettings::defaultFolder()) ? QString() : folder;
+    s.dir = QDir::cleanPath(m_folder->text().trimmed());  // save() stores the default folder as none
     s.maxGiB = m_max->value();
     return s;
 }

@@ -148,19 +148,20 @@ Idefics3Impl::Idefics3Impl(const io::ModelConfig& config) {
 namespace {
 
 // Which images of [M, C, H, W] are real, as the reference decides it: not all zero
-// ((pixels == 0).sum() != C * H * W). Read on the host from `host_pixels` when given, where a
-// real image stops the scan at its first non-zero value; else tested on the device and read
-// back. -> the real images' indices, in order
-std::vector<int64_t> real_images(const torch::Tensor& pixels, const torch::Tensor& host_pixels) {
+// ((pixels == 0).sum() != C * H * W). Read from `host_real` ([M] bool on the CPU) when given; else
+// on the host from `host_pixels`, where a real image stops the scan at its first non-zero value;
+// else tested on the device and read back. -> the real images' indices, in order
+std::vector<int64_t> real_images(const torch::Tensor& pixels, const torch::Tensor& host_pixels, const torch::Tensor& host_real) {
   const int64_t m = pixels.size(0), per = m > 0 ? pixels.numel() / m : 0;
   std::vector<int64_t> real;
-  if (host_pixels.defined()) {
+  if (host_pixels.defined() && !host_real.defined()) {
     const auto values = host_pixels.to(torch::kFloat).contiguous();
     const float* p = values.data_ptr<float>();
     for (int64_t i = 0; i < m; ++i)
       if (std::any_of(p + i * per, p + (i + 1) * per, [](float v) { return !(v == 0.0f); })) real.push_back(i);
   } else {
-    const auto flags = ((pixels == 0.0).sum({-1, -2, -3}) != per).to(torch::kCPU);  // [M] bool
+    const auto flags = host_real.defined() ? host_real.to(torch::kBool).reshape({m})
+                                           : ((pixels == 0.0).sum({-1, -2, -3}) != per).to(torch::kCPU);  // [M] bool
     const auto f = flags.accessor<bool, 1>();
     for (int64_t i = 0; i < m; ++i)
       if (f[i]) real.push_back(i);
@@ -180,18 +181,10 @@ torch::Tensor Idefics3Impl::image_features(const Idefics3Inputs& inputs) {
   if (inputs.host_pixel_values.defined())
     host_pixels = host_view(pixel_values, inputs.host_pixel_values, "host_pixel_values").reshape({b * n, c, h, w});
   // Padding images are all zero: drop them (keep the first when every one is).
-  std::vector<int64_t> real;
-  if (inputs.host_real_images.defined()) {
-    if (inputs.host_real_images.numel() != b * n || !inputs.host_real_images.device().is_cpu())
-      throw Error("Idefics3: host_real_images " + c10::str(inputs.host_real_images.sizes()) + " does not match pixel_values " +
-                  c10::str(pixel_values.sizes()));
-    const auto flags = inputs.host_real_images.to(torch::kBool).contiguous();
-    const bool* f = flags.data_ptr<bool>();
-    for (int64_t i = 0; i < b * n; ++i)
-      if (f[i]) real.push_back(i);
-  } else {
-    real = real_images(pixels, host_pixels);
-  }
+  if (inputs.host_real_images.defined() && (inputs.host_real_images.numel() != b * n || !inputs.host_real_images.device().is_cpu()))
+    throw Error("Idefics3: host_real_images " + c10::str(inputs.host_real_images.sizes()) + " does not match pixel_values " +
+                c10::str(pixel_values.sizes()));
+  std::vector<int64_t> real = real_images(pixels, host_pixels, inputs.host_real_images);
   if (real.empty()) real.push_back(0);
   const bool all_real = static_cast<int64_t>(real.size()) == b * n;
   const auto real_index = torch::tensor(real, torch::kLong);  // [real] on the CPU

@@ -223,28 +223,6 @@ at::Tensor normalize_float(const at::Tensor& x, const NormalizeParams& params, i
   return x;
 }
 
-// [planes, plane] uint8 on the CPU through the table rows (plane p uses row p % channels).
-void lookup_planes(const uint8_t* in, const float* lut, float* dst, int64_t planes, int64_t plane, int64_t channels) {
-  at::parallel_for(0, planes, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t p = begin; p < end; ++p) {
-      const float* row = lut + (p % channels) * 256;
-      const uint8_t* a = in + p * plane;
-      float* o = dst + p * plane;
-      for (int64_t i = 0; i < plane; ++i) o[i] = row[a[i]];
-    }
-  });
-}
-
-}  // namespace
-
-at::Tensor normalize_table(const NormalizeParams& params, int64_t channels) {
-  // [C, 1, 256]: each channel's row of values, laid out as a one-row image.
-  const at::Tensor values = at::arange(256, at::TensorOptions().dtype(at::kFloat)).expand({channels, 1, 256}).contiguous();
-  return normalize_float(values, params, channels).reshape({channels, 256}).contiguous();
-}
-
-namespace {
-
 void check_table_inputs(const at::Tensor& raw, const at::Tensor& table) {
   if (raw.scalar_type() != at::kByte || raw.dim() != 3)
     throw Error("normalize_with_table: expects uint8 [outer, C, inner], got " + std::string(c10::toString(raw.scalar_type())) +
@@ -254,6 +232,12 @@ void check_table_inputs(const at::Tensor& raw, const at::Tensor& table) {
 }
 
 }  // namespace
+
+at::Tensor normalize_table(const NormalizeParams& params, int64_t channels) {
+  // [C, 1, 256]: each channel's row of values, laid out as a one-row image.
+  const at::Tensor values = at::arange(256, at::TensorOptions().dtype(at::kFloat)).expand({channels, 1, 256}).contiguous();
+  return normalize_float(values, params, channels).reshape({channels, 256}).contiguous();
+}
 
 at::Tensor normalize_with_table_indexed(const at::Tensor& raw, const at::Tensor& table) {
   check_table_inputs(raw, table);
@@ -268,11 +252,22 @@ at::Tensor normalize_with_table(const at::Tensor& raw, const at::Tensor& table) 
   check_table_inputs(raw, table);
   const int64_t channels = raw.size(1);
   if (raw.device().is_cpu()) {
+    // One pass, a plane of one channel at a time (plane p uses the table's row p % channels).
     const at::Tensor src = raw.contiguous();
-    const at::Tensor lut = table.cpu().contiguous();
+    const at::Tensor table_cpu = table.cpu().contiguous();
     at::Tensor out = at::empty(src.sizes(), src.options().dtype(at::kFloat));
-    lookup_planes(src.data_ptr<uint8_t>(), lut.data_ptr<float>(), out.data_ptr<float>(), src.size(0) * channels,
-                  src.size(2), channels);
+    const int64_t plane = src.size(2);
+    const uint8_t* in = src.data_ptr<uint8_t>();
+    const float* lut = table_cpu.data_ptr<float>();
+    float* dst = out.data_ptr<float>();
+    at::parallel_for(0, src.size(0) * channels, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t p = begin; p < end; ++p) {
+        const float* row = lut + (p % channels) * 256;
+        const uint8_t* a = in + p * plane;
+        float* o = dst + p * plane;
+        for (int64_t i = 0; i < plane; ++i) o[i] = row[a[i]];
+      }
+    });
     return out;
   }
   return normalize_with_table_indexed(raw, table);
@@ -285,12 +280,9 @@ at::Tensor rescale_and_normalize(const at::Tensor& image, const NormalizeParams&
     return normalize_float(image.to(at::kFloat), params, channels);
   // uint8 on the CPU: one pass through a table of the 256 results per channel, instead of three
   // passes (convert, subtract, divide) each writing a new float32 image.
-  const at::Tensor table = normalize_table(params, channels);
   const at::Tensor src = image.contiguous();
-  at::Tensor out = at::empty(src.sizes(), src.options().dtype(at::kFloat));
   const int64_t plane = src.size(-2) * src.size(-1);
-  lookup_planes(src.data_ptr<uint8_t>(), table.data_ptr<float>(), out.data_ptr<float>(), src.numel() / plane, plane, channels);
-  return out;
+  return normalize_with_table(src.view({-1, channels, plane}), normalize_table(params, channels)).view(src.sizes());
 }
 
 at::Tensor composite_on_white(const at::Tensor& rgba) {
