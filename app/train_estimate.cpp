@@ -225,7 +225,8 @@ TokenStats measure_sample_tokens(const train::TrainConfig& config, int64_t max_s
 //       tensors backward keeps per token (norm inputs/outputs, q/k/v, attention output, the MLP's
 //       gate, up, activation and product); b = 2 bytes in bf16/fp16, else 4
 //     with checkpointing each layer keeps only its input (b × hidden) and one layer at a time is
-//       recomputed with the full per_layer set
+//       recomputed with the full per_layer set; offloaded (use_unsloth_gc) those inputs are in host
+//       memory (`host`) but for the one layer being recomputed
 //     vocab × 8: the float32 logits and their gradient
 // The vision tower, CUDA's own context and allocator fragmentation are not counted; the real peak
 // is typically 10–30% higher.
@@ -245,12 +246,16 @@ MemoryEstimate estimate_memory(const ModelSummary& m, const train::TrainConfig& 
   const double per_layer =
       b * static_cast<double>(6 * m.hidden + 2 * m.attention_width + 2 * m.kv_width + 4 * m.intermediate);
   const double layers = static_cast<double>(m.layers);
+  const double layer_input = b * static_cast<double>(m.hidden);
+  const bool offloaded = c.use_unsloth_gc && !c.disable_gradient_checkpointing;
   const double per_token = c.disable_gradient_checkpointing ? layers * per_layer
-                                                            : layers * b * static_cast<double>(m.hidden) + per_layer;
+                           : offloaded                      ? layer_input + per_layer
+                                                            : layers * layer_input + per_layer;
   const double rows = static_cast<double>(std::max<int64_t>(c.per_device_train_batch_size, 1)) *
                       (c.stage == train::Stage::dpo ? 2.0 : 1.0);  // DPO: a chosen and a rejected row per sample
   const double tokens = static_cast<double>(std::max<int64_t>(tokens_per_sample, 0)) * rows;
   e.activations = tokens * (per_token + static_cast<double>(m.vocab) * 8.0);
+  if (offloaded) e.host = tokens * layers * layer_input;
   return e;
 }
 

@@ -66,8 +66,9 @@ struct MemoryEstimate {
   int64_t trainable_parameters = 0;  // LoRA adapters, freeze layers, or every weight
   double weights = 0;                // the model in its training dtype
   double optimizer = 0;              // trainable weights' fp32 copy, gradient and AdamW moments
-  double activations = 0;            // what backward keeps, plus the logits
-  double total() const { return weights + optimizer + activations; }
+  double activations = 0;            // what backward keeps on the device, plus the logits
+  double host = 0;                   // offloaded checkpoints (use_unsloth_gc): host memory, not VRAM
+  double total() const { return weights + optimizer + activations; }  // VRAM
 };
 
 // Rough VRAM of one training step with micro-batches of `tokens_per_sample` tokens.

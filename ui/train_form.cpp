@@ -255,6 +255,15 @@ TrainForm::TrainForm(QWidget *parent)
     addBool(memory, QStringLiteral("disable_gradient_checkpointing"), tr("Gradient checkpointing"),
             tr("Recompute each layer's activations during backward: much less memory for ~30% more time; usually on."),
             &train::TrainConfig::disable_gradient_checkpointing, true);
+    addBool(memory, QStringLiteral("use_unsloth_gc"), tr("Offload checkpoints"),
+            tr("With gradient checkpointing: each layer's saved input waits in system RAM instead of on the GPU "
+               "(use_unsloth_gc). Frees layers × tokens × hidden size × 2 bytes of VRAM (0.4 GB for a 7B model "
+               "at 2k tokens) for a copy there and back each step; for long samples on a small card."),
+            &train::TrainConfig::use_unsloth_gc);
+    connect(static_cast<QCheckBox *>(fieldWidget(QStringLiteral("disable_gradient_checkpointing"))), &QCheckBox::toggled,
+            this, &TrainForm::updateCheckpointFields);
+    connect(static_cast<QCheckBox *>(fieldWidget(QStringLiteral("use_unsloth_gc"))), &QCheckBox::toggled, this,
+            &TrainForm::updateCheckpointFields);
     addInt(memory, QStringLiteral("image_max_pixels"), tr("Max image pixels"),
            tr("Larger images are scaled down to this area (width × height) first; image tokens grow with it; "
               "usual 262144 (512²) to 1003520."),
@@ -307,6 +316,7 @@ TrainForm::TrainForm(QWidget *parent)
 
     setConfig(train::TrainConfig{});
     updateStageFields();
+    updateCheckpointFields();
 }
 
 void TrainForm::updateStageFields()
@@ -319,6 +329,15 @@ void TrainForm::updateStageFields()
     // config, as loaded, keeps the box usable so it can be unticked; the checks name the key.
     auto *packing = static_cast<QCheckBox *>(fieldWidget(QStringLiteral("neat_packing")));
     packing->setEnabled(!dpo || packing->isChecked());
+}
+
+void TrainForm::updateCheckpointFields()
+{
+    // Offloading moves what checkpointing keeps: without checkpointing it does nothing. Ticked as
+    // loaded, the box stays usable so it can be unticked (the checks warn about it).
+    const auto *checkpointing = static_cast<QCheckBox *>(fieldWidget(QStringLiteral("disable_gradient_checkpointing")));
+    auto *offload = static_cast<QCheckBox *>(fieldWidget(QStringLiteral("use_unsloth_gc")));
+    offload->setEnabled(checkpointing->isChecked() || offload->isChecked());
 }
 
 QGroupBox *TrainForm::addSection(const QString &title, int row, int column)

@@ -105,6 +105,8 @@ private:
     void onFieldChanged();
     // The DPO section is enabled only with stage DPO.
     void updateStageFields();
+    // "Offload checkpoints" is usable with gradient checkpointing on.
+    void updateCheckpointFields();
     void markInvalid(const QString &key, const QString &message);
 
     train::TrainConfig m_base;    // the last setConfig()

@@ -62,7 +62,8 @@ bool sameEstimateInputs(const train::TrainConfig &a, const train::TrainConfig &b
            a.dataset_dir == b.dataset_dir && a.dataset == b.dataset && a.media_dir == b.media_dir &&
            a.image_max_pixels == b.image_max_pixels && a.image_min_pixels == b.image_min_pixels &&
            a.cutoff_len == b.cutoff_len && a.per_device_train_batch_size == b.per_device_train_batch_size &&
-           a.disable_gradient_checkpointing == b.disable_gradient_checkpointing && a.bf16 == b.bf16 &&
+           a.disable_gradient_checkpointing == b.disable_gradient_checkpointing && a.use_unsloth_gc == b.use_unsloth_gc &&
+           a.bf16 == b.bf16 &&
            a.fp16 == b.fp16 && a.pure_bf16 == b.pure_bf16 && a.finetuning_type == b.finetuning_type &&
            a.lora_rank == b.lora_rank && a.lora_target == b.lora_target &&
            a.freeze_trainable_layers == b.freeze_trainable_layers;
@@ -423,11 +424,12 @@ void TrainPage::showEstimate()
             m_cutoffLabel->setText(cutoff);
         }
         const MemoryEstimate &e = m_estimate.memory;
+        const QString host = e.host > 0 ? tr("; %1 of offloaded checkpoints in system RAM").arg(gigabytes(e.host)) : QString();
         m_memoryLabel->setText(tr("VRAM ≈ <b>%1</b> (weights %2 + optimizer %3 + activations %4)<br>"
-                                  "<small>%5 trainable parameters; batch %6</small>")
+                                  "<small>%5 trainable parameters; batch %6%7</small>")
                                    .arg(gigabytes(e.total()), gigabytes(e.weights), gigabytes(e.optimizer),
                                         gigabytes(e.activations), parameters(e.trainable_parameters),
-                                        count(m_estimatedConfig.per_device_train_batch_size)));
+                                        count(m_estimatedConfig.per_device_train_batch_size), host));
     }
     m_estimateStatus->setText(m_estimatedConfig.model_name_or_path.empty() ? QString() : tr("Estimated from headers only."));
 }

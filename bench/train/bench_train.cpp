@@ -10,7 +10,7 @@
 //   vltune-bench-train --config-dir ../shared/bench/configs --model smolvlm_256m [--device cuda]
 //                      [--precision bf16] [--grad-ckpt both|on|off] [--steps 8] [--warmup 3]
 //                      [--layers N] [--chunk-rows 1024] [--quant none|nf4|int8]
-//                      [--memory-fraction F] [--out FILE] [--profile DIR [--no-trace]]
+//                      [--memory-fraction F] [--offload] [--out FILE] [--profile DIR [--no-trace]]
 //   vltune-bench-train --load DIR ...   (the folder `bench_hf.py --save DIR NAME` wrote: the same
 //                      weights and batch; prints our first-step loss next to HF's step-0 loss)
 // Mixed precision as HF's: bf16 weights, and LoRA's float32 matrices cast to bf16 for each product
@@ -18,7 +18,8 @@
 // run; the JSON says so. --quant nf4|int8 keeps the language model's linear weights quantised
 // (QLoRA; random weights are drawn and quantised on the device) for the LoRA-vs-QLoRA memory figures;
 // --memory-fraction F caps this process's share of the card (torch's per-process memory
-// fraction) from the first training step, to show a run fits a smaller card. On CUDA one more step
+// fraction) from the first training step, to show a run fits a smaller card; --offload keeps the
+// checkpointed layers' inputs in host memory (use_unsloth_gc; "checkpoint_offload" in the JSON). On CUDA one more step
 // runs with LibTorch's sync warnings on: "syncs" counts how often it made the host wait for the card
 // (the loss read is one) and keeps the first call stacks. --profile DIR runs two more steps under LibTorch's
 // profiler after the timed ones: the JSON gains "profile" (GPU busy share, launches, host waits,
@@ -100,6 +101,7 @@ struct Options {
   double alpha = 128;
   std::string quant = "none";    // none, nf4 (4-bit, double-quantised scales) or int8
   double memory_fraction = 0;    // > 0: cap the CUDA caching allocator at this share of the card
+  bool offload = false;          // checkpointed layers' inputs wait in host memory (use_unsloth_gc)
   fs::path out;                  // also write the JSON rows here (a JSON array)
   fs::path profile;              // profile two more steps: a Chrome trace per setting here
   bool trace = true;             // --no-trace: the profile's summary only (a 3B step's trace is ~100 MB)
@@ -129,6 +131,7 @@ Options parse(int argc, char** argv) {
     else if (a == "--alpha") o.alpha = std::stod(value());
     else if (a == "--quant") o.quant = value();
     else if (a == "--memory-fraction") o.memory_fraction = std::stod(value());
+    else if (a == "--offload") o.offload = true;
     else if (a == "--out") o.out = value();
     else if (a == "--profile") o.profile = value();
     else if (a == "--no-trace") o.trace = false;
@@ -312,6 +315,7 @@ int main(int argc, char** argv) {
       model->add_adapter("default", adapter, lora::parse_lora_target("q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj"),
                          lora::FreezeParams{});
       model->set_gradient_checkpointing(ckpt);
+      model->set_checkpoint_offload(ckpt && o.offload);
       // bench_hf.py's torch.autocast: the float32 LoRA matrices multiply in bf16, as the trainer does.
       if (placement.dtype != torch::kFloat32) model->set_adapter_compute_dtype(placement.dtype);
       model->set_loss_params(lora::ChunkedLossParams{o.chunk_rows});
@@ -424,6 +428,7 @@ int main(int argc, char** argv) {
           {"chunk_rows", lora::chunk_rows_for(model->loss_params(), model->module().named_parameters()["lm_head.weight"].size(0))},
           {"cuda_alloc_conf", alloc_conf ? alloc_conf : ""},
           {"quant", o.quant},
+          {"checkpoint_offload", ckpt && o.offload},
           {"weights", loaded ? "loaded: " + o.load.string() : std::string("random")},
           {"torch", describe(runtime_info())},
       };

@@ -20,19 +20,40 @@ using torch::autograd::variable_list;
 // What backward needs besides the saved tensors, carried in an IValue capsule.
 struct BlockHolder : torch::CustomClassHolder {
   CheckpointBlock block;
-  size_t input_count = 0;    // the first input_count saved tensors are inputs, the rest params
-  bool draws_random = true;  // whether the block draws random numbers (then rng is kept)
-  RngState rng;              // the generators before the forward
+  size_t input_count = 0;                // the first input_count saved tensors are inputs, the rest params
+  CheckpointOptions options;             // draws_random: rng is kept; offload_inputs: inputs saved in host memory
+  RngState rng;                          // the generators before the forward
+  std::vector<c10::Device> input_device = {};  // offloaded: where each input goes back to for backward
+  std::vector<bool> input_grad = {};     // offloaded: whether each input requires grad
+  int64_t offloaded_bytes = 0;           // offloaded: the inputs' bytes in host memory
 };
+
+// A copy of `t` in host memory for backward: pinned for a CUDA tensor and written without waiting
+// (the copy is queued on the stream before anything that can reuse t's memory, and before
+// backward's copy back). A tensor already in host memory is kept as it is.
+at::Tensor to_host(const at::Tensor& t) {
+  if (t.device().is_cpu()) return t;
+  at::Tensor host = at::empty(t.sizes(), t.options().device(at::kCPU).pinned_memory(t.is_cuda()));
+  host.copy_(t, /*non_blocking=*/t.is_cuda());
+  return host;
+}
 
 struct CheckpointFunction : torch::autograd::Function<CheckpointFunction> {
   // tensors: inputs then params. Runs with grad mode off (Function::apply turns it off).
   static variable_list forward(AutogradContext* ctx, at::IValue holder_value, at::TensorList tensors) {
     auto* holder = static_cast<BlockHolder*>(holder_value.toCapsule().get());  // alive: holder_value owns it
-    if (holder->draws_random) holder->rng = capture_rng_state();
+    if (holder->options.draws_random) holder->rng = capture_rng_state();
     std::vector<at::Tensor> inputs(tensors.begin(), tensors.begin() + static_cast<ptrdiff_t>(holder->input_count));
     variable_list outputs = holder->block(inputs);
-    ctx->save_for_backward(variable_list(tensors.begin(), tensors.end()));
+    variable_list saved(tensors.begin(), tensors.end());
+    if (holder->options.offload_inputs)
+      for (size_t i = 0; i < inputs.size(); ++i) {
+        holder->input_device.push_back(inputs[i].device());
+        holder->input_grad.push_back(inputs[i].requires_grad());
+        saved[i] = to_host(inputs[i]);  // saved, so backward frees it as it would the input
+        holder->offloaded_bytes += static_cast<int64_t>(inputs[i].numel() * inputs[i].element_size());
+      }
+    ctx->save_for_backward(saved);
     ctx->saved_data["holder"] = std::move(holder_value);
     return outputs;
   }
@@ -41,13 +62,21 @@ struct CheckpointFunction : torch::autograd::Function<CheckpointFunction> {
     auto* holder = static_cast<BlockHolder*>(ctx->saved_data["holder"].toCapsule().get());  // owned by ctx
     const variable_list saved = ctx->get_saved_variables();
     const size_t n_inputs = holder->input_count;
-    // Fresh leaves for the inputs, so the recomputed graph ends at them.
+    // Fresh leaves for the inputs, so the recomputed graph ends at them (offloaded: back on their
+    // device first, the copy queued on the stream the recompute runs on).
     std::vector<at::Tensor> inputs;
-    for (size_t i = 0; i < n_inputs; ++i)
-      inputs.push_back(saved[i].defined() ? saved[i].detach().requires_grad_(saved[i].requires_grad()) : saved[i]);
+    for (size_t i = 0; i < n_inputs; ++i) {
+      if (holder->options.offload_inputs) {
+        const at::Tensor& host = saved[i];
+        const c10::Device device = holder->input_device[i];
+        inputs.push_back(host.to(device, /*non_blocking=*/device.is_cuda()).detach().requires_grad_(holder->input_grad[i]));
+      } else {
+        inputs.push_back(saved[i].defined() ? saved[i].detach().requires_grad_(saved[i].requires_grad()) : saved[i]);
+      }
+    }
 
     variable_list outputs;
-    if (!holder->draws_random) {
+    if (!holder->options.draws_random) {
       at::AutoGradMode grad_on(true);
       outputs = holder->block(inputs);
     } else {
@@ -92,7 +121,7 @@ struct CheckpointFunction : torch::autograd::Function<CheckpointFunction> {
 }  // namespace
 
 std::vector<at::Tensor> checkpoint(const CheckpointBlock& block, const std::vector<at::Tensor>& inputs,
-                                   const std::vector<at::Tensor>& params, bool draws_random) {
+                                   const std::vector<at::Tensor>& params, CheckpointOptions options) {
   std::vector<at::Tensor> tensors;
   bool any_grad = false;
   for (const auto& t : inputs) {
@@ -109,14 +138,14 @@ std::vector<at::Tensor> checkpoint(const CheckpointBlock& block, const std::vect
   auto holder = c10::make_intrusive<BlockHolder>();
   holder->block = block;
   holder->input_count = inputs.size();
-  holder->draws_random = draws_random;
+  holder->options = options;
   return CheckpointFunction::apply(at::IValue::make_capsule(std::move(holder)), at::TensorList(tensors));
 }
 
 at::Tensor checkpoint(const std::function<at::Tensor(const at::Tensor&)>& block, const at::Tensor& input,
-                      const std::vector<at::Tensor>& params, bool draws_random) {
+                      const std::vector<at::Tensor>& params, CheckpointOptions options) {
   auto outputs = checkpoint([block](const std::vector<at::Tensor>& in) { return std::vector<at::Tensor>{block(in[0])}; },
-                            {input}, params, draws_random);
+                            {input}, params, options);
   return outputs.at(0);
 }
 
@@ -127,9 +156,12 @@ std::vector<at::Tensor> trainable_tensors(const torch::nn::Module& block) {
   return out;
 }
 
-size_t checkpointed_blocks(const at::Tensor& output) {
+namespace {
+
+// Calls visit(holder) for each checkpointed block in the autograd graph behind `output`.
+template <class Visit>
+void for_each_checkpointed_block(const at::Tensor& output, Visit visit) {
   using CheckpointNode = torch::autograd::CppNode<CheckpointFunction>;
-  size_t count = 0;
   std::unordered_set<const torch::autograd::Node*> seen;
   std::vector<torch::autograd::Node*> todo;
   if (output.defined() && output.grad_fn()) todo.push_back(output.grad_fn().get());
@@ -137,28 +169,58 @@ size_t checkpointed_blocks(const at::Tensor& output) {
     torch::autograd::Node* node = todo.back();
     todo.pop_back();
     if (!seen.insert(node).second) continue;
-    if (dynamic_cast<CheckpointNode*>(node)) ++count;
+    if (auto* block = dynamic_cast<CheckpointNode*>(node)) {
+      auto it = block->ctx_.saved_data.find("holder");
+      if (it != block->ctx_.saved_data.end()) visit(*static_cast<const BlockHolder*>(it->second.toCapsule().get()));
+    }
     for (const auto& edge : node->next_edges())
       if (edge.function) todo.push_back(edge.function.get());
   }
+}
+
+}  // namespace
+
+size_t checkpointed_blocks(const at::Tensor& output) {
+  size_t count = 0;
+  for_each_checkpointed_block(output, [&](const BlockHolder&) { ++count; });
   return count;
+}
+
+int64_t offloaded_checkpoint_bytes(const at::Tensor& output) {
+  int64_t bytes = 0;
+  for_each_checkpointed_block(output, [&](const BlockHolder& holder) { bytes += holder.offloaded_bytes; });
+  return bytes;
 }
 
 bool CheckpointedStack::checkpoint_blocks(bool training) const {
   return m_gradient_checkpointing && training && at::GradMode::is_enabled();
 }
 
-size_t set_gradient_checkpointing(torch::nn::Module& root, bool on) {
+namespace {
+
+// Calls set(stack) for every CheckpointedStack in `root`'s tree (root included); returns how many.
+template <class Set>
+size_t for_each_stack(torch::nn::Module& root, Set set) {
   size_t count = 0;
   auto visit = [&](torch::nn::Module& m) {
     if (auto* stack = dynamic_cast<CheckpointedStack*>(&m)) {
-      stack->set_gradient_checkpointing(on);
+      set(*stack);
       ++count;
     }
   };
   visit(root);
   for (const auto& m : root.modules(/*include_self=*/false)) visit(*m);
   return count;
+}
+
+}  // namespace
+
+size_t set_gradient_checkpointing(torch::nn::Module& root, bool on) {
+  return for_each_stack(root, [on](CheckpointedStack& s) { s.set_gradient_checkpointing(on); });
+}
+
+size_t set_checkpoint_offload(torch::nn::Module& root, bool on) {
+  return for_each_stack(root, [on](CheckpointedStack& s) { s.set_checkpoint_offload(on); });
 }
 
 }  // namespace vltune::models

@@ -80,7 +80,8 @@ std::vector<torch::Tensor> ClipEncoderImpl::forward(const torch::Tensor& x, cons
     auto layer = layers->ptr<ClipEncoderLayerImpl>(i);
     // The mask is captured, not an input: it may be undefined and needs no gradient.
     if (checkpointed)
-      h = checkpoint([layer, mask](const torch::Tensor& in) { return layer->forward(in, mask); }, h, trainable_tensors(*layer));
+      h = checkpoint([layer, mask](const torch::Tensor& in) { return layer->forward(in, mask); }, h, trainable_tensors(*layer),
+                     checkpoint_options());
     else
       h = layer->forward(h, mask);  // [B, T, hidden]
     if (all) states.push_back(h);

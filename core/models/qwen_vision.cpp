@@ -253,7 +253,7 @@ torch::Tensor QwenVisionImpl::forward(const torch::Tensor& pixel_values, const t
     // cos/sin and the boundaries are captured (copied: the recompute runs after this returns).
     if (checkpointed)
       h = checkpoint([block, cos, sin, bounds](const torch::Tensor& x) { return block->forward(x, cos, sin, bounds); }, h,
-                     trainable_tensors(*block));
+                     trainable_tensors(*block), checkpoint_options());
     else
       h = block->forward(h, cos, sin, bounds);  // [N, width]
   }

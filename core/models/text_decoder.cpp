@@ -147,21 +147,23 @@ torch::Tensor TextDecoderImpl::forward(const torch::Tensor& inputs_embeds, const
   };
   if (!cache && checkpoint_blocks(is_training())) {
     const lora::AdapterState adapters = lora::adapter_state(*layers);
-    const bool random = adapters.draws_random;
+    const CheckpointOptions options = checkpoint_options(adapters.draws_random);
     // Each layer checkpointed, then the final norm: [B, T, hidden] -> [B, T, hidden], reading cos/sin/mask.
-    const auto stack = [this, random](const torch::Tensor& x, const std::vector<torch::Tensor>& fixed) {
+    const auto stack = [this, options](const torch::Tensor& x, const std::vector<torch::Tensor>& fixed) {
       auto h = x;
       for (size_t i = 0; i < layers->size(); ++i) {
         auto layer = layers->ptr<DecoderLayerImpl>(i);
         // cos/sin/mask are captured, not inputs: computed from ids and masks, they need no gradient.
         h = checkpoint([layer, c = fixed[0], s = fixed[1], m = fixed[2], i](const torch::Tensor& y) {
           return layer->forward(y, c, s, m, nullptr, i);
-        }, h, trainable_tensors(*layer), random);
+        }, h, trainable_tensors(*layer), options);
       }
       return norm(h);
     };
-    // Graphed only where nothing random would have to be drawn again alike.
-    return run(stack, !random && checkpoint_graphs_enabled(), /*checkpointed=*/true, adapters);
+    // Graphed only where nothing random would have to be drawn again alike, and nothing is copied
+    // to host memory (a capture can't allocate it).
+    return run(stack, !options.draws_random && !options.offload_inputs && checkpoint_graphs_enabled(), /*checkpointed=*/true,
+               adapters);
   }
   // The layers and the final norm: [B, T, hidden] -> [B, T, hidden], reading cos/sin/mask. Each
   // layer's last residual add runs with the next norm (one kernel when decoding on CUDA).

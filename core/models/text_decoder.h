@@ -92,7 +92,7 @@ class TextDecoderImpl : public torch::nn::Module, public CheckpointedStack {
 
  private:
   // Training on CUDA (unless VLTUNE_TRAIN_GRAPHS=0; with checkpointing only where
-  // VLTUNE_CHECKPOINT_GRAPHS=1): the layers and the final norm as replayed graphs.
+  // VLTUNE_CHECKPOINT_GRAPHS=1 and not offloaded): the layers and the final norm as replayed graphs.
   std::shared_ptr<GraphedStack> m_graphed;
 };
 TORCH_MODULE(TextDecoder);

@@ -88,6 +88,7 @@ void visit_train_config(Config& c, Visitor& v) {
   v("quantization_type", c.quantization_type);
   v("double_quantization", c.double_quantization);
   v("disable_gradient_checkpointing", c.disable_gradient_checkpointing);
+  v("use_unsloth_gc", c.use_unsloth_gc, FieldInfo{.only_if_changed = true});  // older LLaMA-Factory versions lack it
 
   v.section("method");
   v("stage", c.stage);

@@ -92,7 +92,6 @@ constexpr ValueRule kRules[] = {
     {"eval_on_each_dataset", ValueTest::is_true, "", false, "the validation sets are evaluated together"},
     {"tokenized_path", ValueTest::is_set, "", false, "samples are tokenized as they are loaded"},
     {"use_unsloth", ValueTest::is_true, "", false, "Unsloth's kernels are not used (same training)"},
-    {"use_unsloth_gc", ValueTest::is_true, "", false, "gradient checkpointing is vltune's own"},
     {"group_by_length", ValueTest::is_true, "", false, "batches are not grouped by length"},
     {"auto_find_batch_size", ValueTest::is_true, "", false, "per_device_train_batch_size is used as given"},
     {"save_safetensors", ValueTest::is_false, "", false, "checkpoints are always safetensors"},

@@ -22,7 +22,7 @@ std::string out_of_memory_message(const std::string& context, const std::excepti
   return context + ": out of memory (" + what +
          "). Reduce per_device_train_batch_size (and raise gradient_accumulation_steps to keep the effective "
          "batch), cutoff_len or image_max_pixels, and leave gradient checkpointing on "
-         "(disable_gradient_checkpointing: false).";
+         "(disable_gradient_checkpointing: false); use_unsloth_gc: true keeps its saved activations in host memory.";
 }
 
 }  // namespace vltune::train

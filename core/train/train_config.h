@@ -50,6 +50,7 @@ struct TrainConfig {
   std::string quantization_type = "nf4";           // 4-bit data type: nf4 or fp4 (with quantization_bit)
   bool double_quantization = true;                 // quantise the quantisation constants too (with quantization_bit)
   bool disable_gradient_checkpointing = false;     // LLaMA-Factory checkpoints every decoder layer unless this is set
+  bool use_unsloth_gc = false;                     // checkpointed layers' inputs wait in host memory (offloaded checkpointing)
 
   // ### method (finetuning_args.py)
   Stage stage = Stage::sft;                              // what training does

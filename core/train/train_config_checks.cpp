@@ -68,6 +68,8 @@ void validate_train_config(const TrainConfig& c, ConfigReport* report,
   check.names("adapter_name_or_path", c.adapter_name_or_path, false);
   check.at_least("image_max_pixels", c.image_max_pixels, 1);
   check.at_least("image_min_pixels", c.image_min_pixels, 1);
+  if (c.use_unsloth_gc && c.disable_gradient_checkpointing)  // LLaMA-Factory ignores it the same way
+    warn("use_unsloth_gc", "use_unsloth_gc does nothing with gradient checkpointing off (disable_gradient_checkpointing: true)");
   if (c.image_max_pixels < c.image_min_pixels)  // LLaMA-Factory ProcessorArguments
     check.fail("image_max_pixels", "(" + std::to_string(c.image_max_pixels) + ") cannot be smaller than image_min_pixels (" +
                                        std::to_string(c.image_min_pixels) + ")");

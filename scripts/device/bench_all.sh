@@ -7,8 +7,9 @@
 # then the sections named in SECTIONS, in that order (default: all, as listed):
 #   memory7b  a 7B-shaped Qwen2.5-VL (bench/configs) at 2k tokens (issues 11, 12): NF4 QLoRA capped
 #             at 10 GB (decimal: 10^9 bytes each) at r=64 and at LLaMA-Factory's
-#             default r=8, and bf16 LoRA capped at 24 GiB; a capped run that fails is rerun uncapped
-#             for one step, to show what it needed;
+#             default r=8, and bf16 LoRA capped at 24 GiB; r=64 under 10 GB and bf16 under 24 GiB
+#             again with the checkpoints offloaded (--offload, use_unsloth_gc); a capped run that
+#             fails is rerun uncapped for one step, to show what it needed;
 #   train     training (issue 11): ours (profiled) and bench_hf.py's train_bench, checkpointing on/off;
 #   loss      the same-weights loss check (bench_hf.py --save, ours --load);
 #   decode    ours for the three configs of ../shared/bench (CUDA-graph steps), and the 2B's
@@ -117,21 +118,22 @@ memory_table() {
 # 11's 24 GiB LoRA, on the 7B-shaped config. A capped run that fails is rerun uncapped, one step.
 section_memory7b() {
   local run rc rows
-  for run in "nf4 64 $(frac_gb 10)" "nf4 8 $(frac_gb 10)" "none 64 $(frac_gib 24)"; do
+  for run in "nf4 64 $(frac_gb 10)" "nf4 8 $(frac_gb 10)" "none 64 $(frac_gib 24)" "nf4 64 $(frac_gb 10) --offload" \
+    "none 64 $(frac_gib 24) --offload"; do
     set -- $run
     [ -x "$B/vltune-bench-train" ] || break
     rows=$(wc -l <"$R/train.jsonl")
     step 60 120 "$B/vltune-bench-train" "${LONG[@]}" --config-dir "$ROOT/bench/configs" --model qwen2_5_vl_7b \
-      --quant "$1" --rank "$2" --memory-fraction "$3" 2>>"$W/qlora_stderr.log" | grep '^{' >>"$R/train.jsonl"
+      --quant "$1" --rank "$2" --memory-fraction "$3" ${4:-} 2>>"$W/qlora_stderr.log" | grep '^{' >>"$R/train.jsonl"
     rc=${PIPESTATUS[0]}
-    log "memory qwen2_5_vl_7b $1 r=$2 (cap $3 of the card) rc=$rc"
+    log "memory qwen2_5_vl_7b $1 r=$2 ${4:-} (cap $3 of the card) rc=$rc"
     # No row: it failed (out of memory under the cap, most likely). The exit status can't say: the
     # random-weights bench may still end in SIGSEGV after writing its row (RESULTS.md).
     if [ "$rc" -ne 99 ] && [ "$(wc -l <"$R/train.jsonl")" -eq "$rows" ]; then
       tail -3 "$W/qlora_stderr.log" | tee -a "$R/summary.txt"
       step 60 100 "$B/vltune-bench-train" "${LONG[@]}" --steps 1 --warmup 0 --config-dir "$ROOT/bench/configs" \
-        --model qwen2_5_vl_7b --quant "$1" --rank "$2" 2>>"$W/qlora_stderr.log" | grep '^{' >>"$R/train.jsonl"
-      log "memory qwen2_5_vl_7b $1 r=$2 uncapped rc=${PIPESTATUS[0]}"
+        --model qwen2_5_vl_7b --quant "$1" --rank "$2" ${4:-} 2>>"$W/qlora_stderr.log" | grep '^{' >>"$R/train.jsonl"
+      log "memory qwen2_5_vl_7b $1 r=$2 ${4:-} uncapped rc=${PIPESTATUS[0]}"
     fi
   done
   memory_table

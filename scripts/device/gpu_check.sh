@@ -10,7 +10,8 @@
 #      adapter in compare mode (two graphs on one model, adapters switched between their steps);
 #   4. parity against transformers' fixtures on CUDA, float32 and bfloat16 (vltune-cli parity); the
 #      same with the fused decoder kernels, and chat answers with them against the operations';
-#   4b. (only when named: candidates) the same with the kernels not yet on by default;
+#   4b. (only when named: candidates) the same with the kernels not yet on by default, and
+#       training with offloaded checkpoints against the same run without;
 #   5. LoRA training runs per family on CUDA in fp32 and bf16 (and fp16 for one), plus the same fp32
 #      run on this build's CPU, and their interoperability.
 # Run from the repository root on the GPU box, with .device/ carried (scripts/device/make_device_dir.sh
@@ -56,7 +57,7 @@ WORK=/tmp/vltune-train
 mkdir -p "$WORK"
 python3 scripts/device/make_colour_dataset.py "$WORK/data" --size 56 --repeats 8
 template_of() { case "$1" in qwen2_vl|qwen2_5_vl) echo qwen2_vl;; idefics3) echo smolvlm;; llava) echo llava;; esac; }
-train() {  # family precision device [variant: dora | qdora | qlora | gaussian | dpo | qdpo | packed | packed-plain]
+train() {  # family precision device [variant: dora | qdora | qlora | gaussian | dpo | qdpo | packed | packed-plain | offload]
   local fam=$1 prec=$2 dev=$3 variant=${4:-} name="$1-$2-$3${4:+-$4}" extra="" stage=sft dataset=colours
   local envs=(env)
   [ "$prec" = bf16 ] && extra="bf16: true"
@@ -72,6 +73,8 @@ train() {  # family precision device [variant: dora | qdora | qlora | gaussian |
     # replayed CUDA graphs (the default); packed-plain is the same without them.
     packed) extra+=$'\ndisable_gradient_checkpointing: true\npacking: true' ;;
     packed-plain) extra+=$'\ndisable_gradient_checkpointing: true\npacking: true' envs+=(VLTUNE_TRAIN_GRAPHS=0) ;;
+    # Checkpointing offloaded to host memory (use_unsloth_gc): the same gradients as kept on the card.
+    offload) extra+=$'\nuse_unsloth_gc: true' ;;
   esac
   cat >"$WORK/$name.yaml" <<YAML
 model_name_or_path: $FIX/$fam/model
@@ -235,6 +238,11 @@ fi
 # each against the defaults': the batched value pass does the same additions (must be the same),
 # the GEMV kernel sums in another order than cuBLAS (DIFFERENT wants a look at the texts).
 if wants candidates; then
+  # Offloaded checkpointing (use_unsloth_gc, written without a GPU): the losses should equal the
+  # plain run's to the digits printed (the backward's atomic adds aside).
+  train qwen2_vl fp32 cuda
+  train qwen2_vl fp32 cuda offload
+  grep -h "offloaded" "$OUT/train_qwen2_vl-fp32-cuda-offload.log" 2>/dev/null | head -1 | tee -a "$OUT/summary.txt"
   parity_runs _candidates ", GEMV + batched attention values" VLTUNE_FUSED_KERNELS=1 VLTUNE_DECODE_GEMV=1 \
     VLTUNE_ATTENTION_BATCHED_VALUES=1
   for fam in qwen2_vl qwen2_5_vl idefics3 llava; do

@@ -34,6 +34,8 @@ def base(r):
     b = "bf16" if r.get("quant", "none") == "none" else r["quant"]
     if r.get("lora_rank", 64) != 64:
         b += " r%d" % r["lora_rank"]
+    if r.get("checkpoint_offload"):
+        b += " offloaded"
     if r.get("memory_fraction") and CARD_MIB:
         b += " (cap %.2f GiB)" % (r["memory_fraction"] * CARD_MIB / 1024)
     return b

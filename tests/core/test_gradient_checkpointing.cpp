@@ -2,12 +2,14 @@
 //  - checkpoint() on a toy block: the gradients of the plain block, dropout included, with and
 //    without an input that requires grad; the generator ends where the plain run leaves it; a
 //    block that draws nothing also without the generators' state kept (draws_random false);
-//    without grad mode it is just the block;
+//    offloaded (the input kept for backward in host memory, use_unsloth_gc) the same gradients,
+//    the input's bytes counted as offloaded; without grad mode it is just the block;
 //  - every fixture family (../shared/fixtures/hf) with a new LoRA adapter on every linear layer,
 //    lora_dropout > 0, the vision tower frozen (LLaMA-Factory's default) and trained: the loss and
 //    every LoRA gradient of a fixture batch are identical with checkpointing off and on, and the
 //    loss's graph holds one checkpointed block per block that trains (each decoder layer, and the
-//    vision blocks when they train), none with checkpointing off;
+//    vision blocks when they train), none with checkpointing off; offloaded too, each decoder
+//    layer's input counted as offloaded;
 //  - checkpointing stays out of evaluation (eval mode) and no-grad forwards.
 
 // LibTorch and the engine before Qt: Qt's `slots` macro would break torch's headers.
@@ -26,6 +28,7 @@ namespace fs = std::filesystem;
 using vltune::lora::LoraModel;
 using vltune::models::checkpoint;
 using vltune::models::checkpointed_blocks;
+using vltune::models::offloaded_checkpoint_bytes;
 
 namespace {
 
@@ -94,11 +97,13 @@ TrainingBlocks training_blocks(LoraModel& model) {
 struct Step {
   double loss = 0.0;
   size_t checkpointed = 0;          // checkpointed blocks in the loss's graph
+  int64_t offloaded = 0;            // bytes of their inputs kept in host memory
   std::vector<at::Tensor> grads;    // in trainable_parameters() order
   double next_random = 0.0;         // a draw after backward: where the generator ended
 };
-Step step(LoraModel& model, const vltune::data::Batch& batch, bool checkpointing) {
+Step step(LoraModel& model, const vltune::data::Batch& batch, bool checkpointing, bool offload = false) {
   model.set_gradient_checkpointing(checkpointing);
+  model.set_checkpoint_offload(offload);
   auto params = model.trainable_parameters();
   for (auto& p : params) p.tensor.mutable_grad().reset();
   at::manual_seed(1234);
@@ -107,6 +112,7 @@ Step step(LoraModel& model, const vltune::data::Batch& batch, bool checkpointing
   Step out;
   out.loss = loss.item<double>();
   out.checkpointed = checkpointed_blocks(loss);
+  out.offloaded = offloaded_checkpoint_bytes(loss);
   loss.backward();
   for (const auto& p : params) out.grads.push_back(p.tensor.grad().defined() ? p.tensor.grad().clone() : at::Tensor());
   out.next_random = at::rand({1}).item<double>();
@@ -134,26 +140,34 @@ void TestGradientCheckpointing::toyBlock() {
   auto block = [&](const at::Tensor& x) { return at::linear(at::dropout(at::gelu(at::linear(x, w1, b1)), 0.3, true), w2); };
   const at::Tensor x0 = at::randn({5, 8}, gen);
 
-  auto run = [&](bool checkpointed, bool input_grad) {
+  // checkpointed: 0 plain, 1 checkpointed, 2 checkpointed with the input offloaded.
+  auto run = [&](int checkpointed, bool input_grad) {
     for (auto* p : {&w1, &b1, &w2}) p->mutable_grad().reset();
     at::manual_seed(123);
     at::Tensor x = x0.clone().requires_grad_(input_grad);
-    at::Tensor y = checkpointed ? checkpoint(block, x, {w1, b1, w2}) : block(x);
+    at::Tensor y = checkpointed ? checkpoint(block, x, {w1, b1, w2}, {.offload_inputs = checkpointed == 2}) : block(x);
     const size_t nodes = checkpointed_blocks(y);
+    const int64_t offloaded = offloaded_checkpoint_bytes(y);
     (y * y).sum().backward();
     const double next_random = at::rand({1}).item<double>();  // where the generator ended
     return std::make_tuple(std::vector<at::Tensor>{w1.grad().clone(), b1.grad().clone(), w2.grad().clone()},
-                           input_grad ? x.grad().clone() : at::Tensor(), next_random, nodes);
+                           input_grad ? x.grad().clone() : at::Tensor(), next_random, nodes, offloaded);
   };
   for (bool input_grad : {true, false}) {
-    const auto [plain, plain_x, plain_next, plain_nodes] = run(false, input_grad);
-    const auto [ckpt, ckpt_x, ckpt_next, ckpt_nodes] = run(true, input_grad);
+    const auto [plain, plain_x, plain_next, plain_nodes, plain_offloaded] = run(0, input_grad);
     QCOMPARE(plain_nodes, size_t{0});
-    QCOMPARE(ckpt_nodes, size_t{1});
-    for (size_t i = 0; i < plain.size(); ++i)
-      QVERIFY2(at::equal(plain[i], ckpt[i]), qPrintable(QString("parameter %1 (input grad %2)").arg(i).arg(input_grad)));
-    if (input_grad) QVERIFY(at::equal(plain_x, ckpt_x));
-    QVERIFY(plain_next == ckpt_next);  // exactly: the generator is back where the plain run left it
+    QCOMPARE(plain_offloaded, int64_t{0});
+    for (int mode : {1, 2}) {
+      const auto [ckpt, ckpt_x, ckpt_next, ckpt_nodes, ckpt_offloaded] = run(mode, input_grad);
+      QCOMPARE(ckpt_nodes, size_t{1});
+      QCOMPARE(ckpt_offloaded, mode == 2 ? int64_t{5 * 8 * 4} : int64_t{0});  // x: [5, 8] float32
+      for (size_t i = 0; i < plain.size(); ++i)
+        QVERIFY2(at::equal(plain[i], ckpt[i]),
+                 qPrintable(QString("parameter %1 (input grad %2, mode %3)").arg(i).arg(input_grad).arg(mode)));
+      QCOMPARE(ckpt_x.defined(), input_grad);  // offloaded, the input's gradient still reaches it
+      if (input_grad) QVERIFY(at::equal(plain_x, ckpt_x));
+      QVERIFY(plain_next == ckpt_next);  // exactly: the generator is back where the plain run left it
+    }
   }
   // draws_random false, for a block that draws nothing (what lets a CUDA graph capture it): the
   // plain gradients without the generators' state kept. Kept it is not: the dropout block's
@@ -162,7 +176,7 @@ void TestGradientCheckpointing::toyBlock() {
   auto grads_of = [&](const std::function<at::Tensor(const at::Tensor&)>& f, bool checkpointed) {
     for (auto* p : {&w1, &b1, &w2}) p->mutable_grad().reset();
     at::manual_seed(123);
-    const at::Tensor y = checkpointed ? checkpoint(f, x0, {w1, b1, w2}, /*draws_random=*/false) : f(x0);
+    const at::Tensor y = checkpointed ? checkpoint(f, x0, {w1, b1, w2}, {.draws_random = false}) : f(x0);
     (y * y).sum().backward();
     return std::vector<at::Tensor>{w1.grad().clone(), b1.grad().clone(), w2.grad().clone()};
   };
@@ -183,14 +197,19 @@ void TestGradientCheckpointing::sameLossAndGradients_data() {
   QTest::addColumn<QString>("family");
   QTest::addColumn<bool>("train_vision");
   QTest::addColumn<double>("dropout");
+  QTest::addColumn<bool>("offload");
   const auto families = vltune::test::hf_fixture_families();
   QVERIFY2(!families.empty(), "no fixture families");
   for (const auto& f : families) {
-    QTest::newRow((f + " frozen vision").c_str()) << QString::fromStdString(f) << false << kLoraDropout;
-    QTest::newRow((f + " trained vision").c_str()) << QString::fromStdString(f) << true << kLoraDropout;
+    const QString family = QString::fromStdString(f);
+    QTest::newRow((f + " frozen vision").c_str()) << family << false << kLoraDropout << false;
+    QTest::newRow((f + " trained vision").c_str()) << family << true << kLoraDropout << false;
     // Without dropout a decoder's layers are checkpointed without the generators' state kept
     // (what lets them run as CUDA graphs).
-    QTest::newRow((f + " frozen vision, no dropout").c_str()) << QString::fromStdString(f) << false << 0.0;
+    QTest::newRow((f + " frozen vision, no dropout").c_str()) << family << false << 0.0 << false;
+    // Offloaded (use_unsloth_gc): the inputs kept in host memory; the vision blocks' too.
+    QTest::newRow((f + " frozen vision, offloaded").c_str()) << family << false << kLoraDropout << true;
+    QTest::newRow((f + " trained vision, offloaded").c_str()) << family << true << kLoraDropout << true;
   }
 }
 
@@ -198,14 +217,35 @@ void TestGradientCheckpointing::sameLossAndGradients() {
   QFETCH(QString, family);
   QFETCH(bool, train_vision);
   QFETCH(double, dropout);
+  QFETCH(bool, offload);
   const Fixture f = vltune::test::parity_fixture(family);
   auto model = trained_model(f, train_vision, dropout);
   const auto batch = vltune::test::fixture_padded_batch(model->family(), f);
   const TrainingBlocks blocks = training_blocks(*model);
   QVERIFY2(blocks.language > 0, "no language-model layer carries the adapter");
 
-  const Step plain = step(*model, batch, false);
-  const Step ckpt = step(*model, batch, true);
+  const Step plain = step(*model, batch, false, offload);  // offload alone does nothing
+  const Step ckpt = step(*model, batch, true, offload);
+  QCOMPARE(plain.offloaded, int64_t{0});
+  if (!offload) {
+    QCOMPARE(ckpt.offloaded, int64_t{0});
+  } else {
+    for (const auto* s : stacks(*model)) QVERIFY(s->checkpoint_offload());
+    // Each language-model block's input, [rows, tokens, hidden], is in host memory; with the
+    // vision tower training, its blocks' inputs too.
+    at::Tensor embedding;
+    for (const auto& p : model->module().named_parameters())
+      if (p.key().ends_with("embed_tokens.weight") || p.key().ends_with("token_embedding.weight")) embedding = p.value();
+    QVERIFY2(embedding.defined(), "no token embedding found");
+    const int64_t per_block = batch.input_ids.numel() * embedding.size(1) * static_cast<int64_t>(embedding.element_size());
+    const int64_t language = static_cast<int64_t>(blocks.language) * per_block;
+    qInfo("%lld bytes offloaded (%lld by the language model's blocks)", static_cast<long long>(ckpt.offloaded),
+          static_cast<long long>(language));
+    if (train_vision)
+      QVERIFY(ckpt.offloaded > language);
+    else
+      QCOMPARE(ckpt.offloaded, language);
+  }
   // The switch reached every stack: the decoder's and the vision tower's (CLIP: both encoders).
   const auto all_stacks = stacks(*model);
   QVERIFY(all_stacks.size() >= 2);

@@ -299,6 +299,16 @@ void TestTrainConfig::ignoredValuesThatMatterWarn() {
   QVERIFY(any_contains(report.warnings, "x.yaml, line 1: do_train"));
   QVERIFY(any_contains(report.warnings, "x.yaml, line 2: use_unsloth"));
   QVERIFY(!any_contains(report.warnings, "streaming"));  // false is what happens here anyway
+
+  // use_unsloth_gc is a setting (offloaded checkpointing), not ignored; without checkpointing it
+  // does nothing, as in LLaMA-Factory, and says so.
+  ConfigReport offload;
+  const TrainConfig c = load_train_config_from_string("use_unsloth_gc: true\n", &offload, "x.yaml");
+  QVERIFY(c.use_unsloth_gc && offload.ignored.empty() && !any_contains(offload.warnings, "use_unsloth_gc"));
+  ConfigReport stray;
+  load_train_config_from_string("disable_gradient_checkpointing: true\nuse_unsloth_gc: true\n", &stray, "x.yaml");
+  QVERIFY(stray.ignored.empty());
+  QVERIFY(any_contains(stray.warnings, "x.yaml, line 2: use_unsloth_gc does nothing with gradient checkpointing off"));
 }
 
 void TestTrainConfig::unknownKeySuggestsClosest() {
@@ -490,6 +500,7 @@ void TestTrainConfig::roundTripOffDefaults() {
   full_ft.packing = true;  // sft only: the DPO config cannot pack
   full_ft.neat_packing = true;
   full_ft.preprocessing_batch_size = 500;
+  full_ft.use_unsloth_gc = true;  // with checkpointing on, which the LoRA config turns off
 
   for (const TrainConfig& config : {lora_config_off_defaults(), full_ft}) {
     for (const bool changed_only : {false, true}) {
@@ -510,6 +521,7 @@ void TestTrainConfig::roundTripOffDefaults() {
   const auto defaults = scan(to_yaml(TrainConfig{}), /*unquote=*/false);
   const std::vector<std::string> in_full_ft = {"do_train", "finetuning_type", "eval_dataset", "mask_history", "fp16"};
   QVERIFY(!emitted.count("packing"));  // the packing keys are written only when changed, as full_ft has them
+  QVERIFY(!emitted.count("use_unsloth_gc") && scan(to_yaml(full_ft)).at("use_unsloth_gc") == "true");
   QVERIFY(scan(to_yaml(full_ft)).count("neat_packing") && scan(to_yaml(full_ft)).count("preprocessing_batch_size"));
   for (const auto& [key, value] : defaults)
     if (!contains(in_full_ft, key)) QVERIFY2(emitted.at(key) != value, key.c_str());

@@ -142,9 +142,27 @@ void TestTrainPage::formRoundTrip()
     auto *checkpointing = qobject_cast<QCheckBox *>(form.fieldWidget(QStringLiteral("disable_gradient_checkpointing")));
     QVERIFY(checkpointing);
     QVERIFY(checkpointing->isChecked());  // shown as "gradient checkpointing": on unless disabled
+    // "Offload checkpoints" (use_unsloth_gc) is usable while checkpointing is on.
+    auto *offload = qobject_cast<QCheckBox *>(form.fieldWidget(QStringLiteral("use_unsloth_gc")));
+    QVERIFY(offload);
+    QVERIFY(!offload->isChecked() && offload->isEnabled());
+    offload->setChecked(true);
+    expected.use_unsloth_gc = true;
+    QVERIFY(form.config() == expected);
+    offload->setChecked(false);
+    expected.use_unsloth_gc = false;
     checkpointing->setChecked(false);
     expected.disable_gradient_checkpointing = true;
     QVERIFY(form.config() == expected);
+    QVERIFY(!offload->isEnabled());
+    // Loaded ticked without checkpointing (the checks warn), it stays usable so it can be unticked.
+    train::TrainConfig stray = expected;
+    stray.use_unsloth_gc = true;
+    form.setConfig(stray);
+    QVERIFY(offload->isChecked() && offload->isEnabled());
+    offload->setChecked(false);
+    QVERIFY(!offload->isEnabled());
+    form.setConfig(expected);
 
     auto *precision = qobject_cast<QComboBox *>(form.fieldWidget(QStringLiteral("bf16")));
     QVERIFY(precision);
@@ -523,6 +541,29 @@ void TestTrainPage::estimateMatchesEngine()
         train::TrainConfig noCkpt = c;
         noCkpt.disable_gradient_checkpointing = true;
         QVERIFY(estimate_memory(e.model, noCkpt, 1000).activations > estimate_memory(e.model, c, 1000).activations);
+        // Offloaded checkpoints: every layer's input but the one recomputed moves to host memory
+        // (layers × hidden × 2 bytes a token in bf16), the VRAM figure down by as much less one layer's.
+        train::TrainConfig offloaded = c;
+        offloaded.use_unsloth_gc = true;
+        const MemoryEstimate kept = estimate_memory(e.model, c, 1000), moved = estimate_memory(e.model, offloaded, 1000);
+        const double rows = static_cast<double>(c.per_device_train_batch_size), perLayer = 1000.0 * rows * 2.0 * e.model.hidden;
+        QCOMPARE(kept.host, 0.0);
+        QCOMPARE(moved.host, perLayer * static_cast<double>(e.model.layers));
+        QCOMPARE(kept.activations - moved.activations, perLayer * static_cast<double>(e.model.layers - 1));
+        QCOMPARE(estimate_memory(e.model, offloaded, 1000).weights, kept.weights);
+        noCkpt.use_unsloth_gc = true;  // nothing to offload without checkpointing
+        QCOMPARE(estimate_memory(e.model, noCkpt, 1000).host, 0.0);
+        // Ticked, the page says what waits in system RAM instead.
+        auto *memoryLabel = page.findChild<QLabel *>(QStringLiteral("trainMemoryLabel"));
+        QVERIFY(memoryLabel && !memoryLabel->text().contains(QStringLiteral("system RAM")));
+        qobject_cast<QCheckBox *>(page.form()->fieldWidget(QStringLiteral("use_unsloth_gc")))->setChecked(true);
+        page.refreshEstimate();
+        QVERIFY(done.wait(30000));
+        if (page.isEstimating())
+            QVERIFY(done.wait(30000));
+        QVERIFY2(memoryLabel->text().contains(QStringLiteral("of offloaded checkpoints in system RAM")),
+                 qPrintable(memoryLabel->text()));
+        QVERIFY(page.estimate().memory.host > 0);
         // DPO runs a chosen and a rejected sequence per sample: twice the activations.
         train::TrainConfig dpo = c;
         dpo.stage = train::Stage::dpo;
