@@ -1502,10 +1502,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Training keeps each large image resized to the model&apos;s resolution, so later epochs and runs skip decoding and resizing it. Only images shrunk to at most half their pixels are kept; when the folder is full, the images used longest ago go first. vltune-cli uses the same default folder.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>&amp;Keep prepared training images</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1600,6 +1596,10 @@ Training prepares them again when it next needs them. Only the cache&apos;s own 
             <numerusform>The old folder %1 still holds %n prepared image (%2). Remove it?</numerusform>
             <numerusform>The old folder %1 still holds %n prepared images (%2). Remove them?</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>Training keeps each image it resizes a lot (a large photo shrunk to half its pixels or less, a small one enlarged into SmolVLM&apos;s tiles) at the model&apos;s resolution, so later epochs and runs skip decoding and resizing it. When the folder is full, the images a run hasn&apos;t used make room, those used longest ago first. vltune-cli uses the same default folder.</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -2998,6 +2998,14 @@ Training prepares them again when it next needs them. Only the cache&apos;s own 
         <source>auto (2)</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Offload checkpoints</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>With gradient checkpointing: each layer&apos;s saved input waits in system RAM instead of on the GPU (use_unsloth_gc). Frees layers × tokens × hidden size × 2 bytes of VRAM (0.4 GB for a 7B model at 2k tokens) for a copy there and back each step; for long samples on a small card.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>vltune::TrainPage</name>
@@ -3183,10 +3191,6 @@ Training prepares them again when it next needs them. Only the cache&apos;s own 
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>VRAM ≈ &lt;b&gt;%1&lt;/b&gt; (weights %2 + optimizer %3 + activations %4)&lt;br&gt;&lt;small&gt;%5 trainable parameters; batch %6&lt;/small&gt;</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Estimated from headers only.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3228,6 +3232,14 @@ Training prepares them again when it next needs them. Only the cache&apos;s own 
     </message>
     <message>
         <source>Answered with the current adapter before training and every N steps; the Monitor shows the answers change next to the base model&apos;s.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>; %1 of offloaded checkpoints in system RAM</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>VRAM ≈ &lt;b&gt;%1&lt;/b&gt; (weights %2 + optimizer %3 + activations %4)&lt;br&gt;&lt;small&gt;%5 trainable parameters; batch %6%7&lt;/small&gt;</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -1496,10 +1496,6 @@
         <translation>图片缓存</translation>
     </message>
     <message>
-        <source>Training keeps each large image resized to the model&apos;s resolution, so later epochs and runs skip decoding and resizing it. Only images shrunk to at most half their pixels are kept; when the folder is full, the images used longest ago go first. vltune-cli uses the same default folder.</source>
-        <translation>训练时会把每张大图缩放到模型的分辨率后保存下来，之后的轮次和训练就不必再解码和缩放它。只保存缩小到原像素一半以下的图片；文件夹满时，最久未用的图片先被删除。vltune-cli 使用同一个默认文件夹。</translation>
-    </message>
-    <message>
         <source>&amp;Keep prepared training images</source>
         <translation>保存预处理好的训练图片(&amp;K)</translation>
     </message>
@@ -1590,6 +1586,10 @@ Training prepares them again when it next needs them. Only the cache&apos;s own 
         <translation>
             <numerusform>旧文件夹 %1 中仍有 %n 张预处理好的图片（%2）。删除它们吗？</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>Training keeps each image it resizes a lot (a large photo shrunk to half its pixels or less, a small one enlarged into SmolVLM&apos;s tiles) at the model&apos;s resolution, so later epochs and runs skip decoding and resizing it. When the folder is full, the images a run hasn&apos;t used make room, those used longest ago first. vltune-cli uses the same default folder.</source>
+        <translation>训练时会把缩放幅度大的图片（大照片缩小到一半像素或更少，小图片放大成 SmolVLM 的切块）按模型分辨率保存下来，之后的轮次和训练就不必再解码和缩放它。文件夹满时，先删除本次训练未用到的图片，最久未用的先删。vltune-cli 使用同一个默认文件夹。</translation>
     </message>
 </context>
 <context>
@@ -2987,6 +2987,14 @@ Training prepares them again when it next needs them. Only the cache&apos;s own 
         <source>auto (2)</source>
         <translation>自动 (2)</translation>
     </message>
+    <message>
+        <source>Offload checkpoints</source>
+        <translation>卸载检查点到内存</translation>
+    </message>
+    <message>
+        <source>With gradient checkpointing: each layer&apos;s saved input waits in system RAM instead of on the GPU (use_unsloth_gc). Frees layers × tokens × hidden size × 2 bytes of VRAM (0.4 GB for a 7B model at 2k tokens) for a copy there and back each step; for long samples on a small card.</source>
+        <translation>开启梯度检查点时：每层保存的输入放在系统内存而不是显卡上（use_unsloth_gc）。可省下 层数 × token 数 × 隐藏维度 × 2 字节的显存（7B 模型、2k token 时约 0.4 GB），代价是每步来回复制一次；适合在小显存卡上训练长样本。</translation>
+    </message>
 </context>
 <context>
     <name>vltune::TrainPage</name>
@@ -3173,10 +3181,6 @@ Training prepares them again when it next needs them. Only the cache&apos;s own 
         <translation>&lt;br&gt;%1 张图片无法读取（已排除）。</translation>
     </message>
     <message>
-        <source>VRAM ≈ &lt;b&gt;%1&lt;/b&gt; (weights %2 + optimizer %3 + activations %4)&lt;br&gt;&lt;small&gt;%5 trainable parameters; batch %6&lt;/small&gt;</source>
-        <translation>显存 ≈ &lt;b&gt;%1&lt;/b&gt;（权重 %2 + 优化器 %3 + 激活值 %4）&lt;br&gt;&lt;small&gt;可训练参数 %5；批大小 %6&lt;/small&gt;</translation>
-    </message>
-    <message>
         <source>Estimated from headers only.</source>
         <translation>仅根据文件头估算。</translation>
     </message>
@@ -3219,6 +3223,14 @@ Training prepares them again when it next needs them. Only the cache&apos;s own 
     <message>
         <source>Answered with the current adapter before training and every N steps; the Monitor shows the answers change next to the base model&apos;s.</source>
         <translation>训练前及每 N 步用当前适配器回答；“监控”页将回答的变化与基座模型的回答并列显示。</translation>
+    </message>
+    <message>
+        <source>; %1 of offloaded checkpoints in system RAM</source>
+        <translation>；另有 %1 的卸载检查点位于系统内存</translation>
+    </message>
+    <message>
+        <source>VRAM ≈ &lt;b&gt;%1&lt;/b&gt; (weights %2 + optimizer %3 + activations %4)&lt;br&gt;&lt;small&gt;%5 trainable parameters; batch %6%7&lt;/small&gt;</source>
+        <translation>显存 ≈ &lt;b&gt;%1&lt;/b&gt;（权重 %2 + 优化器 %3 + 激活值 %4）&lt;br&gt;&lt;small&gt;可训练参数 %5；批大小 %6%7&lt;/small&gt;</translation>
     </message>
 </context>
 <context>

@@ -44,10 +44,11 @@ ImageCacheDialog::ImageCacheDialog(const ImageCacheSettings &settings, QWidget *
     setWindowTitle(tr("Image Cache"));
     setObjectName(QStringLiteral("imageCacheDialog"));
 
-    auto *about = new QLabel(tr("Training keeps each large image resized to the model's resolution, so later epochs "
-                                "and runs skip decoding and resizing it. Only images shrunk to at most half their "
-                                "pixels are kept; when the folder is full, the images used longest ago go first. "
-                                "vltune-cli uses the same default folder."),
+    auto *about = new QLabel(tr("Training keeps each image it resizes a lot (a large photo shrunk to half its pixels or "
+                                "less, a small one enlarged into SmolVLM's tiles) at the model's resolution, so later "
+                                "epochs and runs skip decoding and resizing it. When the folder is full, the images a "
+                                "run hasn't used make room, those used longest ago first. vltune-cli uses the same "
+                                "default folder."),
                              this);
     about->setWordWrap(true);
 

@@ -43,8 +43,9 @@ constexpr const char* kTrainUsage =
     "  up to 4); --pin-question TEXT asks the pin before it TEXT instead of its own question.\n"
     "  --image-cache DIR: where images resized to the model's resolution are kept for later epochs\n"
     "  and runs (default $XDG_CACHE_HOME/vltune/images or ~/.cache/vltune/images; up to 20 GiB,\n"
-    "  the least recently used removed first). Only images shrunk to at most half their pixels are\n"
-    "  kept. overwrite_cache: true in the YAML rebuilds the entries the run uses.\n"
+    "  the least recently used removed first, never one the run has used). Only images the model\n"
+    "  shrinks to at most half their pixels or enlarges to at least twice are kept.\n"
+    "  overwrite_cache: true in the YAML rebuilds the entries the run uses.\n"
     "  --image-cache-max GIB: the cache folder's size cap instead of 20 (0: no cap).\n"
     "  `vltune-cli image-cache` says how much the cache holds and empties it.\n";
 

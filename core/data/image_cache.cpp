@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <system_error>
 #include <utility>
 #include <vector>
@@ -74,12 +75,13 @@ fs::path default_image_cache_dir() {
   return {};
 }
 
-ImageCache::ImageCache(fs::path dir, ImageCacheParams params) : m_dir(std::move(dir)), m_params(params) {
+ImageCache::ImageCache(fs::path dir, ImageCacheParams params)
+    : m_dir(std::move(dir)), m_params(params), m_opened(fs::file_time_type::clock::now()) {
   std::error_code ec;
   fs::create_directories(m_dir, ec);
   if (ec || !fs::is_directory(m_dir))
     throw FileError(m_dir.string() + ": cannot create the image cache folder (" + ec.message() + ")");
-  if (m_params.max_bytes > 0) evict();
+  evict();
 }
 
 std::optional<std::string> ImageCache::key(const fs::path& file, const std::string& fingerprint) {
@@ -100,7 +102,8 @@ std::optional<std::string> ImageCache::key(const fs::path& file, const std::stri
 fs::path ImageCache::path_for(const std::string& key) const { return m_dir / (key + kSuffix); }
 
 bool ImageCache::worth_keeping(text::ImageSize source, text::ImageSize prepared) {
-  return 2 * prepared.width * prepared.height <= source.width * source.height;
+  const int64_t before = source.width * source.height, after = prepared.width * prepared.height;
+  return 2 * after <= before || after >= 2 * before;
 }
 
 std::optional<CachedImage> ImageCache::load(const std::string& key, const ImagePreprocessor& preprocessor) {
@@ -136,7 +139,8 @@ std::optional<CachedImage> ImageCache::load(const std::string& key, const ImageP
     return image;
   } catch (const std::exception& e) {
     log_warning("image cache: " + path.string() + " is corrupt (" + e.what() + "); the image is prepared again");
-    fs::remove(path, ec);
+    const uintmax_t size = fs::file_size(path, ec);
+    if (fs::remove(path, ec) && size != static_cast<uintmax_t>(-1)) m_bytes -= static_cast<int64_t>(size);
     ++m_corrupt;
     return std::nullopt;
   }
@@ -150,46 +154,86 @@ void ImageCache::store(const std::string& key, const CachedImage& image) {
       {"source", size_text(image.source)},
       {"checksum", pixel_checksum(tensor_view(pixels))},
   };
+  const fs::path path = path_for(key);
+  std::error_code ec;
+  const uintmax_t replaced = fs::exists(path, ec) ? fs::file_size(path, ec) : 0;  // an entry rewritten
+  const int64_t old_bytes = ec ? 0 : static_cast<int64_t>(replaced);
+  // The pixels' bytes and a header's, reserved before writing so that workers storing at once
+  // can't pass the cap together; settled to the file's size once written.
+  const int64_t reserved = static_cast<int64_t>(tensor_view(pixels).size()) + 1024 - old_bytes;
+  if (!reserve(reserved)) {
+    if (m_full++ == 0) {
+      char sizes[96];
+      std::snprintf(sizes, sizeof sizes, "%.3g GiB of its %.3g GiB cap", static_cast<double>(m_bytes.load()) / (1 << 30),
+                    static_cast<double>(m_params.max_bytes) / (1 << 30));
+      log_warning("image cache " + m_dir.string() + ": full of this run's images (" + sizes +
+                  "); the others are prepared again each epoch (a larger cap: File > Image Cache…, or --image-cache-max)");
+    }
+    return;
+  }
   try {
-    io::save_safetensors(path_for(key), {{"pixels", pixels}}, meta);
+    io::save_safetensors(path, {{"pixels", pixels}}, meta);
+    const uintmax_t written = fs::file_size(path, ec);
+    if (!ec) m_bytes += static_cast<int64_t>(written) - old_bytes - reserved;
     ++m_stored;
     const std::lock_guard lock(m_mutex);
     m_written.insert(key);
   } catch (const Error& e) {
+    m_bytes -= reserved;
     log_warning(std::string("image cache: ") + e.what() + " (going on without caching this image)");
   }
 }
 
+bool ImageCache::reserve(int64_t bytes) {
+  if (m_params.max_bytes <= 0 || bytes <= 0) {
+    m_bytes += bytes;
+    return true;
+  }
+  const std::lock_guard lock(m_mutex);
+  // Room is made from the entries used longest ago, never from one this run has used: a hit sets
+  // an entry's time to now, after m_opened.
+  std::error_code ec;
+  while (m_bytes.load() + bytes > m_params.max_bytes && !m_old.empty()) {
+    const OldEntry e = std::move(m_old.front());
+    m_old.pop_front();
+    const auto time = fs::last_write_time(e.path, ec);
+    if (ec) {  // gone already (cleared from the dialog, say)
+      m_bytes -= static_cast<int64_t>(e.size);
+    } else if (time < m_opened && fs::remove(e.path, ec)) {
+      m_bytes -= static_cast<int64_t>(e.size);
+      ++m_evicted;
+    }
+  }
+  if (m_bytes.load() + bytes > m_params.max_bytes) return false;
+  m_bytes += bytes;
+  return true;
+}
+
 void ImageCache::evict() {
-  struct Entry {
-    fs::path path;
-    fs::file_time_type time;
-    uintmax_t size = 0;
-  };
-  std::vector<Entry> entries;
+  std::vector<OldEntry> entries;
   uintmax_t total = 0;
   std::error_code ec;
   for (auto it = fs::directory_iterator(m_dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
     if (!is_image_cache_entry(it->path()) || !it->is_regular_file(ec)) continue;  // never another file
-    Entry e{it->path(), it->last_write_time(ec), it->file_size(ec)};
+    OldEntry e{it->path(), it->last_write_time(ec), it->file_size(ec)};
     if (ec) continue;
     total += e.size;
     entries.push_back(std::move(e));
   }
+  std::sort(entries.begin(), entries.end(), [](const OldEntry& a, const OldEntry& b) { return a.time < b.time; });
   const auto cap = static_cast<uintmax_t>(m_params.max_bytes);
-  if (total <= cap) return;
-  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.time < b.time; });
-  for (const Entry& e : entries) {
-    if (total <= cap) break;
-    if (fs::remove(e.path, ec)) {
-      total -= e.size;
+  size_t kept = 0;
+  for (; kept < entries.size() && m_params.max_bytes > 0 && total > cap; ++kept)
+    if (fs::remove(entries[kept].path, ec)) {
+      total -= entries[kept].size;
       ++m_evicted;
     }
-  }
+  m_old.assign(std::make_move_iterator(entries.begin() + static_cast<ptrdiff_t>(kept)), std::make_move_iterator(entries.end()));
+  m_bytes = static_cast<int64_t>(total);
 }
 
 ImageCacheStats ImageCache::stats() const {
-  return {m_hits.load(), m_misses.load(), m_corrupt.load(), m_stored.load(), m_evicted.load()};
+  return {m_hits.load(), m_misses.load(), m_corrupt.load(), m_stored.load(), m_evicted.load(), m_full.load()};
 }
 
 }  // namespace vltune::data

@@ -378,10 +378,13 @@ TrainResult run_training_job(const TrainConfig& c, const JobOptions& options, co
                       encoder.cache() ? "" : ", or keep the image cache on"));
   if (const data::ImageCache* cache = encoder.cache()) {
     const data::ImageCacheStats s = cache->stats();
-    if (s.hits + s.stored > 0)
-      say(printf_string("image cache %s: %lld image%s read from it, %lld added%s", cache->dir().c_str(),
+    if (s.hits + s.stored + s.full > 0)
+      say(printf_string("image cache %s: %lld image%s read from it, %lld added%s%s", cache->dir().c_str(),
                         static_cast<long long>(s.hits), s.hits == 1 ? "" : "s", static_cast<long long>(s.stored),
-                        s.corrupt > 0 ? printf_string(", %lld damaged entries redone", static_cast<long long>(s.corrupt)).c_str() : ""));
+                        s.corrupt > 0 ? printf_string(", %lld damaged entries redone", static_cast<long long>(s.corrupt)).c_str() : "",
+                        s.full > 0 ? printf_string(", %lld not added: it was full (%.3g GiB)", static_cast<long long>(s.full),
+                                                   static_cast<double>(enc.cache.max_bytes) / (1 << 30)).c_str()
+                                   : ""));
   }
   return result;
 }

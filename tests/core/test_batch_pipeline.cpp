@@ -7,8 +7,9 @@
 //  - CLIP: the caption tokenized and truncated to max_position_embeddings, the pixels;
 //  - LLaMA-Factory's pre-resize (image_max_pixels);
 //  - split and shuffle determinism; the loader with 1 and 3 workers; the prefetch bound; resuming
-//    from a saved position; stopping; the image cache (hits, a corrupted entry recomputed); a
-//    missing image reported with its file and row.
+//    from a saved position; stopping; the image cache (hits, a corrupted entry recomputed, which
+//    images it keeps, its size cap while a run stores); a missing image reported with its file and
+//    row.
 // Expected values come from the fixtures and from computations here, never from constants.
 
 // LibTorch and the engine before Qt: Qt's `slots` macro would break torch's headers.
@@ -386,6 +387,7 @@ class TestBatchPipeline : public QObject {
   void loaderStop();
   void imageCache();
   void imageCacheFolder();
+  void imageCacheStaysUnderItsCap();
   void rawPixelsAreNormalisedWhereUsed_data();
   void rawPixelsAreNormalisedWhereUsed();
   void errorNamesFileAndRow();
@@ -849,6 +851,18 @@ void TestBatchPipeline::imageCache() {
                                                             raw_hit.pixel_table)
                             .view(want.pixel_values.sizes()),
                         want.pixel_values));
+    // A small image that the tiling enlarges (upscaled to the longest edge, then the global view)
+    // is kept too: that resize is what costs. Then a hit gives the same tiles.
+    Record small = make_record("c.json", 1, "", {{"user", "<image>One?"}, {"assistant", "Yes."}}, {"noise_97x131.png"});
+    const vltune::text::ImageSize source{97, 131};
+    const vltune::text::ImageSize grown = tiles_cached.images().prepared_size(source);
+    qInfo("97x131 prepared as %lldx%lld for Idefics3", static_cast<long long>(grown.width), static_cast<long long>(grown.height));
+    QVERIFY(grown.width * grown.height >= 2 * source.width * source.height);
+    const EncodedExample small_want = tiles_plain.encode(small, 1);
+    QVERIFY(same_tensor(tiles_cached.encode(small, 1).pixel_values, small_want.pixel_values));  // miss, stored
+    QCOMPARE(tiles_cached.cache()->stats().stored, int64_t{2});
+    QVERIFY(same_tensor(tiles_cached.encode(small, 1).pixel_values, small_want.pixel_values));
+    QCOMPARE(tiles_cached.cache()->stats().hits, int64_t{2});
   }
 
   // The photo's entry, from its key: uint8 pixels, much smaller than the float32 rows they make.
@@ -991,6 +1005,75 @@ void TestBatchPipeline::imageCacheFolder() {
 
   const std::string err = vltune::test::error_of([&] { vltune::data::image_cache_usage(others[0]); });
   QVERIFY2(vltune::test::contains(err, others[0].string() + ": the image cache is not a folder"), err.c_str());
+}
+
+void TestBatchPipeline::imageCacheStaysUnderItsCap() {
+  // Which images are kept: those prepared to at most half or at least twice their pixels.
+  using vltune::data::ImageCache;
+  QVERIFY(ImageCache::worth_keeping({640, 480}, {480, 320}));
+  QVERIFY(!ImageCache::worth_keeping({640, 480}, {481, 320}));
+  QVERIFY(!ImageCache::worth_keeping({640, 480}, {644, 476}));  // Qwen's rounding to 28s
+  QVERIFY(!ImageCache::worth_keeping({100, 100}, {141, 141}));
+  QVERIFY(ImageCache::worth_keeping({100, 100}, {142, 142}));
+  QVERIFY(ImageCache::worth_keeping({640, 480}, {2048, 1536 + 512}));  // SmolVLM's tiles and global view
+
+  // While a run stores, the folder stays under the cap: an entry that would pass it is not
+  // written (counted as full) when the folder holds only this run's entries; rewriting an entry
+  // gives that entry's bytes back first.
+  vltune::test::TempDir dir;
+  const at::Tensor pixels = at::randint(0, 256, {3, 64, 48}, at::kByte);
+  const vltune::data::CachedImage image{{96, 128}, pixels};
+  const std::string k1(64, '1'), k2(64, '2'), k3(64, '3');
+  ImageCache probe(dir.path() / "probe", {0, false});  // no cap
+  probe.store(k1, image);
+  const auto entry = static_cast<int64_t>(fs::file_size(probe.path_for(k1)));
+  QCOMPARE(probe.bytes(), entry);
+  QVERIFY(entry > pixels.numel());
+
+  const int64_t cap = entry * 5 / 2;
+  ImageCache cache(dir.path() / "capped", {cap, false});
+  QCOMPARE(cache.bytes(), int64_t{0});
+  for (const std::string& k : {k1, k2, k3}) cache.store(k, image);
+  QCOMPARE(cache.stats().stored, int64_t{2});
+  QCOMPARE(cache.stats().full, int64_t{1});
+  QCOMPARE(cache.bytes(), 2 * entry);
+  QVERIFY(fs::exists(cache.path_for(k1)) && fs::exists(cache.path_for(k2)) && !fs::exists(cache.path_for(k3)));
+  QCOMPARE(vltune::data::image_cache_usage(dir.path() / "capped").bytes, 2 * entry);
+  cache.store(k2, image);  // a rewrite fits where a new entry doesn't
+  QCOMPARE(cache.stats().stored, int64_t{3});
+  QCOMPARE(cache.stats().full, int64_t{1});
+  QCOMPARE(cache.bytes(), 2 * entry);
+
+  // The next run counts what the folder holds, and makes room from the entries it hasn't used,
+  // oldest first; four workers storing at once stay under the cap too.
+  const int64_t cap4 = cap + 2 * entry;  // room for 4 entries
+  ImageCache reopened(dir.path() / "capped", {cap4, false});
+  QCOMPARE(reopened.bytes(), 2 * entry);
+  std::vector<std::thread> workers;
+  for (int w = 0; w < 4; ++w)
+    workers.emplace_back([&reopened, &image, w] {
+      for (int i = 0; i < 4; ++i) reopened.store(std::string(63, 'a') + "0123456789abcdef"[w * 4 + i], image);
+    });
+  for (auto& t : workers) t.join();
+  QCOMPARE(reopened.stats().stored, int64_t{4});
+  QCOMPARE(reopened.stats().evicted, int64_t{2});  // k1 and k2, the previous run's
+  QCOMPARE(reopened.stats().full, int64_t{12});
+  QVERIFY(!fs::exists(reopened.path_for(k1)) && !fs::exists(reopened.path_for(k2)));
+  QCOMPARE(vltune::data::image_cache_usage(dir.path() / "capped").bytes, 4 * entry);
+  QCOMPARE(reopened.bytes(), 4 * entry);
+
+  // An old entry this run has used (a hit sets its time to now) is not what room is made from.
+  std::vector<fs::path> held;
+  for (const auto& it : fs::directory_iterator(dir.path() / "capped")) held.push_back(it.path());
+  QCOMPARE(held.size(), size_t{4});
+  fs::last_write_time(held[0], fs::file_time_type::clock::now() - std::chrono::hours(2));  // the oldest
+  ImageCache third(dir.path() / "capped", {cap4, false});
+  fs::last_write_time(held[0], fs::file_time_type::clock::now() + std::chrono::seconds(1));  // as a hit does
+  third.store(k3, image);
+  QCOMPARE(third.stats().stored, int64_t{1});
+  QCOMPARE(third.stats().evicted, int64_t{1});
+  QVERIFY(fs::exists(held[0]) && fs::exists(third.path_for(k3)));
+  QCOMPARE(vltune::data::image_cache_usage(dir.path() / "capped").entries, int64_t{4});
 }
 
 void TestBatchPipeline::rawPixelsAreNormalisedWhereUsed_data() {

@@ -404,7 +404,7 @@ void TestTrainCli::preparedImagesAreKeptAcrossRuns() {
   QVERIFY2(reported(r.err, 12, 0, 0), r.err.c_str());
 
   // What the folder holds (vltune-cli image-cache), and --image-cache-max: a cap below one entry
-  // empties the folder when the run opens it, and the run adds its images again.
+  // empties the folder when the run opens it, and the run can't add its images back (it says so).
   const QString cacheArg = QString::fromStdString(cache.string());
   r = run_cli({"image-cache", "--dir", cacheArg}, dir.path());
   QVERIFY2(r.code == 0, r.err.c_str());
@@ -412,7 +412,14 @@ void TestTrainCli::preparedImagesAreKeptAcrossRuns() {
   r = run_cli({"train", "cached.yaml", "--image-cache", cacheArg, "--image-cache-max", "1e-9"}, dir.path());
   QVERIFY2(r.code == 0, r.err.c_str());
   QVERIFY2(test::contains(r.err, where + "2 old entries removed to stay under "), r.err.c_str());
+  QVERIFY2(reported(r.err, 0, 0, 0), r.err.c_str());
+  QVERIFY2(test::contains(r.err, where + "full of this run's images"), r.err.c_str());
+  QVERIFY2(std::regex_search(r.err, std::regex(" added, [0-9]+ not added: it was full")), r.err.c_str());
+  QCOMPARE(test::entry_count(cache), 0);
+  r = run_cli({"train", "cached.yaml", "--image-cache", cacheArg}, dir.path());  // the default cap: added again
+  QVERIFY2(r.code == 0, r.err.c_str());
   QVERIFY2(reported(r.err, 8, 2, 4), r.err.c_str());
+  QVERIFY2(!test::contains(r.err, "not added"), r.err.c_str());
   r = run_cli({"train", "cached.yaml", "--image-cache-max", "lots"}, dir.path());
   QCOMPARE(r.code, 2);
   QVERIFY2(test::contains(r.err, "--image-cache-max needs a size in GiB (0: no cap), not \"lots\""), r.err.c_str());
