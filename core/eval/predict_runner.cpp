@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <future>
 #include <limits>
 
 #include "core/data/collate.h"
@@ -91,10 +92,22 @@ PredictOutcome run_predict(lora::LoraModel& model, const data::SampleEncoder& en
 
   PredictOutcome out;
   const auto started = Clock::now();
-  for (int64_t i : samples) {
+  // The next sample's prompt is encoded (its image decoded and prepared: ~190 ms for a 12 MP photo
+  // with Qwen2-VL) on another thread while this one generates, so a GPU doesn't wait for each
+  // image. What the encoding throws surfaces at its sample's turn, after the ones before it.
+  const auto encode_ahead = [&](size_t k) {
+    return std::async(std::launch::async, [&encoder, &records, i = samples[k]] {
+      return encoder.encode_prompt(records[static_cast<size_t>(i)], i);
+    });
+  };
+  std::future<data::EncodedExample> next;
+  if (!samples.empty()) next = encode_ahead(0);
+  for (size_t k = 0; k < samples.size(); ++k) {
     if (stop.stop_requested()) break;
+    const int64_t i = samples[k];
     const data::Record& record = records[static_cast<size_t>(i)];
-    const data::EncodedExample prompt = encoder.encode_prompt(record, i);
+    const data::EncodedExample prompt = next.get();
+    if (k + 1 < samples.size()) next = encode_ahead(k + 1);
     const data::Batch batch = data::collate({&prompt, 1}, encoder.family(), encoder.pad_id());
     const gen::GenerationResult answer = gen::generate(model, batch, encoder.tokenizer(), params.generation, {}, stop);
     if (answer.finish == gen::FinishReason::cancelled) break;  // half an answer: dropped

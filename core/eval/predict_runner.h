@@ -87,7 +87,8 @@ std::string prediction_label(const data::SampleEncoder& encoder, const data::Rec
 // merged) and, with the eval loss, eval_results.json (eval_loss, perplexity, eval_runtime,
 // eval_samples_per_second, eval_steps_per_second; merged into all_results.json too) into
 // params.output_dir. Throws vltune::Error for CLIP, an index out of range, or bad generation
-// params (naming the field), what encode_prompt throws (naming the row), and FileError when a file
+// params (naming the field), what encode_prompt throws (naming the row; after the samples before
+// it are predicted, as the next sample is encoded while one generates), and FileError when a file
 // cannot be written.
 PredictOutcome run_predict(lora::LoraModel& model, const data::SampleEncoder& encoder,
                            std::span<const data::Record> records, const std::vector<int64_t>& samples,

@@ -157,6 +157,7 @@ class TestPredict : public QObject {
  private slots:
   void predictsEverySample();
   void cancelKeepsSamplesDone();
+  void encodingErrorComesInTurn();
   void cliWritesTheSameFiles();
   void badConfigsAreNamed();
   void configReadsPredictKeys();
@@ -258,6 +259,25 @@ void TestPredict::cancelKeepsSamplesDone() {
            outcome.scores[0].bleu_4);
   QVERIFY(!fs::exists(s->params.output_dir / "eval_results.json"));
   QCOMPARE(test::entry_count(s->params.output_dir), 3);
+}
+
+void TestPredict::encodingErrorComesInTurn() {
+  // The next sample is encoded while one generates: an image gone missing after the dataset was
+  // read fails its own sample, after the one before it was predicted, and names the row and file.
+  if (fixture_dir().empty()) QSKIP("no qwen2_vl family in this fixture set");
+  test::TempDir dir;
+  const auto s = setup(dir.path());
+  fs::remove(dir.path() / "data/images/1.png");
+  std::vector<int64_t> progress;
+  std::string error;
+  try {
+    eval::run_predict(*s->model, *s->encoder, s->dataset.records, {0, 1, 2}, s->params,
+                      [&](const eval::PredictProgress& p) { progress.push_back(p.record); });
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  QCOMPARE(progress, std::vector<int64_t>{0});
+  QVERIFY2(test::contains(error, "row 1") && test::contains(error, "images/1.png"), error.c_str());
 }
 
 void TestPredict::cliWritesTheSameFiles() {
