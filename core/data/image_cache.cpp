@@ -139,8 +139,7 @@ std::optional<CachedImage> ImageCache::load(const std::string& key, const ImageP
     return image;
   } catch (const std::exception& e) {
     log_warning("image cache: " + path.string() + " is corrupt (" + e.what() + "); the image is prepared again");
-    const uintmax_t size = fs::file_size(path, ec);
-    if (fs::remove(path, ec) && size != static_cast<uintmax_t>(-1)) m_bytes -= static_cast<int64_t>(size);
+    fs::remove(path, ec);  // its bytes stay counted until the next run: erring toward storing less
     ++m_corrupt;
     return std::nullopt;
   }
@@ -222,13 +221,14 @@ void ImageCache::evict() {
   }
   std::sort(entries.begin(), entries.end(), [](const OldEntry& a, const OldEntry& b) { return a.time < b.time; });
   const auto cap = static_cast<uintmax_t>(m_params.max_bytes);
-  size_t kept = 0;
-  for (; kept < entries.size() && m_params.max_bytes > 0 && total > cap; ++kept)
-    if (fs::remove(entries[kept].path, ec)) {
-      total -= entries[kept].size;
+  size_t first_kept = 0;  // entries before it are removed (or failed to be)
+  for (; first_kept < entries.size() && m_params.max_bytes > 0 && total > cap; ++first_kept)
+    if (fs::remove(entries[first_kept].path, ec)) {
+      total -= entries[first_kept].size;
       ++m_evicted;
     }
-  m_old.assign(std::make_move_iterator(entries.begin() + static_cast<ptrdiff_t>(kept)), std::make_move_iterator(entries.end()));
+  m_old.assign(std::make_move_iterator(entries.begin() + static_cast<ptrdiff_t>(first_kept)),
+               std::make_move_iterator(entries.end()));
   m_bytes = static_cast<int64_t>(total);
 }
 

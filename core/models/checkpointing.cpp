@@ -20,12 +20,12 @@ using torch::autograd::variable_list;
 // What backward needs besides the saved tensors, carried in an IValue capsule.
 struct BlockHolder : torch::CustomClassHolder {
   CheckpointBlock block;
-  size_t input_count = 0;                // the first input_count saved tensors are inputs, the rest params
-  CheckpointOptions options;             // draws_random: rng is kept; offload_inputs: inputs saved in host memory
-  RngState rng;                          // the generators before the forward
+  size_t input_count = 0;                      // the first input_count saved tensors are inputs, the rest params
+  CheckpointOptions options;                   // draws_random: rng is kept; offload_inputs: inputs saved in host memory
+  RngState rng;                                // the generators before the forward
   std::vector<c10::Device> input_device = {};  // offloaded: where each input goes back to for backward
-  std::vector<bool> input_grad = {};     // offloaded: whether each input requires grad
-  int64_t offloaded_bytes = 0;           // offloaded: the inputs' bytes in host memory
+  std::vector<bool> input_grad = {};           // offloaded: whether each input requires grad
+  int64_t offloaded_bytes = 0;                 // offloaded: the inputs' bytes in host memory
 };
 
 // A copy of `t` in host memory for backward: pinned for a CUDA tensor and written without waiting
