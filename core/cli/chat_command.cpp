@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "core/cli/cli_numbers.h"
 #include "core/data/sample_encoder.h"
 #include "core/error.h"
 #include "core/gen/chat_session.h"
@@ -59,12 +60,7 @@ struct ChatOptions {
 };
 
 double number(const std::string& flag, const std::string& v) {
-  try {
-    size_t used = 0;
-    const double d = std::stod(v, &used);
-    if (used == v.size()) return d;
-  } catch (const std::exception&) {
-  }
+  if (const auto d = whole_double(v)) return *d;
   throw Error(flag + " takes a number, got \"" + v + "\"");
 }
 

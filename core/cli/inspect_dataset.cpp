@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/cli/cli_numbers.h"
 #include "core/data/dataset.h"
 #include "core/data/validation.h"
 #include "core/error.h"
@@ -41,12 +42,7 @@ constexpr const char* kUsage =
     "Exit status: 0 no problems, 1 problems found, 2 the input could not be read.\n";
 
 int64_t parse_count(const std::string& option, const std::string& value) {
-  try {
-    size_t used = 0;
-    const long long v = std::stoll(value, &used);
-    if (used == value.size() && v > 0) return v;
-  } catch (const std::exception&) {
-  }
+  if (const auto v = whole_integer(value); v && *v > 0) return *v;
   throw Error(option + " expects a positive whole number, got \"" + value + "\"");
 }
 

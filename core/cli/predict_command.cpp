@@ -9,6 +9,7 @@
 #include <stop_token>
 #include <thread>
 
+#include "core/cli/cli_numbers.h"
 #include "core/data/dataset.h"
 #include "core/data/sample_encoder.h"
 #include "core/error.h"
@@ -100,13 +101,7 @@ int run_predict(const std::vector<std::string>& args) {
     else if (a == "--device" && i + 1 < args.size()) device = args[++i];
     else if (a == "--max-samples" && i + 1 < args.size()) {
       const std::string& v = args[++i];
-      int64_t n = -1;
-      try {
-        size_t used = 0;
-        n = std::stoll(v, &used);
-        if (used != v.size()) n = -1;
-      } catch (const std::exception&) {
-      }
+      const int64_t n = whole_integer(v).value_or(-1);
       if (n < 1) {
         std::fprintf(stderr, "vltune-cli predict: --max-samples needs a positive count, not \"%s\"\n", v.c_str());
         return 2;

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "core/cli/cli_numbers.h"
 #include "core/data/dataset.h"
 #include "core/data/sample_encoder.h"
 #include "core/error.h"
@@ -46,12 +47,7 @@ struct RetrieveOptions {
 };
 
 int64_t count(const std::string& flag, const std::string& v) {
-  try {
-    size_t used = 0;
-    const long long n = std::stoll(v, &used);
-    if (used == v.size() && n > 0) return n;
-  } catch (const std::exception&) {
-  }
+  if (const auto n = whole_integer(v); n && *n > 0) return *n;
   throw Error(flag + " takes a positive count, got \"" + v + "\"");
 }
 

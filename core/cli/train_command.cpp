@@ -8,6 +8,7 @@
 #include <stop_token>
 #include <thread>
 
+#include "core/cli/cli_numbers.h"
 #include "core/data/image_cache.h"
 #include "core/error.h"
 #include "core/lora/lora_factory.h"
@@ -93,13 +94,7 @@ int run_train(const std::vector<std::string>& args) {
     else if (a == "--no-image-cache") image_cache.clear();
     else if (a == "--image-cache-max" && i + 1 < args.size()) {
       const std::string& v = args[++i];
-      double gib = -1;
-      try {
-        size_t used = 0;
-        gib = std::stod(v, &used);
-        if (used != v.size()) gib = -1;
-      } catch (const std::exception&) {
-      }
+      const double gib = whole_double(v).value_or(-1);
       if (!(gib >= 0 && gib < 1e6)) {
         std::fprintf(stderr, "vltune-cli train: --image-cache-max needs a size in GiB (0: no cap), not \"%s\"\n", v.c_str());
         return 2;
@@ -131,13 +126,7 @@ int run_train(const std::vector<std::string>& args) {
     }
     else if ((a == "--pinned-samples" || a == "--pinned-every") && i + 1 < args.size()) {
       const std::string& v = args[++i];
-      int64_t n = -1;
-      try {
-        size_t used = 0;
-        n = std::stoll(v, &used);
-        if (used != v.size()) n = -1;
-      } catch (const std::exception&) {
-      }
+      const int64_t n = whole_integer(v).value_or(-1);
       if (n < 0) {
         std::fprintf(stderr, "vltune-cli train: %s needs a count, not \"%s\"\n", a.c_str(), v.c_str());
         return 2;
