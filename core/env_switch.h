@@ -33,7 +33,7 @@ const SwitchInfo& switch_info(Switch s);
 bool switch_on(Switch s);
 void set_switch(Switch s, bool on);
 
-// The switches now away from their defaults, "VLTUNE_DECODE_GEMV=1 VLTUNE_TRAIN_GRAPHS=0" (in the
+// The switches now away from their defaults, "VLTUNE_DECODE_GEMV=0 VLTUNE_TRAIN_GRAPHS=0" (in the
 // table's order), or "" where none is: what a log or a benchmark's record says it ran with.
 std::string switches_changed();
 

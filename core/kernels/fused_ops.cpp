@@ -42,9 +42,9 @@ using detail::dtype_of;
 using detail::rows_stride;
 using detail::stream_of;
 
-// The decode attention kernel's value pass with its rows loaded 8 at a time: a candidate written
-// without a GPU at hand, on only where VLTUNE_ATTENTION_BATCHED_VALUES=1 until an H100/H200 run has
-// measured it (vltune-bench-kernels with and without; bench/RESULTS.md). The same arithmetic.
+// The decode attention kernel's value pass with its rows loaded 8 at a time, the same arithmetic:
+// on only where VLTUNE_ATTENTION_BATCHED_VALUES=1. On an H200 (bench/RESULTS.md, run G) it saved
+// 1-6 us a call alone and nothing in the 2B's or 3B's decode, so it stays off.
 bool attention_batched_values() { return switch_on(Switch::attention_batched_values); }
 #else
 [[noreturn]] void not_built(const char* what) { throw Error(std::string("fused ") + what + ": this build has no CUDA kernels"); }

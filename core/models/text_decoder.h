@@ -91,8 +91,8 @@ class TextDecoderImpl : public torch::nn::Module, public CheckpointedStack {
   RotaryEmbedding rotary{nullptr};
 
  private:
-  // Training on CUDA (unless VLTUNE_TRAIN_GRAPHS=0; with checkpointing only where
-  // VLTUNE_CHECKPOINT_GRAPHS=1 and not offloaded): the layers and the final norm as replayed graphs.
+  // Training on CUDA (unless VLTUNE_TRAIN_GRAPHS=0; with checkpointing unless
+  // VLTUNE_CHECKPOINT_GRAPHS=0 or offloaded): the layers and the final norm as replayed graphs.
   std::shared_ptr<GraphedStack> m_graphed;
 };
 TORCH_MODULE(TextDecoder);

@@ -27,21 +27,22 @@ class TestEnvSwitch : public QObject {
   // Before any switch is read: the environment is taken at the first use.
   void initTestCase() {
     for (int i = 0; i < kCount; ++i) ::unsetenv(vltune::switch_info(static_cast<Switch>(i)).name);
-    ::setenv("VLTUNE_DECODE_GEMV", "1", 1);      // off by default: on
-    ::setenv("VLTUNE_TRAIN_GRAPHS", "0", 1);     // on by default: off
-    ::setenv("VLTUNE_CUDA_GRAPHS", "no", 1);     // neither "0" nor "1": the default (on)
-    ::setenv("VLTUNE_CHECKPOINT_GRAPHS", "", 1); // empty: the default (off)
+    ::setenv("VLTUNE_ATTENTION_BATCHED_VALUES", "1", 1);  // off by default: on
+    ::setenv("VLTUNE_TRAIN_GRAPHS", "0", 1);               // on by default: off
+    ::setenv("VLTUNE_CUDA_GRAPHS", "no", 1);               // neither "0" nor "1": the default (on)
+    ::setenv("VLTUNE_CHECKPOINT_GRAPHS", "", 1);           // empty: the default (on)
   }
 
   void readsTheEnvironment() {
-    QVERIFY(vltune::switch_on(Switch::decode_gemv));
+    QVERIFY(vltune::switch_on(Switch::attention_batched_values));
     QVERIFY(!vltune::switch_on(Switch::train_graphs));
     QVERIFY(vltune::switch_on(Switch::cuda_graphs));
-    QVERIFY(!vltune::switch_on(Switch::checkpoint_graphs));
-    QCOMPARE(vltune::switches_changed(), std::string("VLTUNE_TRAIN_GRAPHS=0 VLTUNE_DECODE_GEMV=1"));
+    QVERIFY(vltune::switch_on(Switch::checkpoint_graphs));
+    QVERIFY(vltune::switch_on(Switch::decode_gemv));  // unset: the default (on)
+    QCOMPARE(vltune::switches_changed(), std::string("VLTUNE_TRAIN_GRAPHS=0 VLTUNE_ATTENTION_BATCHED_VALUES=1"));
     // Set once: a later change of the environment is not seen.
-    ::setenv("VLTUNE_DECODE_GEMV", "0", 1);
-    QVERIFY(vltune::switch_on(Switch::decode_gemv));
+    ::setenv("VLTUNE_ATTENTION_BATCHED_VALUES", "0", 1);
+    QVERIFY(vltune::switch_on(Switch::attention_batched_values));
   }
 
   void namesAreDistinctAndPrefixed() {

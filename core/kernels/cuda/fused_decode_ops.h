@@ -57,7 +57,7 @@ struct DecodeAttention {
   int64_t batch = 0, heads = 0, kv_heads = 0, keys = 0, head_dim = 0;  // head_dim 64, 128 or 256
   float scale = 1.0f;
   float* workspace = nullptr;  // decode_attention_workspace() floats on the device (several chunks), or null
-  bool batched_values = false; // the value pass's rows loaded 8 at a time (a candidate not yet measured)
+  bool batched_values = false; // the value pass's rows loaded 8 at a time (no gain measured: off)
   void* out = nullptr;         // [B, H, D] contiguous
 };
 // The float32 workspace decode_attention needs (0 when the keys fit one chunk).
