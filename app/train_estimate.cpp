@@ -15,6 +15,7 @@
 #include "core/io/safetensors_header.h"
 #include "core/text/chat_template.h"
 #include "core/text/image_placeholders.h"
+#include "core/train/train_config_steps.h"
 
 namespace fs = std::filesystem;
 
@@ -247,7 +248,7 @@ MemoryEstimate estimate_memory(const ModelSummary& m, const train::TrainConfig& 
       b * static_cast<double>(6 * m.hidden + 2 * m.attention_width + 2 * m.kv_width + 4 * m.intermediate);
   const double layers = static_cast<double>(m.layers);
   const double layer_input = b * static_cast<double>(m.hidden);
-  const bool offloaded = c.use_unsloth_gc && !c.disable_gradient_checkpointing;
+  const bool offloaded = train::checkpoints_offloaded(c);
   const double per_token = c.disable_gradient_checkpointing ? layers * per_layer
                            : offloaded                      ? layer_input + per_layer
                                                             : layers * layer_input + per_layer;

@@ -155,7 +155,7 @@ void ImageCache::store(const std::string& key, const CachedImage& image) {
   };
   const fs::path path = path_for(key);
   std::error_code ec;
-  const uintmax_t replaced = fs::exists(path, ec) ? fs::file_size(path, ec) : 0;  // an entry rewritten
+  const uintmax_t replaced = fs::file_size(path, ec);  // an entry rewritten (none there: an error)
   const int64_t old_bytes = ec ? 0 : static_cast<int64_t>(replaced);
   // The pixels' bytes and a header's, reserved before writing so that workers storing at once
   // can't pass the cap together; settled to the file's size once written.

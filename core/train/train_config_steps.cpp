@@ -53,6 +53,10 @@ std::filesystem::path effective_media_dir(const TrainConfig& config) {
   return config.media_dir.empty() ? config.dataset_dir : config.media_dir;
 }
 
+bool checkpoints_offloaded(const TrainConfig& config) {
+  return config.use_unsloth_gc && !config.disable_gradient_checkpointing;
+}
+
 FreezePlan freeze_plan(const TrainConfig& config) {
   if (config.train_mm_proj_only) return FreezePlan{.vision_tower = true, .projector = false, .language_model = true};
   return FreezePlan{.vision_tower = config.freeze_vision_tower,

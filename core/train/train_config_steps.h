@@ -40,6 +40,10 @@ int64_t effective_data_seed(const TrainConfig& config);
 // Where image paths in the dataset are relative to: media_dir, else dataset_dir (LLaMA-Factory).
 std::filesystem::path effective_media_dir(const TrainConfig& config);
 
+// Whether the checkpointed layers' inputs wait in host memory: use_unsloth_gc with checkpointing
+// on (LLaMA-Factory ignores the key without it).
+bool checkpoints_offloaded(const TrainConfig& config);
+
 // What stays frozen. train_mm_proj_only (older LLaMA-Factory) means: only the projector trains.
 struct FreezePlan {
   bool vision_tower = true;    // vision encoder frozen

@@ -22,6 +22,7 @@
 #include "core/text/image_placeholders.h"
 #include "core/train/batch_source.h"
 #include "core/train/memory_usage.h"
+#include "core/train/train_config_steps.h"
 
 namespace vltune::train {
 
@@ -245,7 +246,7 @@ TrainResult run_training_job(const TrainConfig& c, const JobOptions& options, co
   // LLaMA-Factory checkpoints every layer unless told not to: the same gradients for less memory.
   model->set_gradient_checkpointing(!c.disable_gradient_checkpointing);
   // use_unsloth_gc: the checkpointed layers' inputs wait for backward in host memory.
-  const bool offload = c.use_unsloth_gc && !c.disable_gradient_checkpointing;
+  const bool offload = checkpoints_offloaded(c);
   model->set_checkpoint_offload(offload);
   if (offload) say("gradient checkpointing offloaded: each layer's saved input waits in host memory (use_unsloth_gc)");
   // bf16 / fp16: HF's Trainer runs the model under torch.autocast, so PEFT's float32 LoRA

@@ -609,6 +609,11 @@ void TestTrainConfig::otherResolutions() {
   QCOMPARE(effective_data_seed(c), int64_t{42});
   c.data_seed = 7;
   QCOMPARE(effective_data_seed(c), int64_t{7});
+  QVERIFY(!checkpoints_offloaded(c));
+  c.use_unsloth_gc = true;
+  QVERIFY(checkpoints_offloaded(c));
+  c.disable_gradient_checkpointing = true;  // LLaMA-Factory ignores use_unsloth_gc then
+  QVERIFY(!checkpoints_offloaded(c));
   const FreezePlan plan = freeze_plan(c);
   QVERIFY(plan.vision_tower && plan.projector && !plan.language_model);
   c.train_mm_proj_only = true;
