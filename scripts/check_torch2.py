@@ -196,14 +196,14 @@ def main():
         fail(f"{db} is missing: configure the build first (CMAKE_EXPORT_COMPILE_COMMANDS is on in CMakeLists.txt)")
     torch_include, version = headers(Path(o.cache), o.deb, o.refresh)
     cuda = cuda_include()
-    units = []
+    units = {}  # a file built into two targets (a test that compiles a bench source) is checked once
     for entry in json.loads(db.read_text()):
         rel = os.path.relpath(entry["file"], ROOT)
         dirs = DIRS + (TEST_DIRS if o.tests else ())
         if (rel.endswith(".cpp") and rel.startswith(dirs) and not rel.startswith(SKIP)
                 and (not o.only or any(s in rel for s in o.only))):
-            units.append((rel, entry))
-    units.sort()
+            units.setdefault(rel, entry)
+    units = sorted(units.items())
     if not units:
         fail(f"no units to check in {db}")
     print(f"check_torch2: {len(units)} units against LibTorch {version} (CUDA) headers, CUDA headers {cuda}", file=sys.stderr)

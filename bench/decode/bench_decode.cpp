@@ -14,10 +14,7 @@
 // --profile DIR profiles one more generation after the timed ones (LibTorch's profiler): the JSON
 // gains "profile", per new token (GPU busy share, launches, host waits, top kernels), and DIR
 // its Chrome trace.
-#include <execinfo.h>
 #include <unistd.h>
-
-#include <csignal>
 
 #include <algorithm>
 #include <chrono>
@@ -35,6 +32,7 @@
 #include <torch/torch.h>
 
 #include "bench/profile/step_profile.h"
+#include "bench/support/crash_report.h"
 #include "bench/support/random_weights.h"
 #include "core/error.h"
 #include "core/gen/generator.h"
@@ -50,14 +48,6 @@ namespace fs = std::filesystem;
 using namespace vltune;
 
 namespace {
-
-// A crash prints its stack (binary+offset, for addr2line) instead of dying silently.
-extern "C" void on_crash(int signal) {
-  void* frames[64];
-  const int n = backtrace(frames, 64);
-  backtrace_symbols_fd(frames, n, 2);
-  _exit(128 + signal);
-}
 
 // Where it is, on stderr: a crash on a GPU box shows the stage it happened in.
 void stage(const char* what) {
@@ -189,7 +179,7 @@ void sync(const torch::Device& d) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::signal(SIGSEGV, on_crash);
+  bench::install_crash_report("vltune-bench-decode");
   try {
     const Options o = parse(argc, argv);
     const lora::ModelPlacement placement = lora::resolve_placement(o.device, o.precision);

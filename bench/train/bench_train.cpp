@@ -26,10 +26,8 @@
 // the top kernels and operators) and DIR a Chrome trace per setting. "train_graphs" says whether
 // the decoder's layers replayed CUDA graphs (VLTUNE_TRAIN_GRAPHS=1, core/models/graphed_stack.h),
 // "compact_autograd" whether training recorded the compact nodes (VLTUNE_COMPACT_AUTOGRAD).
-#include <execinfo.h>
 #include <unistd.h>
 
-#include <csignal>
 #include <cstdlib>
 
 #include <algorithm>
@@ -49,6 +47,7 @@
 #include <torch/torch.h>
 
 #include "bench/profile/step_profile.h"
+#include "bench/support/crash_report.h"
 #include "bench/support/random_weights.h"
 #include "bench/support/sync_counter.h"
 #include "core/error.h"
@@ -69,13 +68,6 @@ namespace fs = std::filesystem;
 using namespace vltune;
 
 namespace {
-
-extern "C" void on_crash(int signal) {
-  void* frames[64];
-  const int n = backtrace(frames, 64);
-  backtrace_symbols_fd(frames, n, 2);
-  _exit(128 + signal);
-}
 
 void stage(const std::string& what) {
   std::fprintf(stderr, "vltune-bench-train: %s\n", what.c_str());
@@ -234,7 +226,7 @@ double round_to(double v, int digits) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::signal(SIGSEGV, on_crash);
+  bench::install_crash_report("vltune-bench-train");
   try {
     const Options o = parse(argc, argv);
     // Under a cap, fragmentation decides what fits (a 7B QLoRA step failed with 1.06 GiB reserved
@@ -454,7 +446,9 @@ int main(int argc, char** argv) {
       // Seen on an H200 with LibTorch 2.11: after CUDA training steps on random weights this
       // process crashed on its way out (a call through a null pointer on the main thread, after
       // the results; not with --load). Everything is written and flushed by now: leave without
-      // the static destructors so scripts see the run's real status.
+      // the static destructors so scripts see the run's real status. Run G (bench/RESULTS.md)
+      // still ended with SIGSEGV, so the crash comes before this; the crash report now names the
+      // function that made the call.
       std::fflush(stdout);
       std::fflush(stderr);
       std::_Exit(0);
