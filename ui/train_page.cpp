@@ -63,8 +63,7 @@ bool sameEstimateInputs(const train::TrainConfig &a, const train::TrainConfig &b
            a.image_max_pixels == b.image_max_pixels && a.image_min_pixels == b.image_min_pixels &&
            a.cutoff_len == b.cutoff_len && a.per_device_train_batch_size == b.per_device_train_batch_size &&
            a.disable_gradient_checkpointing == b.disable_gradient_checkpointing && a.use_unsloth_gc == b.use_unsloth_gc &&
-           a.bf16 == b.bf16 &&
-           a.fp16 == b.fp16 && a.pure_bf16 == b.pure_bf16 && a.finetuning_type == b.finetuning_type &&
+           a.bf16 == b.bf16 && a.fp16 == b.fp16 && a.pure_bf16 == b.pure_bf16 && a.finetuning_type == b.finetuning_type &&
            a.lora_rank == b.lora_rank && a.lora_target == b.lora_target &&
            a.freeze_trainable_layers == b.freeze_trainable_layers;
 }

@@ -12,8 +12,9 @@
 // costs; its entry is smaller than the decoded image), or an image enlarged to at least twice its
 // pixels (SmolVLM's tiling of a 640x480 image: a Lanczos upscale to 2048x1536 and the global view,
 // ~45 ms on a core, against a few to read). An image prepared at about its own size decodes and
-// resizes about as fast as its entry reads, and its entry would be larger than its file. Entries are written atomically (save_safetensors), so a reader sees a
-// whole entry or none, from any number of threads or processes. An entry is trusted only when its
+// resizes about as fast as its entry reads, and its entry would be larger than its file. Entries
+// are written atomically (save_safetensors), so a reader sees a whole entry or none, from any
+// number of threads or processes. An entry is trusted only when its
 // format, key, source size, prepared shape and a checksum of its pixels all match; anything else
 // is counted as corrupt, removed, and the image is prepared again.
 //

@@ -151,10 +151,7 @@ void LoraModel::set_gradient_checkpointing(bool on) {
   m_gradient_checkpointing = on;
 }
 
-void LoraModel::set_checkpoint_offload(bool on) {
-  models::set_checkpoint_offload(module(), on);
-  m_checkpoint_offload = on;
-}
+void LoraModel::set_checkpoint_offload(bool on) { models::set_checkpoint_offload(module(), on); }
 
 void LoraModel::apply_requires_grad() {
   for (auto& p : module().parameters()) p.set_requires_grad(false);

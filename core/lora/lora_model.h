@@ -81,7 +81,6 @@ class LoraModel final : public train::TrainableModel {
   // With checkpointing, each block's saved input waits for backward in host memory instead of on
   // the device (LLaMA-Factory's use_unsloth_gc; models/checkpointing.h). Same gradients.
   void set_checkpoint_offload(bool on);
-  bool checkpoint_offload() const { return m_checkpoint_offload; }
   // Mixed precision as torch.autocast (HF's Trainer with bf16 / fp16): every adapter's products in
   // `dtype` (LoraLinearImpl::set_compute_dtype), nullopt: in float32. Training sets it for
   // half-precision base weights; chat and export leave it off, as PEFT runs without autocast.
@@ -129,7 +128,6 @@ class LoraModel final : public train::TrainableModel {
   std::string m_trainable;
   double m_scale = 1.0;
   bool m_gradient_checkpointing = false;
-  bool m_checkpoint_offload = false;
   std::optional<torch::ScalarType> m_compute_dtype;
   ChunkedLossParams m_loss_params;
 };
